@@ -1,0 +1,45 @@
+# Everything runs from the lock file in an isolated environment; a fresh machine needs only
+# python3 (3.11+), make and npm. uv itself is installed into .tools/ on first use.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+RUN := $(UV) run --locked --no-sync
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: setup test lint typecheck unit format clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+## setup: create the environment from uv.lock
+setup: $(VENV)/.synced
+
+## test: lint, type-check and run the whole test suite with coverage
+test: lint typecheck unit
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: setup
+	$(RUN) mypy
+
+unit: setup
+	$(RUN) pytest --cov --cov-report=term
+
+## format: apply ruff's fixes and formatting
+format: setup
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,70 @@
+"""Shared fixtures: one moto server for the session, reset per test; HTTP mocked per test."""
+
+from __future__ import annotations
+
+import logging
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from aioresponses import aioresponses
+from moto.server import ThreadedMotoServer
+
+from tests import fakes
+from zoom_notifier.config import SecretSource
+from zoom_notifier.lambda_runtime import CONTAINER
+from zoom_notifier.logs import forget_secrets
+from zoom_notifier.zoom import TOKENS
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    # The moto server's request log would drown the service's own lines in test output.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh container: empty AWS, no caches, only the environment the test sets."""
+    for name in fakes.SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", fakes.REGION)
+    # http:// to the loopback moto server, which the fixture above started.
+    reset = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")  # noqa: S310
+    urllib.request.urlopen(reset).close()  # noqa: S310
+    CONTAINER.reset()
+    TOKENS.clear()
+    SecretSource.clear()
+    forget_secrets()
+
+
+@pytest.fixture
+def http(moto_endpoint: str) -> Iterator[aioresponses]:
+    """Zoom and Slack mocked at the aiohttp level; calls to the moto server pass through."""
+    with aioresponses(passthrough=[moto_endpoint]) as mocked:
+        yield mocked
+
+
+@pytest.fixture
+def aws_resources(moto_endpoint: str) -> fakes.AwsResources:
+    """The bucket (with the default template), table and secrets the handlers use."""
+    return fakes.AwsResources.create(moto_endpoint)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, aws_resources: fakes.AwsResources) -> dict[str, str]:
+    """Every setting a deployed function would have, secrets in Secrets Manager."""
+    values = fakes.deployed_environment(aws_resources)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values

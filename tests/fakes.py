@@ -1,0 +1,223 @@
+"""Test doubles and fake data. Every secret here is obviously fake."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from aioresponses import aioresponses
+from boto3.dynamodb.types import TypeDeserializer
+from yarl import URL
+
+REGION = "us-east-1"
+TABLE = "zoom-notifier-meetings"
+BUCKET = "zoom-notifier-templates"
+TEMPLATE_KEY = "templates/{template}.json"
+ZOOM_SECRET_ID = "zoom-notifier/zoom"
+SLACK_SECRET_ID = "zoom-notifier/slack"
+ZOOM_USER = "host@example.com"
+EXECUTION_ARN = "arn:aws:states:us-east-1:123456789012:execution:zoom-notifier:run-1"
+
+# Distinctive fake secrets: the leak tests search every output for them.
+ACCOUNT_ID = "fake-account-id"
+CLIENT_ID = "fake-client-id"
+CLIENT_SECRET = "FAKE-client-secret-3f9c1e"
+ACCESS_TOKEN = "FAKE-access-token-7d2b8a"
+WEBHOOK_PATH = "/services/T0FAKE/B0FAKE/FAKEwebhookPath4c1d"
+WEBHOOK_URL = f"https://hooks.slack.com{WEBHOOK_PATH}"
+PASSWORD = "Fk7pw9"
+START_URL = "https://zoom.us/s/9007199254740993?zak=FAKE-zak-start-5e6f"
+SECRET_VALUES = (CLIENT_SECRET, ACCESS_TOKEN, WEBHOOK_URL, WEBHOOK_PATH, PASSWORD, START_URL)
+
+# Beyond 2**53: a float would round it, so this checks ids stay exact end to end.
+MEETING_ID = 9_007_199_254_740_993
+JOIN_URL = f"https://zoom.us/j/{MEETING_ID}?pwd=FAKEjoinPwd"
+
+ZOOM_API = "https://api.zoom.us/v2"
+TOKEN_URL = re.compile(r"^https://zoom\.us/oauth/token\?.*$")
+CREATE_URL = f"{ZOOM_API}/users/{ZOOM_USER}/meetings"
+GET_URL = f"{ZOOM_API}/meetings/{MEETING_ID}"
+
+TEMPLATE: dict[str, Any] = {
+    "topic": "Daily stand-up {date}",
+    "type": 2,
+    "start_time": "09:30",
+    "duration": 15,
+    "timezone": "Europe/Paris",
+    "password": PASSWORD,
+    "agenda": "Stand-up of {date}",
+    "settings": {"join_before_host": True, "waiting_room": False},
+}
+
+SETTING_NAMES = (
+    "MEETINGS_TABLE",
+    "TEMPLATE_BUCKET",
+    "TEMPLATE_KEY",
+    "ZOOM_USER_ID",
+    "ZOOM_CREDENTIALS_SECRET",
+    "ZOOM_ACCOUNT_ID",
+    "ZOOM_CLIENT_ID",
+    "ZOOM_CLIENT_SECRET",
+    "SLACK_WEBHOOK_SECRET",
+    "SLACK_WEBHOOK_URL",
+    "MEETING_TIMEZONE",
+    "ZOOM_API_URL",
+    "ZOOM_OAUTH_URL",
+    "LOG_LEVEL",
+    "ALLOW_LOOPBACK_URLS",
+)
+
+
+@dataclass
+class AwsResources:
+    """Sync boto3 clients on the moto server, with the service's resources created."""
+
+    s3: Any
+    dynamodb: Any
+    secretsmanager: Any
+
+    @classmethod
+    def create(cls, endpoint: str) -> AwsResources:
+        def client(service: str) -> Any:
+            return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
+
+        resources = cls(client("s3"), client("dynamodb"), client("secretsmanager"))
+        resources.s3.create_bucket(Bucket=BUCKET)
+        resources.put_template(TEMPLATE)
+        resources.dynamodb.create_table(
+            TableName=TABLE,
+            KeySchema=[
+                {"AttributeName": "date", "KeyType": "HASH"},
+                {"AttributeName": "template", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "date", "AttributeType": "S"},
+                {"AttributeName": "template", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        resources.secretsmanager.create_secret(
+            Name=ZOOM_SECRET_ID,
+            SecretString=json.dumps(
+                {"account_id": ACCOUNT_ID, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+            ),
+        )
+        resources.secretsmanager.create_secret(
+            Name=SLACK_SECRET_ID, SecretString=json.dumps({"url": WEBHOOK_URL})
+        )
+        return resources
+
+    def put_template(self, body: Any, name: str = "default") -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.s3.put_object(Bucket=BUCKET, Key=TEMPLATE_KEY.format(template=name), Body=raw)
+
+    def item(self, date: str, template: str = "default") -> dict[str, Any] | None:
+        response = self.dynamodb.get_item(
+            TableName=TABLE,
+            Key={"date": {"S": date}, "template": {"S": template}},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if item is None:
+            return None
+        return {name: TypeDeserializer().deserialize(value) for name, value in item.items()}
+
+    def items(self) -> list[dict[str, Any]]:
+        return list(self.dynamodb.scan(TableName=TABLE)["Items"])
+
+
+def deployed_environment(resources: AwsResources) -> dict[str, str]:
+    del resources
+    return {
+        "MEETINGS_TABLE": TABLE,
+        "TEMPLATE_BUCKET": BUCKET,
+        "TEMPLATE_KEY": TEMPLATE_KEY,
+        "ZOOM_USER_ID": ZOOM_USER,
+        "ZOOM_CREDENTIALS_SECRET": ZOOM_SECRET_ID,
+        "SLACK_WEBHOOK_SECRET": SLACK_SECRET_ID,
+        "MEETING_TIMEZONE": "Europe/Paris",
+        "LOG_LEVEL": "DEBUG",
+    }
+
+
+def zoom_meeting(
+    meeting_id: int = MEETING_ID, topic: str = "Daily stand-up 2026-11-27", **extra: Any
+) -> dict[str, Any]:
+    """A Create Meeting 201 body as Zoom documents it (trimmed to realistic fields)."""
+    return {
+        "uuid": "fakeUUID+abc==",
+        "id": meeting_id,
+        "host_id": "fakeHostId",
+        "host_email": ZOOM_USER,
+        "topic": topic,
+        "type": 2,
+        "status": "waiting",
+        "start_time": "2026-11-27T08:30:00Z",
+        "duration": 15,
+        "timezone": "Europe/Paris",
+        "agenda": "Stand-up of 2026-11-27",
+        "created_at": "2026-11-26T18:00:00Z",
+        "start_url": START_URL,
+        "join_url": JOIN_URL if meeting_id == MEETING_ID else f"https://zoom.us/j/{meeting_id}",
+        "password": PASSWORD,
+        "h323_password": "123456",
+        "pre_schedule": False,
+        "settings": {"join_before_host": True, "waiting_room": False},
+        **extra,
+    }
+
+
+def mock_token(http: aioresponses, *, repeat: bool = True, **kwargs: Any) -> None:
+    if not kwargs:
+        kwargs = {
+            "status": 200,
+            "payload": {
+                "access_token": ACCESS_TOKEN,
+                "token_type": "bearer",
+                "expires_in": 3599,
+                "scope": "meeting:write:meeting:admin meeting:read:meeting:admin",
+            },
+        }
+    http.post(TOKEN_URL, repeat=repeat, **kwargs)
+
+
+def mock_create(http: aioresponses, *, repeat: bool = False, **kwargs: Any) -> None:
+    kwargs.setdefault("status", 201)
+    if kwargs["status"] == 201 and "body" not in kwargs:
+        kwargs.setdefault("payload", zoom_meeting())
+    http.post(CREATE_URL, repeat=repeat, **kwargs)
+
+
+def mock_slack(http: aioresponses, status: int = 200, body: str = "ok", **kwargs: Any) -> None:
+    http.post(WEBHOOK_URL, status=status, body=body, **kwargs)
+
+
+def calls(http: aioresponses, method: str, url: str | re.Pattern[str]) -> list[Any]:
+    """The requests sent to ``url`` (exact, or a pattern over the full URL)."""
+    found = []
+    for (sent_method, sent_url), requests in http.requests.items():
+        if sent_method != method:
+            continue
+        if isinstance(url, re.Pattern):
+            if url.match(str(sent_url)):
+                found.extend(requests)
+        elif sent_url == URL(url):
+            found.extend(requests)
+    return found
+
+
+def slack_payloads(http: aioresponses) -> list[dict[str, Any]]:
+    return [call.kwargs["json"] for call in calls(http, "POST", WEBHOOK_URL)]
+
+
+@dataclass
+class FakeContext:
+    """The attributes of Lambda's context object the handlers read."""
+
+    function_name: str = "zoom-notifier-test"
+    aws_request_id: str = "11111111-2222-3333-4444-555555555555"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:zoom-notifier-test"

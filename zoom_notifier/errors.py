@@ -1,0 +1,170 @@
+"""The exception tree of zoom-notifier.
+
+A raised exception's class name becomes the Step Functions error name, so the ASL's ``Retry``
+and ``Catch`` blocks match on these names: rename a class only together with the state machine.
+
+Two families:
+
+* :class:`TransientError` subclasses are **raised** by the handlers. Step Functions retries them
+  with backoff, then catches them into the failure path.
+* :class:`PermanentError` subclasses are **returned** by the handlers as
+  ``{"outcome": "failed", "error": <class name>, "cause": <message>}``: retrying cannot help, so
+  the Choice state routes straight to the failure path.
+
+Messages never contain secrets (credentials, tokens, the webhook URL, meeting passwords, the
+host's ``start_url``): they are shown in Step Functions, Slack and the logs.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AwsUnavailable",
+    "ConfigurationError",
+    "InvalidExecutionInput",
+    "InvalidMeetingRecord",
+    "InvalidMeetingTemplate",
+    "MeetingClaimLost",
+    "MeetingCreationInProgress",
+    "MeetingNotFound",
+    "NotificationInProgress",
+    "PermanentError",
+    "SlackRateLimited",
+    "SlackUnavailable",
+    "SlackWebhookRejected",
+    "TemplateNotFound",
+    "TransientError",
+    "UnexpectedError",
+    "ZoomAuthFailed",
+    "ZoomNotifierError",
+    "ZoomRateLimited",
+    "ZoomRequestRejected",
+    "ZoomResponseInvalid",
+    "ZoomUnavailable",
+]
+
+
+class ZoomNotifierError(Exception):
+    """Base of every error this service raises or reports on purpose."""
+
+    @property
+    def name(self) -> str:
+        """The Step Functions error name: the class name."""
+        return type(self).__name__
+
+    @property
+    def cause(self) -> str:
+        """Human-readable explanation, safe to show anywhere."""
+        return str(self)
+
+
+class TransientError(ZoomNotifierError):
+    """A failure that may pass: raised so that Step Functions retries the step."""
+
+
+class PermanentError(ZoomNotifierError):
+    """A failure that a retry cannot fix: returned as ``outcome: failed``."""
+
+
+# --- transient ---------------------------------------------------------------------------
+
+
+class ZoomUnavailable(TransientError):
+    """Zoom answered 5xx, timed out, or could not be reached."""
+
+
+class ZoomRateLimited(TransientError):
+    """Zoom answered 429; ``retry_after`` holds its ``Retry-After`` seconds when sent."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SlackUnavailable(TransientError):
+    """Slack answered 5xx, timed out, or could not be reached."""
+
+
+class SlackRateLimited(TransientError):
+    """Slack answered 429; ``retry_after`` holds its ``Retry-After`` seconds when sent."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class MeetingCreationInProgress(TransientError):
+    """Another execution holds a live claim on this (date, template)."""
+
+
+class NotificationInProgress(TransientError):
+    """Another execution is announcing this (date, template) right now."""
+
+
+class AwsUnavailable(TransientError):
+    """An AWS call was throttled, failed server-side, or could not be made."""
+
+
+# --- permanent ---------------------------------------------------------------------------
+
+
+class ConfigurationError(PermanentError):
+    """A setting or secret is missing or malformed; the message names it."""
+
+
+class InvalidExecutionInput(PermanentError):
+    """The Lambda event does not have the documented shape."""
+
+
+class TemplateNotFound(PermanentError):
+    """The meeting template's bucket or object does not exist."""
+
+
+class InvalidMeetingTemplate(PermanentError):
+    """The meeting template is not valid JSON or breaks a rule; the message names the field."""
+
+
+class ZoomAuthFailed(PermanentError):
+    """Zoom rejected the Server-to-Server OAuth credentials."""
+
+
+class ZoomRequestRejected(PermanentError):
+    """Zoom answered 4xx; ``status``, ``code`` and ``zoom_message`` carry its answer."""
+
+    def __init__(
+        self, message: str, *, status: int, code: int | None, zoom_message: str | None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.zoom_message = zoom_message
+
+
+class ZoomResponseInvalid(PermanentError):
+    """Zoom answered 2xx with a body we cannot read.
+
+    Permanent on purpose: after a create the meeting may exist, so a blind retry could create a
+    second one. An operator checks Zoom before rerunning.
+    """
+
+
+class SlackWebhookRejected(PermanentError):
+    """Slack answered 4xx (``invalid_payload``, ``channel_not_found``, ...)."""
+
+
+class MeetingNotFound(PermanentError):
+    """No meeting is recorded for the (date, template) being announced."""
+
+
+class InvalidMeetingRecord(PermanentError):
+    """The stored DynamoDB item does not match the documented shape (edited by hand?)."""
+
+
+class MeetingClaimLost(PermanentError):
+    """Our claim expired and another execution took the key while we created a meeting."""
+
+
+class UnexpectedError(ZoomNotifierError):
+    """A bug or an unforeseen library failure, re-raised with a redacted message.
+
+    Neither retried nor returned: the state machine's catch-all sends it to the failure path.
+    """

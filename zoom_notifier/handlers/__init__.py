@@ -1,0 +1,1 @@
+"""Lambda entry points. Each module imports only what its step uses, to keep cold starts short."""

@@ -1,0 +1,165 @@
+"""What every Lambda entry point shares: one event loop per invocation, settings loaded once per
+container, log context, the summary line, and the error contract.
+
+Permanent errors become an ``outcome: failed`` result; transient errors are re-raised under
+their own class name (the Step Functions error name); anything else is re-raised as
+:class:`UnexpectedError` with a redacted message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import structlog
+from pydantic import BaseModel
+
+from zoom_notifier.config import FailureSettings, load_settings
+from zoom_notifier.errors import (
+    ConfigurationError,
+    PermanentError,
+    TransientError,
+    UnexpectedError,
+)
+from zoom_notifier.logs import bind, clear_context, configure_logging, get_logger, redact
+from zoom_notifier.models import FailedResult
+
+__all__ = ["Invocation", "LambdaContext", "lambda_handler"]
+
+SettingsT = TypeVar("SettingsT", bound=FailureSettings)
+log = get_logger(__name__)
+
+
+class LambdaContext(Protocol):
+    """The attributes of Lambda's context object that we read."""
+
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: str | int
+    invoked_function_arn: str
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who is running: used as the owner of DynamoDB claims."""
+
+    request_id: str
+
+    def owner(self, execution_arn: str | None) -> str:
+        """The execution's ARN when the state machine passed it (stable across its retries)."""
+        return execution_arn or f"request:{self.request_id}"
+
+
+Step = Callable[[Any, SettingsT, Invocation], Awaitable[BaseModel]]
+
+
+class _Container:
+    """Per-container state: loop-independent only (settings, the cold-start flag)."""
+
+    def __init__(self) -> None:
+        self.cold_start = True
+        self.settings: dict[type[FailureSettings], FailureSettings] = {}
+        self.logging_level: str | None = None
+
+    def reset(self) -> None:
+        """Behave like a fresh container (for tests)."""
+        self.cold_start = True
+        self.settings.clear()
+        self.logging_level = None
+
+    def load(self, settings_class: type[SettingsT]) -> SettingsT:
+        cached = self.settings.get(settings_class)
+        if cached is None:
+            cached = self.settings[settings_class] = load_settings(settings_class)
+        assert isinstance(cached, settings_class)  # noqa: S101
+        return cached
+
+    def configure_logging(self, level: str) -> None:
+        if self.logging_level != level:
+            configure_logging(level)
+            self.logging_level = level
+
+
+CONTAINER = _Container()
+
+
+def lambda_handler(
+    step_name: str, settings_class: type[SettingsT], step: Step[SettingsT]
+) -> Callable[[Any, Any], dict[str, Any]]:
+    """Wrap an async ``step(event, settings, invocation)`` as a synchronous Lambda handler."""
+
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        cold_start, CONTAINER.cold_start = CONTAINER.cold_start, False
+        # A fresh loop per invocation: nothing bound to a previous (closed) loop survives.
+        return asyncio.run(_invoke(step_name, settings_class, step, event, context, cold_start))
+
+    handler.__doc__ = f"Lambda entry point of the {step_name} step."
+    return handler
+
+
+async def _invoke(
+    step_name: str,
+    settings_class: type[SettingsT],
+    step: Step[SettingsT],
+    event: Any,
+    context: Any,
+    cold_start: bool,
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    clear_context()
+    settings: SettingsT | None = None
+    settings_error: ConfigurationError | None = None
+    try:
+        settings = CONTAINER.load(settings_class)
+    except ConfigurationError as exc:
+        settings_error = exc
+    CONTAINER.configure_logging(settings.log_level if settings else "INFO")
+    request_id = str(getattr(context, "aws_request_id", "local"))
+    bind(
+        step=step_name,
+        function_name=getattr(context, "function_name", None),
+        function_memory_size=getattr(context, "memory_limit_in_mb", None),
+        function_arn=getattr(context, "invoked_function_arn", None),
+        function_request_id=request_id,
+        cold_start=cold_start,
+        xray_trace_id=os.environ.get("_X_AMZN_TRACE_ID"),
+        execution_arn=event.get("execution_arn") if isinstance(event, dict) else None,
+    )
+    outcome = "error"
+    try:
+        if settings is None:
+            assert settings_error is not None  # noqa: S101
+            raise settings_error  # noqa: TRY301 - reported like any other permanent error
+        result = await step(event, settings, Invocation(request_id))
+        outcome = str(getattr(result, "outcome", "ok"))
+        return result.model_dump(mode="json")
+    except PermanentError as exc:
+        outcome = "failed"
+        context_vars = structlog.contextvars.get_contextvars()
+        failed = FailedResult(
+            error=exc.name,
+            cause=redact(exc.cause),
+            date=context_vars.get("date"),
+            template=context_vars.get("template"),
+        )
+        log.error("step failed permanently", error=failed.error, cause=failed.cause)
+        return failed.model_dump(mode="json")
+    except TransientError as exc:
+        outcome = "retry"
+        log.warning(
+            "step failed transiently; Step Functions retries it", error=exc.name, cause=exc.cause
+        )
+        raise
+    except Exception as exc:
+        log.exception("unexpected error")
+        raise UnexpectedError(redact(f"{type(exc).__name__}: {exc}")) from None
+    finally:
+        log.info(
+            "invocation finished",
+            outcome=outcome,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        )

@@ -1,0 +1,203 @@
+"""The Slack messages: the meeting announcement and the failure alerts (Block Kit + text).
+
+Every piece of text that comes from a user, Zoom or AWS is escaped for Slack's mrkdwn (``&``,
+``<``, ``>``), so a topic cannot ping ``<!channel>`` or forge a link, and trimmed to Slack's
+limits.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+
+from zoom_notifier.models import FailureMessage, MeetingRecord
+
+__all__ = [
+    "console_url",
+    "escape",
+    "failure_alert",
+    "local_start",
+    "meeting_announcement",
+    "trim",
+]
+
+SECTION_TEXT_LIMIT = 3000
+FALLBACK_TEXT_LIMIT = 4000
+CAUSE_LIMIT = 1500
+_CONSOLE_HOSTS = {
+    "aws": "console.aws.amazon.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+}
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn gives meaning to."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def trim(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _safe(text: str, limit: int) -> str:
+    """Escaped and trimmed to ``limit``, never cutting an ``&amp;``-style entity in half."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    entity_start = cut.rfind("&")
+    if entity_start != -1 and ";" not in cut[entity_start:]:
+        cut = cut[:entity_start]
+    return cut + "…"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def local_start(start_time: str | None, timezone: str | None) -> str | None:
+    """``"09:30 (Europe/Paris)"`` from Zoom's start time (UTC ``...Z`` or local) and zone."""
+    if not start_time:
+        return None
+    try:
+        moment = datetime.fromisoformat(start_time.replace("Z", "+00:00"))
+    except ValueError:
+        return start_time
+    zone_name = timezone or "UTC"
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return start_time
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(zone)
+    return f"{moment:%H:%M} ({zone_name})"
+
+
+def meeting_announcement(record: MeetingRecord) -> dict[str, Any]:
+    """The announcement of one day's meeting: topic, date, local start, join link, passcode."""
+    topic = _safe(record.topic or "Zoom meeting", 200)
+    start = local_start(record.start_time, record.timezone)
+    when = record.date + (f" at {escape(start)}" if start else "")
+    join_url = str(record.join_url)
+    lines = [f"*{topic}*", f":calendar: {when}", f":link: <{join_url}|Join the Zoom meeting>"]
+    fallback = f"{topic}: {when}. Join: {join_url}"
+    if record.password:
+        lines.append(f":key: Passcode: `{escape(record.password)}`")
+        fallback += f" (passcode {escape(record.password)})"
+    blocks = [
+        _section("\n".join(lines)),
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Join meeting"},
+                    "url": join_url,
+                    "style": "primary",
+                }
+            ],
+        },
+    ]
+    return {"text": trim(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+
+
+def console_url(execution_arn: str) -> str | None:
+    """The Step Functions console page of an execution, or None for a malformed ARN."""
+    parts = execution_arn.split(":")
+    if len(parts) < 8 or parts[2] != "states" or parts[5] != "execution":
+        return None
+    host = _CONSOLE_HOSTS.get(parts[1], _CONSOLE_HOSTS["aws"])
+    region = parts[3]
+    return (
+        f"https://{region}.{host}/states/home?region={region}"
+        f"#/v2/executions/details/{quote(execution_arn, safe=':')}"
+    )
+
+
+def _unwrap_cause(cause: str | None) -> str:
+    """Step Functions passes a Lambda error as JSON with ``errorMessage``: show just that."""
+    if not cause:
+        return "(no cause given)"
+    try:
+        data = json.loads(cause)
+    except json.JSONDecodeError:
+        return cause
+    if isinstance(data, dict) and isinstance(data.get("errorMessage"), str):
+        return str(data["errorMessage"])
+    return cause
+
+
+def failure_alert(message: str, subject: str | None = None) -> dict[str, Any]:
+    """A readable Slack alert for any message on the failure topic.
+
+    The state machine's failure message gets the full treatment; a CloudWatch alarm, a Step
+    Functions status-change event, or any other text is still shown readably.
+    """
+    try:
+        failure = FailureMessage.model_validate_json(message)
+    except ValidationError:
+        return _other_alert(message, subject)
+    return _failure_message_alert(failure)
+
+
+def _failure_message_alert(failure: FailureMessage) -> dict[str, Any]:
+    cause = _safe(_unwrap_cause(failure.cause), CAUSE_LIMIT)
+    day = escape(failure.date or "unknown date")
+    step = escape(failure.state)
+    error = escape(failure.error)
+    lines = [
+        f":rotating_light: *zoom-notifier failed for {day}*"
+        + (f" (template `{escape(failure.template)}`)" if failure.template else ""),
+        f"*Step:* {step}   *Error:* `{error}`",
+        f"*Cause:* {cause}",
+    ]
+    url = console_url(failure.execution_arn)
+    execution = escape(failure.execution_arn)
+    lines.append(f"*Execution:* <{url}|{execution}>" if url else f"*Execution:* {execution}")
+    lines.append(
+        "To rerun: fix the cause, then start a new execution of the state machine with the "
+        "same input (safe: nothing is created or announced twice)."
+    )
+    text = "\n".join(lines)
+    fallback = f"zoom-notifier failed for {day} at {step}: {error}: {cause}"
+    return {
+        "text": trim(fallback, FALLBACK_TEXT_LIMIT),
+        "blocks": [_section(trim(text, SECTION_TEXT_LIMIT))],
+    }
+
+
+def _other_alert(message: str, subject: str | None) -> dict[str, Any]:
+    title, body = _describe_other(message, subject)
+    text = f":warning: *{_safe(title, 200)}*\n{_safe(body, CAUSE_LIMIT)}"
+    return {
+        "text": trim(f"{escape(title)}: {escape(body)}", FALLBACK_TEXT_LIMIT),
+        "blocks": [_section(text)],
+    }
+
+
+def _describe_other(message: str, subject: str | None) -> tuple[str, str]:
+    try:
+        data = json.loads(message)
+    except json.JSONDecodeError:
+        data = None
+    if isinstance(data, dict) and "AlarmName" in data:
+        return (
+            f"CloudWatch alarm {data.get('AlarmName')} is {data.get('NewStateValue', '?')}",
+            str(data.get("NewStateReason", "")),
+        )
+    detail = data.get("detail") if isinstance(data, dict) else None
+    if isinstance(detail, dict) and "executionArn" in detail:
+        arn = str(detail["executionArn"])
+        url = console_url(arn)
+        return (
+            f"zoom-notifier execution ended {detail.get('status', 'abnormally')}",
+            f"Execution: {arn}" + (f"\nConsole: {url}" if url else ""),
+        )
+    return (subject or "Message on the zoom-notifier failure topic", message)

@@ -1,0 +1,271 @@
+"""Models of everything that crosses a boundary: Lambda events, Zoom answers, the DynamoDB item,
+the typed results returned to Step Functions, and the failure messages on the SNS topic."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from zoom_notifier.errors import InvalidExecutionInput
+from zoom_notifier.validation import describe_validation_error
+
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "CreateResult",
+    "ExecutionInput",
+    "FailedResult",
+    "FailureAlertResult",
+    "FailureMessage",
+    "MeetingKey",
+    "MeetingRecord",
+    "NotifyInput",
+    "NotifyResult",
+    "SnsEvent",
+    "ZoomMeeting",
+    "parse_event",
+]
+
+DEFAULT_TEMPLATE = "default"
+
+IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+TemplateName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+def _real_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real calendar date") from None
+    return value
+
+
+# --- Lambda events -----------------------------------------------------------------------
+
+
+class MeetingKey(BaseModel):
+    """The DynamoDB key of one day's meeting: (date, template)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date: IsoDate
+    template: TemplateName = DEFAULT_TEMPLATE
+
+    _real = field_validator("date")(_real_date)
+
+
+class ExecutionInput(BaseModel):
+    """The execution input handed to ``create_meeting``.
+
+    ``date`` wins over ``scheduled_time``; with neither, the date is today in
+    ``MEETING_TIMEZONE``. ``execution_arn`` is added by the state machine. Other fields are
+    ignored, so the same input can carry notes for humans.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    date: IsoDate | None = None
+    scheduled_time: AwareDatetime | None = None
+    template: TemplateName = DEFAULT_TEMPLATE
+    execution_arn: str | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _date_is_real(cls, value: str | None) -> str | None:
+        return None if value is None else _real_date(value)
+
+    def meeting_key(self, zone: tzinfo, now: datetime) -> MeetingKey:
+        """The key this input acts on: from the input when given, never from the clock."""
+        if self.date is not None:
+            day = self.date
+        elif self.scheduled_time is not None:
+            day = self.scheduled_time.astimezone(zone).date().isoformat()
+        else:
+            day = now.astimezone(zone).date().isoformat()
+        return MeetingKey(date=day, template=self.template)
+
+
+class NotifyInput(BaseModel):
+    """What ``notify_meeting`` reads from ``create_meeting``'s result: only the key."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    date: IsoDate
+    template: TemplateName = DEFAULT_TEMPLATE
+    execution_arn: str | None = None
+
+    _real = field_validator("date")(_real_date)
+
+    @property
+    def key(self) -> MeetingKey:
+        return MeetingKey(date=self.date, template=self.template)
+
+
+EventT = TypeVar("EventT", bound=BaseModel)
+
+
+def parse_event(model: type[EventT], event: Any) -> EventT:
+    """Validate a Lambda event, or raise :class:`InvalidExecutionInput` naming the problem."""
+    if not isinstance(event, dict):
+        raise InvalidExecutionInput(f"the event must be a JSON object, not {type(event).__name__}")
+    try:
+        return model.model_validate(event)
+    except ValidationError as exc:
+        raise InvalidExecutionInput(
+            f"invalid {model.__name__}: {describe_validation_error(exc)}"
+        ) from None
+
+
+# --- Zoom --------------------------------------------------------------------------------
+
+
+class ZoomMeeting(BaseModel):
+    """The part of Zoom's meeting object we use. ``start_url`` logs the host in: never shown."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    # Zoom meeting ids exceed 32 bits; Python ints are unbounded, DynamoDB N holds them exactly.
+    id: int = Field(gt=0)
+    join_url: Annotated[str, StringConstraints(pattern=r"^https://")]
+    topic: str = ""
+    start_time: str | None = None
+    timezone: str | None = None
+    password: str | None = None
+    start_url: SecretStr | None = None
+
+
+# --- DynamoDB item -----------------------------------------------------------------------
+
+Status = Literal["creating", "created", "notified"]
+
+
+class MeetingRecord(BaseModel):
+    """One item of ``MEETINGS_TABLE``: the meeting of a (date, template), and its claims.
+
+    ``claim_*`` guard the creation, ``notify_*`` the announcement; both are leases that expire
+    at the given epoch second, so a crashed execution never blocks the day for long.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: IsoDate
+    template: TemplateName
+    status: Status
+    meeting_id: int | None = Field(default=None, gt=0)
+    join_url: Annotated[str, StringConstraints(pattern=r"^https://")] | None = None
+    topic: str | None = None
+    start_time: str | None = None
+    timezone: str | None = None
+    password: str | None = None
+    created_at: str | None = None
+    notified_at: str | None = None
+    execution: str | None = None
+    claim_owner: str | None = None
+    claim_expires_at: int | None = None
+    notify_owner: str | None = None
+    notify_expires_at: int | None = None
+    expires_at: int
+
+    _real = field_validator("date")(_real_date)
+
+    @model_validator(mode="after")
+    def _meeting_when_created(self) -> MeetingRecord:
+        if self.status != "creating" and (self.meeting_id is None or self.join_url is None):
+            raise ValueError(f"a {self.status!r} item must have meeting_id and join_url")
+        return self
+
+    @property
+    def key(self) -> MeetingKey:
+        return MeetingKey(date=self.date, template=self.template)
+
+
+# --- results returned to Step Functions --------------------------------------------------
+
+
+class CreateResult(BaseModel):
+    """``create_meeting`` succeeded: a new meeting, or the one already recorded."""
+
+    outcome: Literal["created", "existing"]
+    date: str
+    template: str
+    meeting_id: int
+    join_url: str
+    topic: str
+    start_time: str | None
+
+
+class NotifyResult(BaseModel):
+    """``notify_meeting`` succeeded: posted now, or posted by an earlier run."""
+
+    outcome: Literal["notified", "already_notified"]
+    date: str
+    template: str
+    meeting_id: int
+
+
+class FailedResult(BaseModel):
+    """A permanent failure: the Choice state routes it to the failure path."""
+
+    outcome: Literal["failed"] = "failed"
+    error: str
+    cause: str
+    date: str | None = None
+    template: str | None = None
+
+
+class FailureAlertResult(BaseModel):
+    """``notify_failure`` posted every message of its SNS event."""
+
+    outcome: Literal["notified"] = "notified"
+    posted: int
+
+
+# --- SNS ---------------------------------------------------------------------------------
+
+
+class FailureMessage(BaseModel):
+    """What the state machine's failure path publishes to the failure topic."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    execution_arn: str
+    state_machine: str | None = None
+    state: str
+    error: str
+    cause: str | None = None
+    date: str | None = None
+    template: str | None = None
+
+
+class SnsMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    message: str = Field(alias="Message")
+    subject: str | None = Field(default=None, alias="Subject")
+    message_id: str | None = Field(default=None, alias="MessageId")
+    topic_arn: str | None = Field(default=None, alias="TopicArn")
+
+
+class SnsRecord(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    Sns: SnsMessage
+
+
+class SnsEvent(BaseModel):
+    """The event SNS hands to a subscribed Lambda."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    Records: list[SnsRecord] = Field(min_length=1)

@@ -1,0 +1,68 @@
+"""Slack Incoming Webhook client and its error mapping.
+
+Plain aiohttp rather than ``slack_sdk``'s ``AsyncWebhookClient``: the service already depends on
+aiohttp, the webhook protocol is one POST whose answer we must classify ourselves anyway (the SDK
+does not raise on 4xx), and one dependency fewer keeps the Lambda artifact and cold start small.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from zoom_notifier.errors import SlackRateLimited, SlackUnavailable, SlackWebhookRejected
+
+__all__ = ["REQUEST_TIMEOUT", "SlackWebhook"]
+
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
+_MAX_QUOTED = 200
+
+
+class SlackWebhook:
+    """Posts messages to one Incoming Webhook. The URL is secret: no message ever shows it."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self._session = session
+        self._url = url
+
+    async def post(self, payload: dict[str, Any]) -> None:
+        """Post ``payload``; return only when Slack answered ``200 ok``."""
+        try:
+            async with self._session.post(
+                self._url, json=payload, timeout=REQUEST_TIMEOUT, allow_redirects=False
+            ) as response:
+                status = response.status
+                body = (await response.text(errors="replace")).strip()
+                retry_after = response.headers.get("Retry-After")
+        except TimeoutError:
+            raise SlackUnavailable("Slack did not answer the webhook post in time") from None
+        except aiohttp.ClientError as exc:
+            # aiohttp's text names the URL, which is the secret: name the type only.
+            raise SlackUnavailable(
+                f"could not reach Slack's webhook: {type(exc).__name__}"
+            ) from None
+        _check_answer(status, body, retry_after)
+
+
+def _check_answer(status: int, body: str, retry_after: str | None) -> None:
+    quoted = body[:_MAX_QUOTED] or "(empty body)"
+    if status == 200 and body == "ok":
+        return
+    if status == 429:
+        seconds = _seconds(retry_after)
+        hint = f"; retry after {seconds:g}s" if seconds is not None else ""
+        raise SlackRateLimited(f"Slack rate-limited the webhook (HTTP 429{hint})", seconds)
+    if status >= 500:
+        raise SlackUnavailable(f"Slack failed the webhook post (HTTP {status}: {quoted})")
+    # 4xx: invalid_payload, action_prohibited, channel_not_found, channel_is_archived,
+    # no_service, ... and any unexpected 2xx/3xx: the message did not go out, and resending
+    # the same payload to the same webhook will not change that.
+    raise SlackWebhookRejected(f"Slack rejected the webhook post (HTTP {status}: {quoted})")
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

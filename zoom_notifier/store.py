@@ -1,0 +1,342 @@
+"""Data access: the DynamoDB meeting store and the S3 template source.
+
+Exactly-once per (date, template) rests on conditional writes, the pattern of Powertools'
+idempotency utility: before calling Zoom, an execution *claims* the key with a write that only
+succeeds if the key is new or its previous claim has expired (or is its own, on a retry of the
+same execution). The announcement is guarded the same way by a notify claim. Every item read or
+written goes through :class:`MeetingRecord`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from zoom_notifier.aws import aws_errors, error_code
+from zoom_notifier.errors import (
+    ConfigurationError,
+    InvalidMeetingRecord,
+    MeetingClaimLost,
+    MeetingCreationInProgress,
+    NotificationInProgress,
+    TemplateNotFound,
+)
+from zoom_notifier.models import MeetingKey, MeetingRecord, ZoomMeeting
+from zoom_notifier.template import MAX_TEMPLATE_BYTES, MeetingTemplate, parse_template
+from zoom_notifier.validation import describe_validation_error
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb.client import DynamoDBClient
+    from types_aiobotocore_s3.client import S3Client
+
+__all__ = [
+    "CLAIM_SECONDS",
+    "NOTIFY_CLAIM_SECONDS",
+    "RETENTION_DAYS",
+    "MeetingStore",
+    "TemplateSource",
+    "template_object_key",
+]
+
+# A claim outlives the create Lambda's timeout, so a live execution never loses it; an
+# execution that died frees the day after this long.
+CLAIM_SECONDS = 120
+NOTIFY_CLAIM_SECONDS = 60
+# Items expire (DynamoDB TTL) this long after their meeting date.
+RETENTION_DAYS = 90
+TEMPLATE_PLACEHOLDER = "{template}"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_CONDITION_FAILED = frozenset({"ConditionalCheckFailedException"})
+_NAMES = {"#date": "date", "#template": "template", "#status": "status"}
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _expires_at(key: MeetingKey) -> int:
+    day = date.fromisoformat(key.date) + timedelta(days=RETENTION_DAYS)
+    return _epoch(datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+def _to_item(record: MeetingRecord) -> dict[str, Any]:
+    return {
+        name: _serializer.serialize(value)
+        for name, value in record.model_dump(exclude_none=True).items()
+    }
+
+
+def _from_item(item: dict[str, Any], key: MeetingKey) -> MeetingRecord:
+    data = {name: _deserializer.deserialize(value) for name, value in item.items()}
+    try:
+        return MeetingRecord.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidMeetingRecord(
+            f"the stored item for date {key.date} template {key.template} is invalid "
+            f"({describe_validation_error(exc)}); fix or delete it, then rerun"
+        ) from None
+
+
+def _key(key: MeetingKey) -> dict[str, Any]:
+    return {"date": {"S": key.date}, "template": {"S": key.template}}
+
+
+class MeetingStore:
+    """The meetings table: one item per (date, template)."""
+
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def _action(self, verb: str, key: MeetingKey) -> str:
+        return f"{verb} {key.date}/{key.template} in table {self._table!r}"
+
+    async def get(self, key: MeetingKey) -> MeetingRecord | None:
+        """The item for ``key``, read consistently, or None."""
+        with aws_errors(self._action("reading", key), permanent=self._missing_table()):
+            response = await self._client.get_item(
+                TableName=self._table, Key=_key(key), ConsistentRead=True
+            )
+        item = response.get("Item")
+        return None if item is None else _from_item(dict(item), key)
+
+    async def claim(
+        self, key: MeetingKey, owner: str, now: datetime, *, replacing: int | None = None
+    ) -> MeetingRecord | None:
+        """Claim ``key`` for creating its meeting.
+
+        Succeeds (returns None) if the key is new, its claim expired, or ``owner`` already holds
+        it; with ``replacing``, also if the item records that meeting id (Zoom lost it). If the
+        item is complete, returns it instead. A live claim of another owner raises
+        :class:`MeetingCreationInProgress`.
+        """
+        claim = MeetingRecord(
+            date=key.date,
+            template=key.template,
+            status="creating",
+            claim_owner=owner,
+            claim_expires_at=_epoch(now) + CLAIM_SECONDS,
+            execution=owner,
+            expires_at=_expires_at(key),
+        )
+        condition = (
+            "attribute_not_exists(#date) OR (#status = :creating AND "
+            "(claim_expires_at < :now OR claim_owner = :owner))"
+        )
+        values: dict[str, Any] = {
+            ":creating": {"S": "creating"},
+            ":now": {"N": str(_epoch(now))},
+            ":owner": {"S": owner},
+        }
+        if replacing is not None:
+            condition += " OR (#status <> :creating AND meeting_id = :stale)"
+            values[":stale"] = {"N": str(replacing)}
+        existing = await self._conditional_put(claim, condition, values, "claiming")
+        if existing is None:
+            return None
+        if existing.status == "creating" or (
+            replacing is not None and existing.meeting_id == replacing
+        ):
+            raise MeetingCreationInProgress(
+                f"another execution ({existing.claim_owner}) is creating the meeting for "
+                f"{key.date}/{key.template}; its claim expires at epoch {existing.claim_expires_at}"
+            )
+        return existing
+
+    async def complete(
+        self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime
+    ) -> MeetingRecord:
+        """Record the created meeting, if ``owner`` still holds the claim."""
+        record = MeetingRecord(
+            date=key.date,
+            template=key.template,
+            status="created",
+            meeting_id=meeting.id,
+            join_url=meeting.join_url,
+            topic=meeting.topic,
+            start_time=meeting.start_time,
+            timezone=meeting.timezone,
+            password=meeting.password,
+            created_at=now.astimezone(UTC).isoformat(),
+            execution=owner,
+            expires_at=_expires_at(key),
+        )
+        existing = await self._conditional_put(
+            record,
+            "#status = :creating AND claim_owner = :owner",
+            {":creating": {"S": "creating"}, ":owner": {"S": owner}},
+            "recording the meeting for",
+        )
+        if existing is not None:
+            raise MeetingClaimLost(
+                f"created Zoom meeting {meeting.id} for {key.date}/{key.template}, but another "
+                "execution took the claim meanwhile; delete the duplicate meeting in Zoom"
+            )
+        return record
+
+    async def release(self, key: MeetingKey, owner: str) -> None:
+        """Give up ``owner``'s creation claim, so a rerun need not wait for it to expire."""
+        try:
+            with aws_errors(
+                self._action("releasing the claim on", key), expected=_CONDITION_FAILED
+            ):
+                await self._client.delete_item(
+                    TableName=self._table,
+                    Key=_key(key),
+                    ConditionExpression="#status = :creating AND claim_owner = :owner",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":creating": {"S": "creating"},
+                        ":owner": {"S": owner},
+                    },
+                )
+        except ClientError as exc:
+            if error_code(exc) not in _CONDITION_FAILED:
+                raise
+
+    async def claim_notification(
+        self, record: MeetingRecord, owner: str, now: datetime
+    ) -> MeetingRecord | None:
+        """Claim the announcement of ``record``'s meeting.
+
+        Returns None when claimed; returns the item when it is already ``notified``. A live
+        notify claim of another owner raises :class:`NotificationInProgress`.
+        """
+        claimed = record.model_copy(
+            update={"notify_owner": owner, "notify_expires_at": _epoch(now) + NOTIFY_CLAIM_SECONDS}
+        )
+        existing = await self._conditional_put(
+            claimed,
+            "#status = :created AND meeting_id = :id AND (attribute_not_exists(notify_expires_at)"
+            " OR notify_expires_at < :now OR notify_owner = :owner)",
+            {
+                ":created": {"S": "created"},
+                ":id": {"N": str(record.meeting_id)},
+                ":now": {"N": str(_epoch(now))},
+                ":owner": {"S": owner},
+            },
+            "claiming the announcement of",
+        )
+        if existing is None or existing.status == "notified":
+            return existing
+        raise NotificationInProgress(
+            f"another execution ({existing.notify_owner}) is announcing "
+            f"{record.date}/{record.template}"
+        )
+
+    async def mark_notified(
+        self, record: MeetingRecord, owner: str, now: datetime
+    ) -> MeetingRecord:
+        """Record that the announcement went out."""
+        notified = record.model_copy(
+            update={
+                "status": "notified",
+                "notified_at": now.astimezone(UTC).isoformat(),
+                "notify_owner": None,
+                "notify_expires_at": None,
+            }
+        )
+        existing = await self._conditional_put(
+            notified,
+            "#status = :created AND meeting_id = :id AND notify_owner = :owner",
+            {
+                ":created": {"S": "created"},
+                ":id": {"N": str(record.meeting_id)},
+                ":owner": {"S": owner},
+            },
+            "marking as notified",
+        )
+        if existing is not None and existing.status != "notified":
+            raise NotificationInProgress(
+                f"the announcement claim on {record.date}/{record.template} was taken over"
+            )
+        return notified
+
+    async def release_notification(self, record: MeetingRecord, owner: str) -> None:
+        """Give up ``owner``'s announcement claim after a failed post."""
+        await self._conditional_put(
+            record.model_copy(update={"notify_owner": None, "notify_expires_at": None}),
+            "#status = :created AND notify_owner = :owner",
+            {":created": {"S": "created"}, ":owner": {"S": owner}},
+            "releasing the announcement claim on",
+        )
+
+    async def _conditional_put(
+        self, record: MeetingRecord, condition: str, values: dict[str, Any], verb: str
+    ) -> MeetingRecord | None:
+        """Put ``record`` if ``condition`` holds: None on success, else the item found."""
+        names = {name: value for name, value in _NAMES.items() if name in condition}
+        try:
+            with aws_errors(
+                self._action(verb, record.key),
+                permanent=self._missing_table(),
+                expected=_CONDITION_FAILED,
+            ):
+                await self._client.put_item(
+                    TableName=self._table,
+                    Item=_to_item(record),
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as exc:
+            if error_code(exc) not in _CONDITION_FAILED:
+                raise
+            old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+            if old is None:
+                return await self.get(record.key)
+            return _from_item(old, record.key)
+        return None
+
+    def _missing_table(self) -> dict[str, Any]:
+        def missing(message: str) -> ConfigurationError:
+            return ConfigurationError(f"{message}: check MEETINGS_TABLE={self._table!r}")
+
+        return {"ResourceNotFoundException": missing}
+
+
+def template_object_key(key_pattern: str, template: str) -> str:
+    """The S3 key of a named template: ``{template}`` in ``TEMPLATE_KEY`` is replaced by it."""
+    if TEMPLATE_PLACEHOLDER in key_pattern:
+        return key_pattern.replace(TEMPLATE_PLACEHOLDER, template)
+    if template != "default":
+        raise TemplateNotFound(
+            f"template {template!r} was asked for, but TEMPLATE_KEY has no {{template}} "
+            "placeholder, so only the 'default' template exists"
+        )
+    return key_pattern
+
+
+class TemplateSource:
+    """Meeting templates stored in one S3 bucket."""
+
+    def __init__(self, client: S3Client, bucket: str, key_pattern: str) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._key_pattern = key_pattern
+
+    async def load(self, template: str) -> MeetingTemplate:
+        """Fetch and validate the named template."""
+        object_key = template_object_key(self._key_pattern, template)
+        location = f"s3://{self._bucket}/{object_key}"
+
+        def not_found(message: str) -> TemplateNotFound:
+            return TemplateNotFound(f"meeting template {location} not found ({message})")
+
+        with aws_errors(
+            f"reading {location}",
+            permanent={"NoSuchBucket": not_found, "NoSuchKey": not_found, "404": not_found},
+        ):
+            response = await self._client.get_object(
+                Bucket=self._bucket, Key=object_key, Range=f"bytes=0-{MAX_TEMPLATE_BYTES}"
+            )
+            async with response["Body"] as body:
+                raw = await body.read()
+        return parse_template(raw, location)

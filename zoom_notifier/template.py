@@ -1,0 +1,130 @@
+"""The meeting template: the body of Zoom's Create Meeting request, with two extensions.
+
+* ``start_time`` may be a local time of day (``"09:30"`` or ``"09:30:00"``); it becomes
+  ``YYYY-MM-DDTHH:MM:SS`` on the meeting date, in the template's ``timezone`` (default
+  ``MEETING_TIMEZONE``). A full Zoom timestamp passes through unchanged.
+* ``{date}`` in ``topic`` and ``agenda`` is replaced by the meeting date (``YYYY-MM-DD``).
+
+Unknown Zoom fields pass through untouched, so new Zoom options need no code change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from zoom_notifier.errors import InvalidMeetingTemplate
+from zoom_notifier.validation import describe_validation_error
+
+__all__ = ["MAX_TEMPLATE_BYTES", "MeetingTemplate", "parse_template"]
+
+MAX_TEMPLATE_BYTES = 64 * 1024
+DATE_PLACEHOLDER = "{date}"
+
+_TIME_OF_DAY = re.compile(r"^(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?$")
+# Zoom accepts "yyyy-MM-ddTHH:mm:ssZ" (UTC) or "yyyy-MM-ddTHH:mm:ss" (in `timezone`).
+_ZOOM_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z?$")
+# Zoom's documented passcode alphabet.
+_PASSCODE_PATTERN = r"^[A-Za-z0-9@*_-]+$"
+
+
+class MeetingTemplate(BaseModel):
+    """Zoom's Create Meeting body, as validated before anything is sent."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    topic: str = Field(min_length=1, max_length=200)
+    # 1 instant, 2 scheduled, 3 recurring without fixed time, 8 recurring, 10 screen share only.
+    type: Literal[1, 2, 3, 8, 10] = 2
+    start_time: str | None = None
+    duration: int | None = Field(default=None, gt=0)
+    timezone: str | None = None
+    password: str | None = Field(
+        default=None, min_length=1, max_length=10, pattern=_PASSCODE_PATTERN
+    )
+    agenda: str | None = Field(default=None, max_length=2000)
+    settings: dict[str, Any] | None = None
+
+    @field_validator("start_time")
+    @classmethod
+    def _start_time_format(cls, value: str | None) -> str | None:
+        if value is None or _TIME_OF_DAY.match(value):
+            return value
+        if _ZOOM_TIMESTAMP.match(value):
+            try:
+                datetime.fromisoformat(value.removesuffix("Z"))
+            except ValueError:
+                raise ValueError(f"{value!r} is not a real date and time") from None
+            return value
+        raise ValueError(
+            'must be a time of day ("09:30" or "09:30:00") or a Zoom timestamp '
+            '("2026-01-31T09:30:00" or "2026-01-31T09:30:00Z")'
+        )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not an IANA time zone") from None
+        return value
+
+    def resolve(self, meeting_date: date, default_timezone: str) -> MeetingTemplate:
+        """The template made concrete for ``meeting_date``: the request Zoom will receive."""
+        day = meeting_date.isoformat()
+        timezone = self.timezone or default_timezone
+        changes: dict[str, Any] = {"timezone": timezone}
+        if self.start_time is not None and (match := _TIME_OF_DAY.match(self.start_time)):
+            second = match["second"] or "00"
+            changes["start_time"] = f"{day}T{match['hour']}:{match['minute']}:{second}"
+        for field in ("topic", "agenda"):
+            text = getattr(self, field)
+            if text is not None and DATE_PLACEHOLDER in text:
+                changes[field] = text.replace(DATE_PLACEHOLDER, day)
+        resolved = self.model_dump(exclude_none=True) | changes
+        # Validate again: "{date}" grows the text, which may now break a length rule.
+        return _validate(resolved, f"resolved for {day}: ")
+
+    def request_body(self) -> dict[str, Any]:
+        """The JSON body for ``POST /users/{userId}/meetings``."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def _validate(data: Any, prefix: str = "") -> MeetingTemplate:
+    try:
+        return MeetingTemplate.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidMeetingTemplate(
+            f"meeting template {prefix}{describe_validation_error(exc)}"
+        ) from None
+
+
+def parse_template(raw: bytes, source: str) -> MeetingTemplate:
+    """Parse and validate a template's bytes; ``source`` names it in error messages."""
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise InvalidMeetingTemplate(
+            f"meeting template {source} is {len(raw)} bytes; the limit is {MAX_TEMPLATE_BYTES}"
+        )
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidMeetingTemplate(
+            f"meeting template {source} is not UTF-8 text (byte {exc.start})"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidMeetingTemplate(
+            f"meeting template {source} is not valid JSON: {exc.msg} "
+            f"at line {exc.lineno} column {exc.colno}"
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidMeetingTemplate(
+            f"meeting template {source} must be a JSON object, not {type(data).__name__}"
+        )
+    return _validate(data, f"{source}: ")

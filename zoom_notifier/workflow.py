@@ -1,0 +1,170 @@
+"""The three steps of the workflow, as plain async functions over injected clients.
+
+Handlers build the clients; tests and the local runner inject stand-ins. Every step is
+idempotent for its (date, template): rerunning it never creates a second meeting nor posts a
+second announcement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from zoom_notifier.errors import (
+    MeetingCreationInProgress,
+    MeetingNotFound,
+    PermanentError,
+    ZoomNotifierError,
+    ZoomResponseInvalid,
+)
+from zoom_notifier.logs import bind, get_logger
+from zoom_notifier.messages import failure_alert, meeting_announcement
+from zoom_notifier.models import (
+    CreateResult,
+    ExecutionInput,
+    FailureAlertResult,
+    MeetingRecord,
+    NotifyInput,
+    NotifyResult,
+    SnsEvent,
+)
+
+if TYPE_CHECKING:
+    from zoom_notifier.slack import SlackWebhook
+    from zoom_notifier.store import MeetingStore, TemplateSource
+    from zoom_notifier.zoom import ZoomClient
+
+__all__ = ["Clock", "create_meeting", "notify_failure", "notify_meeting", "utc_now"]
+
+Clock = Callable[[], datetime]
+log = get_logger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _create_result(record: MeetingRecord, outcome: str) -> CreateResult:
+    assert record.meeting_id is not None  # noqa: S101 - guaranteed by MeetingRecord
+    assert record.join_url is not None  # noqa: S101
+    return CreateResult(
+        outcome="created" if outcome == "created" else "existing",
+        date=record.date,
+        template=record.template,
+        meeting_id=record.meeting_id,
+        join_url=record.join_url,
+        topic=record.topic or "",
+        start_time=record.start_time,
+    )
+
+
+async def create_meeting(
+    request: ExecutionInput,
+    *,
+    templates: TemplateSource,
+    store: MeetingStore,
+    zoom: ZoomClient,
+    zoom_user_id: str,
+    timezone: str,
+    owner: str,
+    now: Clock = utc_now,
+) -> CreateResult:
+    """Create the day's meeting once, or return the one already recorded (and still at Zoom)."""
+    key = request.meeting_key(ZoneInfo(timezone), now())
+    bind(date=key.date, template=key.template)
+    record = await store.get(key)
+    stale_meeting: int | None = None
+    if record is not None and record.meeting_id is not None and record.status != "creating":
+        bind(meeting_id=record.meeting_id)
+        if await zoom.get_meeting(record.meeting_id) is not None:
+            log.info("meeting already exists", status=record.status)
+            return _create_result(record, "existing")
+        log.warning("recorded meeting no longer exists at Zoom; creating a new one")
+        stale_meeting = record.meeting_id
+
+    template = await templates.load(key.template)
+    request_body = template.resolve(date.fromisoformat(key.date), timezone).request_body()
+
+    existing = await store.claim(key, owner, now(), replacing=stale_meeting)
+    if existing is not None:
+        log.info("another execution created the meeting meanwhile", meeting_id=existing.meeting_id)
+        return _create_result(existing, "existing")
+    try:
+        meeting = await zoom.create_meeting(zoom_user_id, request_body)
+    except ZoomResponseInvalid:
+        # The meeting may exist at Zoom: keep the claim, so nobody creates another until it
+        # expires and an operator has looked.
+        raise
+    except PermanentError:
+        await store.release(key, owner)
+        raise
+    bind(meeting_id=meeting.id)
+    record = await store.complete(key, owner, meeting, now())
+    log.info("meeting created", start_time=record.start_time)
+    return _create_result(record, "created")
+
+
+async def notify_meeting(
+    request: NotifyInput,
+    *,
+    store: MeetingStore,
+    slack: SlackWebhook,
+    owner: str,
+    now: Clock = utc_now,
+) -> NotifyResult:
+    """Announce the day's meeting in Slack once."""
+    key = request.key
+    bind(date=key.date, template=key.template)
+    record = await store.get(key)
+    if record is None:
+        raise MeetingNotFound(
+            f"no meeting is recorded for {key.date}/{key.template}; run CreateMeeting first"
+        )
+    if record.status == "creating" or record.meeting_id is None:
+        raise MeetingCreationInProgress(
+            f"the meeting for {key.date}/{key.template} is still being created"
+        )
+    bind(meeting_id=record.meeting_id)
+    result = NotifyResult(
+        outcome="already_notified",
+        date=key.date,
+        template=key.template,
+        meeting_id=record.meeting_id,
+    )
+    if record.status == "notified":
+        log.info("meeting already announced", notified_at=record.notified_at)
+        return result
+    if await store.claim_notification(record, owner, now()) is not None:
+        log.info("another execution announced the meeting meanwhile")
+        return result
+    try:
+        await slack.post(meeting_announcement(record))
+    except PermanentError:
+        await store.release_notification(record, owner)
+        raise
+    await store.mark_notified(record, owner, now())
+    log.info("meeting announced")
+    return result.model_copy(update={"outcome": "notified"})
+
+
+async def notify_failure(event: SnsEvent, *, slack: SlackWebhook) -> FailureAlertResult:
+    """Post every failure message of an SNS event to Slack.
+
+    All records are attempted; if any post failed, the first error is raised afterwards so
+    Lambda's asynchronous retries and the dead-letter target keep the event.
+    """
+    failures: list[ZoomNotifierError] = []
+    for record in event.Records:
+        message = record.Sns
+        try:
+            await slack.post(failure_alert(message.message, message.subject))
+        except ZoomNotifierError as exc:
+            log.error("failure alert not delivered", message_id=message.message_id, error=exc.name)
+            failures.append(exc)
+        else:
+            log.info("failure alert posted", message_id=message.message_id)
+    if failures:
+        raise failures[0]
+    return FailureAlertResult(posted=len(event.Records))

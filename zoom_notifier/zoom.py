@@ -1,0 +1,266 @@
+"""Zoom REST client: Server-to-Server OAuth, create and get meeting, and error mapping.
+
+The aiohttp session is injected (one per invocation); the access token lives in a process-wide
+:class:`TokenCache`, since a token is plain data with an expiry and fetching one costs a round
+trip to Zoom on every warm invocation otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from pydantic import ValidationError
+
+from zoom_notifier.config import ZoomCredentials
+from zoom_notifier.errors import (
+    ZoomAuthFailed,
+    ZoomNotifierError,
+    ZoomRateLimited,
+    ZoomRequestRejected,
+    ZoomResponseInvalid,
+    ZoomUnavailable,
+)
+from zoom_notifier.logs import get_logger, register_secret
+from zoom_notifier.models import ZoomMeeting
+from zoom_notifier.validation import describe_validation_error
+
+__all__ = ["MEETING_NOT_FOUND_CODE", "REQUEST_TIMEOUT", "TokenCache", "ZoomClient"]
+
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
+# Zoom's code for "Meeting does not exist" (also answered with HTTP 404).
+MEETING_NOT_FOUND_CODE = 3001
+# Renew this long before Zoom's expiry, so a token never expires mid-invocation.
+TOKEN_RENEWAL_MARGIN_SECONDS = 300.0
+_MAX_QUOTED = 300
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class _Token:
+    value: str
+    expires_at: float  # time.monotonic()
+
+
+class TokenCache:
+    """Access tokens by (token URL, account, client), valid until shortly before expiry."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str, str], _Token] = {}
+
+    def get(self, key: tuple[str, str, str]) -> str | None:
+        token = self._tokens.get(key)
+        if token is None or time.monotonic() >= token.expires_at:
+            return None
+        return token.value
+
+    def put(self, key: tuple[str, str, str], value: str, expires_in: float) -> None:
+        lifetime = max(expires_in - TOKEN_RENEWAL_MARGIN_SECONDS, expires_in / 2)
+        self._tokens[key] = _Token(value, time.monotonic() + lifetime)
+
+    def discard(self, key: tuple[str, str, str]) -> None:
+        self._tokens.pop(key, None)
+
+    def clear(self) -> None:
+        self._tokens.clear()
+
+
+TOKENS = TokenCache()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except json.JSONDecodeError:
+            return None
+
+
+class ZoomClient:
+    """The three Zoom calls the service makes, with every failure mapped to our errors."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        credentials: ZoomCredentials,
+        *,
+        api_url: str,
+        oauth_url: str,
+        tokens: TokenCache = TOKENS,
+    ) -> None:
+        self._session = session
+        self._credentials = credentials
+        self._api_url = api_url.rstrip("/")
+        self._oauth_url = oauth_url
+        self._tokens = tokens
+        self._token_key = (oauth_url, credentials.account_id, credentials.client_id)
+
+    async def create_meeting(self, user_id: str, body: dict[str, Any]) -> ZoomMeeting:
+        """``POST /users/{userId}/meetings``; Zoom answers 201 with the meeting."""
+        answer = await self._api("POST", f"/users/{_path_segment(user_id)}/meetings", body)
+        if answer.status != 201:
+            raise _error_for(answer, "create meeting")
+        return _meeting(answer, "create meeting")
+
+    async def get_meeting(self, meeting_id: int) -> ZoomMeeting | None:
+        """``GET /meetings/{id}``, or ``None`` when Zoom says the meeting no longer exists."""
+        answer = await self._api("GET", f"/meetings/{meeting_id}")
+        if answer.status == 200:
+            return _meeting(answer, "get meeting")
+        data = answer.json()
+        code = data.get("code") if isinstance(data, dict) else None
+        if answer.status == 404 or code == MEETING_NOT_FOUND_CODE:
+            return None
+        raise _error_for(answer, "get meeting")
+
+    async def _api(self, method: str, path: str, body: dict[str, Any] | None = None) -> _Answer:
+        token = await self._token()
+        answer = await self._send(method, self._api_url + path, token=token, body=body)
+        if answer.status == 401:
+            # A revoked or rotated token: fetch one fresh token and try exactly once more.
+            log.info("zoom token rejected, renewing", path=path.split("/")[1])
+            self._tokens.discard(self._token_key)
+            token = await self._token()
+            answer = await self._send(method, self._api_url + path, token=token, body=body)
+            if answer.status == 401:
+                raise ZoomAuthFailed(
+                    f"Zoom rejected a fresh access token (HTTP 401{_zoom_detail(answer)}); "
+                    "check the app's scopes and that it is activated"
+                )
+        return answer
+
+    async def _token(self) -> str:
+        cached = self._tokens.get(self._token_key)
+        if cached is not None:
+            return cached
+        answer = await self._send(
+            "POST",
+            self._oauth_url,
+            params={
+                "grant_type": "account_credentials",
+                "account_id": self._credentials.account_id,
+            },
+            auth=aiohttp.BasicAuth(self._credentials.client_id, self._credentials.client_secret),
+        )
+        if answer.status == 429:
+            raise ZoomRateLimited(
+                "Zoom rate-limited the token request (HTTP 429)", _retry_after(answer)
+            )
+        if answer.status >= 500:
+            raise ZoomUnavailable(f"Zoom's token endpoint failed (HTTP {answer.status})")
+        if answer.status != 200:
+            raise ZoomAuthFailed(
+                f"Zoom refused the app credentials (HTTP {answer.status}{_zoom_detail(answer)}); "
+                "check account_id, client_id and client_secret"
+            )
+        data = answer.json()
+        token = data.get("access_token") if isinstance(data, dict) else None
+        expires_in = data.get("expires_in", 3600) if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token or not isinstance(expires_in, int | float):
+            raise ZoomAuthFailed("Zoom's token endpoint answered 200 without a usable token")
+        register_secret(token)
+        self._tokens.put(self._token_key, token, float(expires_in))
+        return token
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        token: str | None = None,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        auth: aiohttp.BasicAuth | None = None,
+    ) -> _Answer:
+        headers = {"Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            async with self._session.request(
+                method,
+                url,
+                json=body,
+                params=params,
+                auth=auth,
+                headers=headers,
+                timeout=REQUEST_TIMEOUT,
+                allow_redirects=False,
+            ) as response:
+                text = await response.text(errors="replace")
+                return _Answer(response.status, text, dict(response.headers))
+        except TimeoutError:
+            raise ZoomUnavailable(f"Zoom did not answer {method} in time") from None
+        except aiohttp.ClientError as exc:
+            # The exception text can hold the URL and its query (account id): name the type only.
+            raise ZoomUnavailable(
+                f"could not reach Zoom for {method}: {type(exc).__name__}"
+            ) from None
+
+
+def _path_segment(value: str) -> str:
+    return quote(value, safe="@")
+
+
+def _meeting(answer: _Answer, action: str) -> ZoomMeeting:
+    try:
+        meeting = ZoomMeeting.model_validate_json(answer.body)
+    except ValidationError as exc:
+        raise ZoomResponseInvalid(
+            f"Zoom answered HTTP {answer.status} to {action} with a body that is not a meeting "
+            f"({describe_validation_error(exc)}); the meeting may exist: check Zoom before "
+            "rerunning"
+        ) from None
+    if meeting.start_url is not None:
+        register_secret(meeting.start_url.get_secret_value())
+    register_secret(meeting.password)
+    return meeting
+
+
+def _retry_after(answer: _Answer) -> float | None:
+    value = answer.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _zoom_detail(answer: _Answer) -> str:
+    """``, code 300: <message>`` from Zoom's error body, when it has one."""
+    data = answer.json()
+    if not isinstance(data, dict):
+        return ""
+    code = data.get("code") or data.get("error")
+    message = data.get("message") or data.get("reason")
+    parts = [str(part)[:_MAX_QUOTED] for part in (code, message) if part]
+    return (", " + ": ".join(parts)) if parts else ""
+
+
+def _error_for(answer: _Answer, action: str) -> ZoomNotifierError:
+    status = answer.status
+    if status == 429:
+        retry_after = _retry_after(answer)
+        hint = f"; retry after {retry_after:g}s" if retry_after is not None else ""
+        return ZoomRateLimited(f"Zoom rate-limited {action} (HTTP 429{hint})", retry_after)
+    if status >= 500:
+        return ZoomUnavailable(f"Zoom failed to {action} (HTTP {status})")
+    if 400 <= status < 500:
+        data = answer.json()
+        code = data.get("code") if isinstance(data, dict) else None
+        message = data.get("message") if isinstance(data, dict) else None
+        return ZoomRequestRejected(
+            f"Zoom rejected {action} (HTTP {status}{_zoom_detail(answer)})",
+            status=status,
+            code=code if isinstance(code, int) else None,
+            zoom_message=str(message)[:_MAX_QUOTED] if message is not None else None,
+        )
+    return ZoomResponseInvalid(f"Zoom answered {action} with unexpected HTTP {status}")
