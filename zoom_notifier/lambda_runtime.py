@@ -1,9 +1,11 @@
 """What every Lambda entry point shares: one event loop per invocation, settings loaded once per
 container, log context, the summary line, and the error contract.
 
-Permanent errors become an ``outcome: failed`` result; transient errors are re-raised under
-their own class name (the Step Functions error name); anything else is re-raised as
-:class:`UnexpectedError` with a redacted message.
+For a step of the state machine, permanent errors become an ``outcome: failed`` result and
+transient errors are re-raised under their own class name (the Step Functions error name). For
+a function invoked asynchronously (by SNS), every error is raised: nobody reads its result, and
+raising is what makes Lambda retry and then keep the event in the dead-letter target. Anything
+unforeseen is re-raised as :class:`UnexpectedError` with a redacted message.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from zoom_notifier.errors import (
     PermanentError,
     TransientError,
     UnexpectedError,
+    ZoomNotifierError,
 )
 from zoom_notifier.logs import bind, clear_context, configure_logging, get_logger, redact
 from zoom_notifier.models import FailedResult
@@ -88,17 +91,40 @@ CONTAINER = _Container()
 
 
 def lambda_handler(
-    step_name: str, settings_class: type[SettingsT], step: Step[SettingsT]
+    step_name: str,
+    settings_class: type[SettingsT],
+    step: Step[SettingsT],
+    *,
+    return_permanent_errors: bool = True,
 ) -> Callable[[Any, Any], dict[str, Any]]:
-    """Wrap an async ``step(event, settings, invocation)`` as a synchronous Lambda handler."""
+    """Wrap an async ``step(event, settings, invocation)`` as a synchronous Lambda handler.
+
+    ``return_permanent_errors=False`` is for asynchronously invoked functions: see above.
+    """
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         cold_start, CONTAINER.cold_start = CONTAINER.cold_start, False
         # A fresh loop per invocation: nothing bound to a previous (closed) loop survives.
-        return asyncio.run(_invoke(step_name, settings_class, step, event, context, cold_start))
+        return asyncio.run(
+            _invoke(
+                step_name,
+                settings_class,
+                step,
+                event,
+                context,
+                cold_start=cold_start,
+                return_permanent_errors=return_permanent_errors,
+            )
+        )
 
     handler.__doc__ = f"Lambda entry point of the {step_name} step."
     return handler
+
+
+def _redacted(exc: ZoomNotifierError) -> ZoomNotifierError:
+    """The same exception, its text cleared of secrets (an answer may have echoed one)."""
+    exc.args = tuple(redact(arg) for arg in exc.args)
+    return exc
 
 
 async def _invoke(
@@ -107,7 +133,9 @@ async def _invoke(
     step: Step[SettingsT],
     event: Any,
     context: Any,
+    *,
     cold_start: bool,
+    return_permanent_errors: bool,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     clear_context()
@@ -147,13 +175,13 @@ async def _invoke(
             template=context_vars.get("template"),
         )
         log.error("step failed permanently", error=failed.error, cause=failed.cause)
+        if not return_permanent_errors:
+            raise _redacted(exc) from None
         return failed.model_dump(mode="json")
     except TransientError as exc:
         outcome = "retry"
-        log.warning(
-            "step failed transiently; Step Functions retries it", error=exc.name, cause=exc.cause
-        )
-        raise
+        log.warning("step failed transiently; it will be retried", error=exc.name, cause=exc.cause)
+        raise _redacted(exc) from None
     except Exception as exc:
         log.exception("unexpected error")
         raise UnexpectedError(redact(f"{type(exc).__name__}: {exc}")) from None

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from zoom_notifier.errors import InvalidMeetingTemplate
+from zoom_notifier.logs import register_secret
 from zoom_notifier.validation import describe_validation_error
 
 __all__ = ["MAX_TEMPLATE_BYTES", "MeetingTemplate", "parse_template"]
@@ -127,4 +128,7 @@ def parse_template(raw: bytes, source: str) -> MeetingTemplate:
         raise InvalidMeetingTemplate(
             f"meeting template {source} must be a JSON object, not {type(data).__name__}"
         )
-    return _validate(data, f"{source}: ")
+    template = _validate(data, f"{source}: ")
+    # The passcode belongs in the announcement only: never in a log line or error text.
+    register_secret(template.password)
+    return template

@@ -1,4 +1,8 @@
-"""``notify_failure``: post every message of the failure SNS topic to Slack."""
+"""``notify_failure``: post every message of the failure SNS topic to Slack.
+
+SNS invokes it asynchronously, so every failure is raised: Lambda retries the event twice and
+then hands it to the dead-letter target, where no failure report is lost.
+"""
 
 from __future__ import annotations
 
@@ -25,4 +29,6 @@ async def notify_failure(
         return await workflow.notify_failure(sns_event, slack=SlackWebhook(http, webhook))
 
 
-handler = lambda_handler("NotifyFailure", FailureSettings, notify_failure)
+handler = lambda_handler(
+    "NotifyFailure", FailureSettings, notify_failure, return_permanent_errors=False
+)

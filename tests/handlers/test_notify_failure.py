@@ -1,0 +1,216 @@
+"""notify_failure through its Lambda entry point: an SNS event in, Slack posts out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+from tests import fakes
+from zoom_notifier.errors import (
+    ConfigurationError,
+    InvalidExecutionInput,
+    SlackUnavailable,
+    SlackWebhookRejected,
+)
+from zoom_notifier.handlers.notify_failure import handler
+
+FAILURE = {
+    "execution_arn": fakes.EXECUTION_ARN,
+    "state_machine": "arn:aws:states:us-east-1:123456789012:stateMachine:zoom-notifier",
+    "state": "CreateMeeting",
+    "error": "InvalidMeetingTemplate",
+    "cause": "meeting template s3://b/k: field 'topic': Field required",
+    "date": "2026-11-27",
+    "template": "default",
+}
+
+
+def sns_event(*messages: str, subject: str | None = None) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:failures:sub",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": f"message-{n}",
+                    "TopicArn": "arn:aws:sns:us-east-1:123456789012:failures",
+                    "Subject": subject,
+                    "Message": message,
+                    "Timestamp": "2026-11-27T08:31:00.000Z",
+                },
+            }
+            for n, message in enumerate(messages)
+        ]
+    }
+
+
+def invoke(event: Any) -> dict[str, Any]:
+    result: dict[str, Any] = handler(event, fakes.FakeContext())
+    return result
+
+
+@pytest.mark.usefixtures("env")
+def test_the_failure_message_is_posted_readably_with_a_console_link(http: aioresponses) -> None:
+    fakes.mock_slack(http)
+
+    result = invoke(sns_event(json.dumps(FAILURE)))
+
+    assert result == {"outcome": "notified", "posted": 1}
+    (payload,) = fakes.slack_payloads(http)
+    text = payload["blocks"][0]["text"]["text"]
+    assert "failed for 2026-11-27" in text
+    assert "*Step:* CreateMeeting" in text
+    assert "`InvalidMeetingTemplate`" in text
+    assert "field 'topic': Field required" in text
+    assert (
+        "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1"
+        f"#/v2/executions/details/{fakes.EXECUTION_ARN}"
+    ) in text
+    assert "same input" in text
+    assert "InvalidMeetingTemplate" in payload["text"]
+
+
+@pytest.mark.usefixtures("env")
+def test_every_record_is_posted(http: aioresponses) -> None:
+    fakes.mock_slack(http)
+    fakes.mock_slack(http)
+    fakes.mock_slack(http)
+
+    result = invoke(sns_event(json.dumps(FAILURE), "plain text alert", json.dumps(FAILURE)))
+
+    assert result["posted"] == 3
+    assert len(fakes.slack_payloads(http)) == 3
+
+
+@pytest.mark.usefixtures("env")
+def test_a_lambda_error_cause_is_unwrapped_and_trimmed(http: aioresponses) -> None:
+    fakes.mock_slack(http)
+    cause = json.dumps(
+        {
+            "errorMessage": "Zoom failed to create meeting (HTTP 503) " + "x" * 5000,
+            "errorType": "ZoomUnavailable",
+            "requestId": "r",
+            "stackTrace": ['  File "/var/task/zoom_notifier/zoom.py", line 1'],
+        }
+    )
+
+    invoke(sns_event(json.dumps({**FAILURE, "error": "ZoomUnavailable", "cause": cause})))
+
+    (payload,) = fakes.slack_payloads(http)
+    text = payload["blocks"][0]["text"]["text"]
+    assert "*Cause:* Zoom failed to create meeting (HTTP 503)" in text
+    assert "stackTrace" not in text
+    assert len(text) <= 3000
+    assert "…" in text
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("Something odd happened", "Something odd happened"),
+        (
+            json.dumps(
+                {
+                    "AlarmName": "zoom-notifier-failed-executions",
+                    "NewStateValue": "ALARM",
+                    "NewStateReason": "Threshold Crossed: 1 datapoint",
+                }
+            ),
+            "CloudWatch alarm zoom-notifier-failed-executions is ALARM",
+        ),
+        (
+            json.dumps(
+                {
+                    "detail-type": "Step Functions Execution Status Change",
+                    "detail": {"executionArn": fakes.EXECUTION_ARN, "status": "TIMED_OUT"},
+                }
+            ),
+            "execution ended TIMED_OUT",
+        ),
+        (json.dumps({"unexpected": "shape"}), '{"unexpected": "shape"}'),
+        ("<!channel> <https://evil.example|click> & co", "&lt;!channel&gt;"),
+    ],
+)
+def test_any_other_message_on_the_topic_is_still_posted_readably(
+    http: aioresponses, message: str, expected: str
+) -> None:
+    fakes.mock_slack(http)
+
+    invoke(sns_event(message, subject="Heads up"))
+
+    (payload,) = fakes.slack_payloads(http)
+    text = payload["blocks"][0]["text"]["text"]
+    assert expected.replace('"', "&quot;") in text or expected in text
+    assert "<!channel>" not in text
+    assert "<https://evil" not in text
+
+
+@pytest.mark.usefixtures("env")
+def test_a_failed_delivery_raises_after_trying_every_record(http: aioresponses) -> None:
+    fakes.mock_slack(http, status=410, body="channel_is_archived")
+    fakes.mock_slack(http)
+
+    with pytest.raises(SlackWebhookRejected, match="channel_is_archived"):
+        invoke(sns_event(json.dumps(FAILURE), "second"))
+
+    assert len(fakes.slack_payloads(http)) == 2
+
+
+@pytest.mark.usefixtures("env")
+def test_a_slack_outage_raises_so_lambda_retries_and_the_dead_letter_target_keeps_it(
+    http: aioresponses,
+) -> None:
+    fakes.mock_slack(http, status=503, body="")
+
+    with pytest.raises(SlackUnavailable):
+        invoke(sns_event(json.dumps(FAILURE)))
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({}, "field 'Records': Field required"),
+        ({"Records": []}, "field 'Records': List should have at least 1 item"),
+        ({"Records": [{"Sns": {}}]}, "field 'Records.0.Sns.Message': Field required"),
+        ("text", "not str"),
+    ],
+)
+def test_a_malformed_sns_event_raises_invalid_execution_input(
+    http: aioresponses, event: Any, expected: str
+) -> None:
+    with pytest.raises(InvalidExecutionInput) as raised:
+        invoke(event)
+
+    assert expected in str(raised.value)
+    assert fakes.slack_payloads(http) == []
+
+
+def test_missing_slack_settings_raise_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="set SLACK_WEBHOOK_SECRET or SLACK_WEBHOOK_URL"):
+        invoke(sns_event(json.dumps(FAILURE)))
+
+
+def test_works_with_only_the_webhook_setting(
+    http: aioresponses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", fakes.WEBHOOK_URL)
+    fakes.mock_slack(http)
+
+    assert invoke(sns_event(json.dumps(FAILURE)))["outcome"] == "notified"
+
+
+@pytest.mark.usefixtures("env")
+def test_the_handler_works_three_times_in_one_warm_process(http: aioresponses) -> None:
+    for _ in range(3):
+        fakes.mock_slack(http)
+
+    posted = [invoke(sns_event(json.dumps(FAILURE)))["posted"] for _ in range(3)]
+
+    assert posted == [1, 1, 1]

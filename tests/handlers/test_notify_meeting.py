@@ -1,0 +1,300 @@
+"""NotifyMeeting through its Lambda entry point: real moto, Slack mocked at the HTTP level."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+from tests import fakes
+from zoom_notifier.errors import (
+    MeetingCreationInProgress,
+    NotificationInProgress,
+    SlackRateLimited,
+    SlackUnavailable,
+)
+from zoom_notifier.handlers import create_meeting
+from zoom_notifier.handlers.notify_meeting import handler
+
+DAY = "2026-11-27"
+
+
+def invoke(event: Any) -> dict[str, Any]:
+    result: dict[str, Any] = handler(event, fakes.FakeContext())
+    return result
+
+
+def created_meeting(http: aioresponses) -> dict[str, Any]:
+    """Run CreateMeeting for DAY, as the state machine does before NotifyMeeting."""
+    fakes.mock_token(http)
+    fakes.mock_create(http)
+    result: dict[str, Any] = create_meeting.handler({"date": DAY}, fakes.FakeContext())
+    assert result["outcome"] == "created"
+    return result
+
+
+@pytest.mark.usefixtures("env")
+def test_posts_the_announcement_and_marks_the_meeting_notified(
+    http: aioresponses, aws_resources: fakes.AwsResources
+) -> None:
+    create_result = created_meeting(http)
+    fakes.mock_slack(http)
+
+    result = invoke(create_result)
+
+    assert result == {
+        "outcome": "notified",
+        "date": DAY,
+        "template": "default",
+        "meeting_id": fakes.MEETING_ID,
+    }
+    (payload,) = fakes.slack_payloads(http)
+    assert fakes.JOIN_URL in payload["text"]
+    assert "Daily stand-up 2026-11-27" in payload["text"]
+    section = payload["blocks"][0]["text"]["text"]
+    assert "09:30 (Europe/Paris)" in section
+    assert f"Passcode: `{fakes.PASSWORD}`" in section
+    assert payload["blocks"][1]["elements"][0]["url"] == fakes.JOIN_URL
+    item = aws_resources.item(DAY)
+    assert item is not None
+    assert item["status"] == "notified"
+    assert item["notified_at"]
+    assert "notify_owner" not in item
+
+
+@pytest.mark.usefixtures("env")
+def test_a_second_notify_posts_nothing(http: aioresponses) -> None:
+    create_result = created_meeting(http)
+    fakes.mock_slack(http)
+
+    first = invoke(create_result)
+    second = invoke(create_result)
+
+    assert (first["outcome"], second["outcome"]) == ("notified", "already_notified")
+    assert len(fakes.slack_payloads(http)) == 1
+
+
+@pytest.mark.usefixtures("env")
+def test_only_date_and_template_of_the_event_are_used(http: aioresponses) -> None:
+    created_meeting(http)
+    fakes.mock_slack(http)
+
+    result = invoke(
+        {"date": DAY, "template": "default", "join_url": "https://evil.example", "meeting_id": 1}
+    )
+
+    assert result["meeting_id"] == fakes.MEETING_ID
+    (payload,) = fakes.slack_payloads(http)
+    assert "evil" not in str(payload)
+
+
+@pytest.mark.usefixtures("env")
+def test_no_recorded_meeting_fails_with_a_clear_cause(http: aioresponses) -> None:
+    result = invoke({"date": DAY})
+
+    assert result["outcome"] == "failed"
+    assert result["error"] == "MeetingNotFound"
+    assert f"no meeting is recorded for {DAY}/default" in result["cause"]
+    assert fakes.slack_payloads(http) == []
+
+
+@pytest.mark.usefixtures("env")
+def test_a_meeting_still_being_created_is_retryable(
+    http: aioresponses, aws_resources: fakes.AwsResources
+) -> None:
+    aws_resources.dynamodb.put_item(
+        TableName=fakes.TABLE,
+        Item={
+            "date": {"S": DAY},
+            "template": {"S": "default"},
+            "status": {"S": "creating"},
+            "claim_owner": {"S": "arn:other"},
+            "claim_expires_at": {"N": str(int(time.time()) + 60)},
+            "expires_at": {"N": str(int(time.time()) + 86400)},
+        },
+    )
+
+    with pytest.raises(MeetingCreationInProgress):
+        invoke({"date": DAY})
+    assert fakes.slack_payloads(http) == []
+
+
+@pytest.mark.usefixtures("env")
+def test_a_hand_edited_item_fails_as_invalid_meeting_record(
+    http: aioresponses, aws_resources: fakes.AwsResources
+) -> None:
+    aws_resources.dynamodb.put_item(
+        TableName=fakes.TABLE,
+        Item={
+            "date": {"S": DAY},
+            "template": {"S": "default"},
+            "status": {"S": "created"},
+            "meeting_id": {"S": "not a number"},
+            "expires_at": {"N": "1"},
+        },
+    )
+
+    result = invoke({"date": DAY})
+
+    assert result["error"] == "InvalidMeetingRecord"
+    assert "field 'meeting_id'" in result["cause"]
+    assert fakes.slack_payloads(http) == []
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, "invalid_payload"),
+        (403, "action_prohibited"),
+        (404, "channel_not_found"),
+        (410, "channel_is_archived"),
+        (200, "no_text"),
+    ],
+)
+def test_a_slack_rejection_fails_permanently_and_a_rerun_can_post(
+    http: aioresponses, aws_resources: fakes.AwsResources, status: int, body: str
+) -> None:
+    create_result = created_meeting(http)
+    fakes.mock_slack(http, status=status, body=body)
+
+    result = invoke(create_result)
+
+    assert result["outcome"] == "failed"
+    assert result["error"] == "SlackWebhookRejected"
+    assert f"HTTP {status}: {body}" in result["cause"]
+    item = aws_resources.item(DAY)
+    assert item is not None
+    assert item["status"] == "created"
+    # The announcement claim was released: the rerun after the fix posts at once.
+    fakes.mock_slack(http)
+    assert invoke(create_result)["outcome"] == "notified"
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (
+            {"status": 429, "body": "rate_limited", "headers": {"Retry-After": "30"}},
+            SlackRateLimited,
+        ),
+        ({"status": 500, "body": "internal_error"}, SlackUnavailable),
+        ({"status": 503, "body": ""}, SlackUnavailable),
+        ({"exception": TimeoutError()}, SlackUnavailable),
+    ],
+)
+def test_slack_outages_are_raised_for_step_functions_to_retry(
+    http: aioresponses, answer: dict[str, Any], error: type[Exception]
+) -> None:
+    create_result = created_meeting(http)
+    http.post(fakes.WEBHOOK_URL, **answer)
+
+    with pytest.raises(error):
+        invoke({**create_result, "execution_arn": fakes.EXECUTION_ARN})
+
+    # The same execution's retry goes through once Slack is back.
+    fakes.mock_slack(http)
+    assert invoke({**create_result, "execution_arn": fakes.EXECUTION_ARN})["outcome"] == "notified"
+
+
+@pytest.mark.usefixtures("env")
+def test_slack_rate_limit_keeps_retry_after(http: aioresponses) -> None:
+    create_result = created_meeting(http)
+    fakes.mock_slack(http, status=429, body="rate_limited", headers={"Retry-After": "30"})
+
+    with pytest.raises(SlackRateLimited) as raised:
+        invoke(create_result)
+
+    assert raised.value.retry_after == 30.0
+
+
+@pytest.mark.usefixtures("env")
+def test_an_announcement_in_progress_elsewhere_is_retryable(
+    http: aioresponses, aws_resources: fakes.AwsResources
+) -> None:
+    create_result = created_meeting(http)
+    aws_resources.dynamodb.update_item(
+        TableName=fakes.TABLE,
+        Key={"date": {"S": DAY}, "template": {"S": "default"}},
+        UpdateExpression="SET notify_owner = :o, notify_expires_at = :e",
+        ExpressionAttributeValues={
+            ":o": {"S": "arn:other"},
+            ":e": {"N": str(int(time.time()) + 60)},
+        },
+    )
+
+    with pytest.raises(NotificationInProgress):
+        invoke(create_result)
+    assert fakes.slack_payloads(http) == []
+
+
+@pytest.mark.usefixtures("env")
+def test_the_handler_works_three_times_in_one_warm_process(http: aioresponses) -> None:
+    create_result = created_meeting(http)
+    fakes.mock_slack(http)
+
+    outcomes = [invoke(create_result)["outcome"] for _ in range(3)]
+
+    assert outcomes == ["notified", "already_notified", "already_notified"]
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({}, "field 'date': Field required"),
+        ({"outcome": "failed", "error": "X"}, "field 'date'"),
+        ({"date": "2026-13-01"}, "not a real calendar date"),
+        (None, "not NoneType"),
+    ],
+)
+def test_a_malformed_event_fails_with_invalid_execution_input(event: Any, expected: str) -> None:
+    result = invoke(event)
+
+    assert result["error"] == "InvalidExecutionInput"
+    assert expected in result["cause"]
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("secret", "expected"),
+    [
+        ("https://example.com/services/x", "must be a URL on hooks.slack.com"),
+        ("http://hooks.slack.com/services/x", "must be an https:// URL"),
+        ('{"link": "https://hooks.slack.com/services/x"}', 'JSON {"url": ...}'),
+        ("{not json", 'neither a URL nor JSON {"url": ...}'),
+    ],
+)
+def test_a_bad_webhook_secret_is_a_configuration_error_that_never_shows_it(
+    http: aioresponses, aws_resources: fakes.AwsResources, secret: str, expected: str
+) -> None:
+    create_result = created_meeting(http)
+    aws_resources.secretsmanager.put_secret_value(
+        SecretId=fakes.SLACK_SECRET_ID, SecretString=secret
+    )
+
+    result = invoke(create_result)
+
+    assert result["error"] == "ConfigurationError"
+    assert "SLACK_WEBHOOK_SECRET" in result["cause"]
+    assert expected in result["cause"]
+    assert "services/x" not in result["cause"]
+
+
+def test_a_plain_webhook_url_variable_works_without_secrets_manager(
+    http: aioresponses, aws_resources: fakes.AwsResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in fakes.deployed_environment(aws_resources).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SLACK_WEBHOOK_SECRET")
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", fakes.WEBHOOK_URL)
+    create_result = created_meeting(http)
+    aws_resources.secretsmanager.delete_secret(
+        SecretId=fakes.SLACK_SECRET_ID, ForceDeleteWithoutRecovery=True
+    )
+    fakes.mock_slack(http)
+
+    assert invoke(create_result)["outcome"] == "notified"
