@@ -1,0 +1,103 @@
+"""The meeting template: validation, extensions, and resolution for a date."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from zoom_notifier.errors import InvalidMeetingTemplate
+from zoom_notifier.template import MAX_TEMPLATE_BYTES, MeetingTemplate, parse_template
+
+DAY = date(2026, 11, 27)
+
+
+def parse(data: object) -> MeetingTemplate:
+    return parse_template(json.dumps(data).encode(), "s3://b/k")
+
+
+@pytest.mark.parametrize(
+    ("start_time", "expected"),
+    [
+        ("09:30", "2026-11-27T09:30:00"),
+        ("09:30:15", "2026-11-27T09:30:15"),
+        ("23:59", "2026-11-27T23:59:00"),
+        ("2026-12-24T10:00:00Z", "2026-12-24T10:00:00Z"),
+        ("2026-12-24T10:00:00", "2026-12-24T10:00:00"),
+    ],
+)
+def test_start_time_becomes_a_timestamp_on_the_meeting_date(start_time: str, expected: str) -> None:
+    resolved = parse({"topic": "t", "start_time": start_time}).resolve(DAY, "UTC")
+
+    assert resolved.start_time == expected
+
+
+@pytest.mark.parametrize("start_time", ["24:00", "9:30", "09:60", "2026-02-30T10:00:00", "noon"])
+def test_an_impossible_start_time_is_rejected(start_time: str) -> None:
+    with pytest.raises(InvalidMeetingTemplate, match="field 'start_time'"):
+        parse({"topic": "t", "start_time": start_time})
+
+
+def test_the_template_timezone_wins_over_the_default() -> None:
+    assert parse({"topic": "t", "timezone": "Asia/Tokyo"}).resolve(DAY, "UTC").timezone == (
+        "Asia/Tokyo"
+    )
+    assert parse({"topic": "t"}).resolve(DAY, "Europe/Paris").timezone == "Europe/Paris"
+
+
+def test_date_placeholders_are_replaced_in_topic_and_agenda_only() -> None:
+    template = parse(
+        {"topic": "Stand-up {date}", "agenda": "{date}: notes", "settings": {"x": "{date}"}}
+    )
+
+    body = template.resolve(DAY, "UTC").request_body()
+
+    assert body["topic"] == "Stand-up 2026-11-27"
+    assert body["agenda"] == "2026-11-27: notes"
+    assert body["settings"] == {"x": "{date}"}
+
+
+def test_unknown_zoom_fields_pass_through() -> None:
+    template = parse(
+        {
+            "topic": "t",
+            "default_password": False,
+            "tracking_fields": [{"field": "team", "value": "core"}],
+            "recurrence": {"type": 1},
+        }
+    )
+
+    body = template.resolve(DAY, "UTC").request_body()
+
+    assert body["tracking_fields"] == [{"field": "team", "value": "core"}]
+    assert body["default_password"] is False
+    assert body["recurrence"] == {"type": 1}
+
+
+def test_type_defaults_to_scheduled() -> None:
+    assert parse({"topic": "t"}).type == 2
+
+
+def test_an_oversized_template_is_refused() -> None:
+    raw = json.dumps({"topic": "t", "agenda": "a" * MAX_TEMPLATE_BYTES}).encode()
+
+    with pytest.raises(InvalidMeetingTemplate, match="bytes; the limit is 65536"):
+        parse_template(raw, "s3://b/k")
+
+
+def test_errors_list_at_most_five_problems() -> None:
+    with pytest.raises(InvalidMeetingTemplate) as raised:
+        parse(
+            {
+                "topic": "",
+                "type": 9,
+                "duration": -1,
+                "password": "x" * 11,
+                "agenda": "a" * 2001,
+                "timezone": "x",
+                "start_time": "y",
+            }
+        )
+
+    assert str(raised.value).endswith("and 2 more")
