@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +114,23 @@ class AwsResources:
     def put_template(self, body: Any, name: str = "default") -> None:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.s3.put_object(Bucket=BUCKET, Key=TEMPLATE_KEY.format(template=name), Body=raw)
+
+    def put_claim(
+        self, date: str, *, owner: str = "arn:other-execution", expires_in: int = 60
+    ) -> None:
+        """A creation claim of another execution, as a crashed or running one leaves it."""
+        now = int(time.time())
+        self.dynamodb.put_item(
+            TableName=TABLE,
+            Item={
+                "date": {"S": date},
+                "template": {"S": "default"},
+                "status": {"S": "creating"},
+                "claim_owner": {"S": owner},
+                "claim_expires_at": {"N": str(now + expires_in)},
+                "expires_at": {"N": str(now + 86400)},
+            },
+        )
 
     def item(self, date: str, template: str = "default") -> dict[str, Any] | None:
         response = self.dynamodb.get_item(

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 
 from zoom_notifier.errors import SlackRateLimited, SlackUnavailable, SlackWebhookRejected
+from zoom_notifier.http import retry_after_seconds
 
 __all__ = ["REQUEST_TIMEOUT", "SlackWebhook"]
 
@@ -50,7 +51,7 @@ def _check_answer(status: int, body: str, retry_after: str | None) -> None:
     if status == 200 and body == "ok":
         return
     if status == 429:
-        seconds = _seconds(retry_after)
+        seconds = retry_after_seconds(retry_after)
         hint = f"; retry after {seconds:g}s" if seconds is not None else ""
         raise SlackRateLimited(f"Slack rate-limited the webhook (HTTP 429{hint})", seconds)
     if status >= 500:
@@ -59,10 +60,3 @@ def _check_answer(status: int, body: str, retry_after: str | None) -> None:
     # no_service, ... and any unexpected 2xx/3xx: the message did not go out, and resending
     # the same payload to the same webhook will not change that.
     raise SlackWebhookRejected(f"Slack rejected the webhook post (HTTP {status}: {quoted})")
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None

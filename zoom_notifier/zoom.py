@@ -25,6 +25,7 @@ from zoom_notifier.errors import (
     ZoomResponseInvalid,
     ZoomUnavailable,
 )
+from zoom_notifier.http import retry_after_seconds
 from zoom_notifier.logs import get_logger, register_secret
 from zoom_notifier.models import ZoomMeeting
 from zoom_notifier.validation import describe_validation_error
@@ -154,7 +155,8 @@ class ZoomClient:
         )
         if answer.status == 429:
             raise ZoomRateLimited(
-                "Zoom rate-limited the token request (HTTP 429)", _retry_after(answer)
+                "Zoom rate-limited the token request (HTTP 429)",
+                retry_after_seconds(answer.headers.get("Retry-After")),
             )
         if answer.status >= 500:
             raise ZoomUnavailable(f"Zoom's token endpoint failed (HTTP {answer.status})")
@@ -226,14 +228,6 @@ def _meeting(answer: _Answer, action: str) -> ZoomMeeting:
     return meeting
 
 
-def _retry_after(answer: _Answer) -> float | None:
-    value = answer.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def _zoom_detail(answer: _Answer) -> str:
     """``, code 300: <message>`` from Zoom's error body, when it has one."""
     data = answer.json()
@@ -248,7 +242,7 @@ def _zoom_detail(answer: _Answer) -> str:
 def _error_for(answer: _Answer, action: str) -> ZoomNotifierError:
     status = answer.status
     if status == 429:
-        retry_after = _retry_after(answer)
+        retry_after = retry_after_seconds(answer.headers.get("Retry-After"))
         hint = f"; retry after {retry_after:g}s" if retry_after is not None else ""
         return ZoomRateLimited(f"Zoom rate-limited {action} (HTTP 429{hint})", retry_after)
     if status >= 500:

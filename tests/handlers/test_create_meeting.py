@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -503,27 +502,14 @@ def test_a_live_claim_of_another_execution_is_retryable_and_an_expired_one_is_ta
     http: aioresponses, aws_resources: fakes.AwsResources
 ) -> None:
 
-    def put_claim(expires_at: int) -> None:
-        aws_resources.dynamodb.put_item(
-            TableName=fakes.TABLE,
-            Item={
-                "date": {"S": DAY},
-                "template": {"S": "default"},
-                "status": {"S": "creating"},
-                "claim_owner": {"S": "arn:other-execution"},
-                "claim_expires_at": {"N": str(expires_at)},
-                "expires_at": {"N": str(int(time.time()) + 86400)},
-            },
-        )
-
     fakes.mock_token(http)
     fakes.mock_create(http)
-    put_claim(int(time.time()) + 60)
+    aws_resources.put_claim(DAY, expires_in=60)
     with pytest.raises(MeetingCreationInProgress, match="arn:other-execution"):
         invoke({"date": DAY})
     assert fakes.calls(http, "POST", fakes.CREATE_URL) == []
 
-    put_claim(int(time.time()) - 1)
+    aws_resources.put_claim(DAY, expires_in=-1)
     assert invoke({"date": DAY})["outcome"] == "created"
 
 

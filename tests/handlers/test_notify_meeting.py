@@ -104,17 +104,7 @@ def test_no_recorded_meeting_fails_with_a_clear_cause(http: aioresponses) -> Non
 def test_a_meeting_still_being_created_is_retryable(
     http: aioresponses, aws_resources: fakes.AwsResources
 ) -> None:
-    aws_resources.dynamodb.put_item(
-        TableName=fakes.TABLE,
-        Item={
-            "date": {"S": DAY},
-            "template": {"S": "default"},
-            "status": {"S": "creating"},
-            "claim_owner": {"S": "arn:other"},
-            "claim_expires_at": {"N": str(int(time.time()) + 60)},
-            "expires_at": {"N": str(int(time.time()) + 86400)},
-        },
-    )
+    aws_resources.put_claim(DAY)
 
     with pytest.raises(MeetingCreationInProgress):
         invoke({"date": DAY})
