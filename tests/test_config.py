@@ -108,6 +108,13 @@ def test_the_webhook_allow_list(url: str, allow_loopback: bool, accepted: bool) 
         assert url not in str(raised.value)
 
 
+@pytest.mark.usefixtures("create_env")
+def test_create_settings_need_no_slack_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLACK_WEBHOOK_SECRET")
+
+    assert load_settings(CreateSettings).zoom_user_id == fakes.ZOOM_USER
+
+
 def test_loopback_urls_cannot_be_enabled_inside_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "zoom-notifier-notify")
     monkeypatch.setenv("ALLOW_LOOPBACK_URLS", "true")
@@ -154,7 +161,7 @@ async def test_the_webhook_secret_may_be_plain_or_json(
     aws_resources.secretsmanager.put_secret_value(
         SecretId=fakes.SLACK_SECRET_ID, SecretString=secret
     )
-    settings = load_settings(CreateSettings)
+    settings = load_settings(FailureSettings)
 
     async with AwsClients() as aws:
         assert await slack_webhook_url(settings, SecretSource(aws)) == fakes.WEBHOOK_URL

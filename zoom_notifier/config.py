@@ -32,6 +32,7 @@ __all__ = [
     "FailureSettings",
     "NotifySettings",
     "SecretSource",
+    "ServiceSettings",
     "ZoomCredentials",
     "check_url",
     "load_settings",
@@ -71,16 +72,14 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
-class FailureSettings(BaseSettings):
-    """What every handler needs: logging, time zone and the Slack webhook."""
+class ServiceSettings(BaseSettings):
+    """What every function reads: logging, the meeting time zone, the loopback switch."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     meeting_timezone: str = "UTC"
     allow_loopback_urls: bool = False
-    slack_webhook_secret: str | None = None
-    slack_webhook_url: SecretStr | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -97,11 +96,22 @@ class FailureSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _slack_configured(self) -> FailureSettings:
+    def _no_loopback_in_lambda(self) -> ServiceSettings:
         if self.allow_loopback_urls and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
             raise ConfigurationError(
                 "ALLOW_LOOPBACK_URLS must not be true in AWS Lambda (it is for local runs only)"
             )
+        return self
+
+
+class FailureSettings(ServiceSettings):
+    """Settings of ``notify_failure``: where to post in Slack."""
+
+    slack_webhook_secret: str | None = None
+    slack_webhook_url: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _slack_configured(self) -> FailureSettings:
         if self.slack_webhook_secret is None:
             if self.slack_webhook_url is None:
                 raise ConfigurationError("set SLACK_WEBHOOK_SECRET or SLACK_WEBHOOK_URL")
@@ -120,9 +130,10 @@ class NotifySettings(FailureSettings):
     meetings_table: str = Field(min_length=3, max_length=255)
 
 
-class CreateSettings(NotifySettings):
-    """Settings of ``create_meeting``."""
+class CreateSettings(ServiceSettings):
+    """Settings of ``create_meeting`` (it never talks to Slack)."""
 
+    meetings_table: str = Field(min_length=3, max_length=255)
     template_bucket: str = Field(min_length=3, max_length=63)
     template_key: str = Field(min_length=1, max_length=1024)
     zoom_user_id: str = Field(min_length=1)
@@ -158,7 +169,7 @@ class CreateSettings(NotifySettings):
         return self
 
 
-SettingsT = TypeVar("SettingsT", bound=FailureSettings)
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 def register_webhook_url(url: str) -> None:
@@ -176,7 +187,7 @@ def load_settings(settings_class: type[SettingsT]) -> SettingsT:
             for error in exc.errors(include_url=False, include_input=False)
         )
         raise ConfigurationError(f"invalid configuration: {problems}") from None
-    if settings.slack_webhook_url is not None:
+    if isinstance(settings, FailureSettings) and settings.slack_webhook_url is not None:
         register_webhook_url(settings.slack_webhook_url.get_secret_value())
     if isinstance(settings, CreateSettings) and settings.zoom_client_secret is not None:
         register_secret(settings.zoom_client_secret.get_secret_value())

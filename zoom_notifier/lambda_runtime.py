@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 import structlog
 from pydantic import BaseModel
 
-from zoom_notifier.config import FailureSettings, load_settings
+from zoom_notifier.config import ServiceSettings, load_settings
 from zoom_notifier.errors import (
     ConfigurationError,
     PermanentError,
@@ -33,7 +33,7 @@ from zoom_notifier.models import FailedResult
 
 __all__ = ["Invocation", "LambdaContext", "lambda_handler"]
 
-SettingsT = TypeVar("SettingsT", bound=FailureSettings)
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 log = get_logger(__name__)
 
 
@@ -65,7 +65,7 @@ class _Container:
 
     def __init__(self) -> None:
         self.cold_start = True
-        self.settings: dict[type[FailureSettings], FailureSettings] = {}
+        self.settings: dict[type[ServiceSettings], ServiceSettings] = {}
         self.logging_level: str | None = None
 
     def reset(self) -> None:
