@@ -20,8 +20,13 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --locked --python $(PYTHON)
 	@touch $@
 
-## setup: create the environment from uv.lock
-setup: $(VENV)/.synced
+# asl-validator (npm), used by the tests to validate state_machine.asl.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## setup: create the environment from uv.lock and package-lock.json
+setup: $(VENV)/.synced node_modules/.installed
 
 ## test: lint, type-check and run the whole test suite with coverage
 test: lint typecheck unit
@@ -42,4 +47,4 @@ format: setup
 	$(RUN) ruff format .
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) $(TOOLS) node_modules dist .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -3,33 +3,35 @@
 from __future__ import annotations
 
 import logging
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from aioresponses import aioresponses
-from moto.server import ThreadedMotoServer
 
 from tests import fakes
 from zoom_notifier.config import SecretSource
 from zoom_notifier.lambda_runtime import CONTAINER
+from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.logs import forget_secrets
 from zoom_notifier.zoom import TOKENS
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
+def local_aws() -> Iterator[LocalAws]:
+    """One moto server for the session; it executes state machines with our real handlers."""
     # The moto server's request log would drown the service's own lines in test output.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with LocalAws() as aws:
+        yield aws
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(local_aws: LocalAws) -> str:
+    return local_aws.endpoint
 
 
 @pytest.fixture(autouse=True)
-def _isolated(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated(local_aws: LocalAws, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A fresh container: empty AWS, no caches, only the environment the test sets."""
     for name in fakes.SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
@@ -39,9 +41,7 @@ def _isolated(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", fakes.REGION)
-    # http:// to the loopback moto server, which the fixture above started.
-    reset = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")  # noqa: S310
-    urllib.request.urlopen(reset).close()  # noqa: S310
+    local_aws.reset()
     CONTAINER.reset()
     TOKENS.clear()
     SecretSource.clear()

@@ -132,6 +132,23 @@ class AwsResources:
             },
         )
 
+    def put_created_meeting(self, date: str) -> None:
+        """The item CreateMeeting leaves behind, written directly."""
+        self.dynamodb.put_item(
+            TableName=TABLE,
+            Item={
+                "date": {"S": date},
+                "template": {"S": "default"},
+                "status": {"S": "created"},
+                "meeting_id": {"N": str(MEETING_ID)},
+                "join_url": {"S": JOIN_URL},
+                "topic": {"S": "Daily stand-up"},
+                "start_time": {"S": "2026-11-27T08:30:00Z"},
+                "timezone": {"S": "Europe/Paris"},
+                "expires_at": {"N": str(int(time.time()) + 86400)},
+            },
+        )
+
     def item(self, date: str, template: str = "default") -> dict[str, Any] | None:
         response = self.dynamodb.get_item(
             TableName=TABLE,

@@ -118,6 +118,8 @@ def lambda_handler(
         )
 
     handler.__doc__ = f"Lambda entry point of the {step_name} step."
+    # What deployment checks read: which settings this entry point requires.
+    handler.settings_class = settings_class  # type: ignore[attr-defined]
     return handler
 
 

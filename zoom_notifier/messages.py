@@ -134,7 +134,9 @@ def _unwrap_cause(cause: str | None) -> str:
     return cause
 
 
-def failure_alert(message: str, subject: str | None = None) -> dict[str, Any]:
+def failure_alert(
+    message: str, subject: str | None = None, timezone: str = "UTC"
+) -> dict[str, Any]:
     """A readable Slack alert for any message on the failure topic.
 
     The state machine's failure message gets the full treatment; a CloudWatch alarm, a Step
@@ -144,17 +146,18 @@ def failure_alert(message: str, subject: str | None = None) -> dict[str, Any]:
         failure = FailureMessage.model_validate_json(message)
     except ValidationError:
         return _other_alert(message, subject)
-    return _failure_message_alert(failure)
+    return _failure_message_alert(failure, ZoneInfo(timezone))
 
 
-def _failure_message_alert(failure: FailureMessage) -> dict[str, Any]:
+def _failure_message_alert(failure: FailureMessage, zone: ZoneInfo) -> dict[str, Any]:
     cause = _safe(_unwrap_cause(failure.cause), CAUSE_LIMIT)
-    day = escape(failure.date or "unknown date")
+    key = failure.meeting_key(zone)
+    day = escape(key.date) if key else "unknown date"
     step = escape(failure.state)
     error = escape(failure.error)
     lines = [
         f":rotating_light: *zoom-notifier failed for {day}*"
-        + (f" (template `{escape(failure.template)}`)" if failure.template else ""),
+        + (f" (template `{escape(key.template)}`)" if key else ""),
         f"*Step:* {step}   *Error:* `{error}`",
         f"*Cause:* {cause}",
     ]

@@ -235,7 +235,11 @@ class FailureAlertResult(BaseModel):
 
 
 class FailureMessage(BaseModel):
-    """What the state machine's failure path publishes to the failure topic."""
+    """What the state machine's failure path publishes to the failure topic.
+
+    ``date`` and ``template`` are null when the step failed before knowing them; ``input`` (the
+    execution input) then still tells which day was meant.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
@@ -246,6 +250,21 @@ class FailureMessage(BaseModel):
     cause: str | None = None
     date: str | None = None
     template: str | None = None
+    input: dict[str, Any] | None = None
+
+    def meeting_key(self, zone: tzinfo) -> MeetingKey | None:
+        """The (date, template) that failed, from the message or else from the input."""
+        if self.date is not None:
+            return MeetingKey.model_construct(
+                date=self.date, template=self.template or DEFAULT_TEMPLATE
+            )
+        try:
+            request = ExecutionInput.model_validate(self.input or {})
+        except ValidationError:
+            return None
+        if request.date is None and request.scheduled_time is None:
+            return None
+        return request.meeting_key(zone, datetime.now(zone))
 
 
 class SnsMessage(BaseModel):

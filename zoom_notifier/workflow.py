@@ -149,7 +149,9 @@ async def notify_meeting(
     return result.model_copy(update={"outcome": "notified"})
 
 
-async def notify_failure(event: SnsEvent, *, slack: SlackWebhook) -> FailureAlertResult:
+async def notify_failure(
+    event: SnsEvent, *, slack: SlackWebhook, timezone: str
+) -> FailureAlertResult:
     """Post every failure message of an SNS event to Slack.
 
     All records are attempted; if any post failed, the first error is raised afterwards so
@@ -159,7 +161,7 @@ async def notify_failure(event: SnsEvent, *, slack: SlackWebhook) -> FailureAler
     for record in event.Records:
         message = record.Sns
         try:
-            await slack.post(failure_alert(message.message, message.subject))
+            await slack.post(failure_alert(message.message, message.subject, timezone))
         except ZoomNotifierError as exc:
             log.error("failure alert not delivered", message_id=message.message_id, error=exc.name)
             failures.append(exc)

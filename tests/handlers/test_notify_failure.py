@@ -76,6 +76,29 @@ def test_the_failure_message_is_posted_readably_with_a_console_link(http: aiores
 
 
 @pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("execution_input", "expected"),
+    [
+        ({"date": "2026-12-01", "template": "retro"}, "failed for 2026-12-01* (template `retro`)"),
+        # 23:30 UTC is the next day in MEETING_TIMEZONE (Europe/Paris).
+        ({"scheduled_time": "2026-11-30T23:30:00Z"}, "failed for 2026-12-01* (template `default`)"),
+        ({}, "failed for unknown date*"),
+        ({"date": "garbage"}, "failed for unknown date*"),
+    ],
+)
+def test_a_step_that_failed_before_knowing_the_date_names_it_from_the_input(
+    http: aioresponses, execution_input: dict[str, str], expected: str
+) -> None:
+    fakes.mock_slack(http)
+    message = {**FAILURE, "date": None, "template": None, "input": execution_input}
+
+    invoke(sns_event(json.dumps(message)))
+
+    (payload,) = fakes.slack_payloads(http)
+    assert expected in payload["blocks"][0]["text"]["text"]
+
+
+@pytest.mark.usefixtures("env")
 def test_every_record_is_posted(http: aioresponses) -> None:
     fakes.mock_slack(http)
     fakes.mock_slack(http)

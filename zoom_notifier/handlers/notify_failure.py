@@ -26,7 +26,9 @@ async def notify_failure(
     sns_event = parse_event(SnsEvent, event)
     async with AwsClients() as aws, aiohttp.ClientSession() as http:
         webhook = await slack_webhook_url(settings, SecretSource(aws))
-        return await workflow.notify_failure(sns_event, slack=SlackWebhook(http, webhook))
+        return await workflow.notify_failure(
+            sns_event, slack=SlackWebhook(http, webhook), timezone=settings.meeting_timezone
+        )
 
 
 handler = lambda_handler(

@@ -1,0 +1,314 @@
+"""The real state_machine.asl.json, executed by moto's Step Functions interpreter.
+
+The stack comes from infrastructure/template.yaml; the Lambda tasks run our real handlers
+in-process; Zoom and Slack are mocked at the HTTP level. Retry waits are shortened to 1 s by
+substitution (``shorten_retries``); the file itself is untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+from tests import fakes
+from zoom_notifier.handlers import notify_failure
+from zoom_notifier.local.aws import LocalAws, invocation_count
+from zoom_notifier.local.executions import (
+    ExecutionReport,
+    failure_messages,
+    run_execution,
+    sns_event,
+)
+from zoom_notifier.local.stack import LocalStack, deploy, shorten_retries
+
+DAY = "2026-11-27"
+HAPPY_PATH = [
+    "Prepare",
+    "CreateMeeting",
+    "CreateMeetingOutcome",
+    "NotifyMeeting",
+    "NotifyMeetingOutcome",
+    "Announced",
+]
+
+
+@pytest.fixture
+def stack(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
+    deployed = deploy(
+        local_aws,
+        parameters={
+            "ZoomUserId": fakes.ZOOM_USER,
+            "MeetingTimezone": "Europe/Paris",
+            "ArtifactBucket": "unused-locally",
+            "CodeKey": "unused",
+            "DefinitionKey": "unused",
+        },
+        secrets={
+            "ZoomCredentialsSecret": json.dumps(
+                {
+                    "account_id": fakes.ACCOUNT_ID,
+                    "client_id": fakes.CLIENT_ID,
+                    "client_secret": fakes.CLIENT_SECRET,
+                }
+            ),
+            "SlackWebhookSecret": fakes.WEBHOOK_URL,
+        },
+        transform=shorten_retries,
+    )
+    for name, value in deployed.environment.items():
+        monkeypatch.setenv(name, value)
+    put_template(deployed, fakes.TEMPLATE)
+    return deployed
+
+
+def put_template(stack: LocalStack, body: Any) -> None:
+    stack.client("s3").put_object(
+        Bucket=stack.physical_ids["TemplateBucket"],
+        Key="templates/default.json",
+        Body=body if isinstance(body, bytes) else json.dumps(body).encode(),
+    )
+
+
+def item(stack: LocalStack, day: str = DAY) -> dict[str, Any] | None:
+    response = stack.client("dynamodb").get_item(
+        TableName=stack.physical_ids["MeetingsTable"],
+        Key={"date": {"S": day}, "template": {"S": "default"}},
+        ConsistentRead=True,
+    )
+    found = response.get("Item")
+    return None if found is None else {key: next(iter(v.values())) for key, v in found.items()}
+
+
+def zoom_creates(http: aioresponses) -> int:
+    return len(fakes.calls(http, "POST", fakes.CREATE_URL))
+
+
+def announcements(http: aioresponses) -> list[dict[str, Any]]:
+    return [p for p in fakes.slack_payloads(http) if "Join meeting" in json.dumps(p)]
+
+
+def failures(stack: LocalStack) -> list[dict[str, Any]]:
+    return [json.loads(n["Message"]) for n in failure_messages(stack)]
+
+
+def failed_attempts(report: ExecutionReport) -> int:
+    """How many task attempts failed (and were retried or caught), from the history."""
+    return sum(1 for event in report.events if event["type"] == "TaskFailed")
+
+
+def test_happy_path_creates_records_and_announces_once(
+    stack: LocalStack, http: aioresponses
+) -> None:
+    fakes.mock_token(http)
+    fakes.mock_create(http)
+    fakes.mock_slack(http)
+
+    report = run_execution(stack, {"date": DAY})
+
+    assert report.status == "SUCCEEDED"
+    assert report.states == HAPPY_PATH
+    assert report.output["create"]["result"]["meeting_id"] == fakes.MEETING_ID
+    assert report.output["notify"]["result"]["outcome"] == "notified"
+    assert zoom_creates(http) == 1
+    assert len(announcements(http)) == 1
+    stored = item(stack)
+    assert stored is not None
+    assert (stored["status"], stored["meeting_id"]) == ("notified", str(fakes.MEETING_ID))
+    assert stored["execution"] == report.arn
+    assert failures(stack) == []
+
+
+def test_a_scheduled_run_uses_the_scheduled_day_in_the_meeting_timezone(
+    stack: LocalStack, http: aioresponses
+) -> None:
+    fakes.mock_token(http)
+    fakes.mock_create(http)
+    fakes.mock_slack(http)
+
+    report = run_execution(stack, {"scheduled_time": "2026-11-30T08:00:00Z"})
+
+    assert report.status == "SUCCEEDED"
+    assert report.output["create"]["result"]["date"] == "2026-11-30"
+    assert item(stack, "2026-11-30") is not None
+
+
+def test_an_invalid_template_takes_the_failure_path_without_calling_zoom(
+    stack: LocalStack, http: aioresponses
+) -> None:
+    put_template(stack, {"topic": "x" * 300})
+    fakes.mock_token(http)
+
+    report = run_execution(stack, {"date": DAY})
+
+    assert report.status == "FAILED"
+    assert report.states == [
+        "Prepare",
+        "CreateMeeting",
+        "CreateMeetingOutcome",
+        "CreateMeetingFailed",
+        "PublishFailure",
+        "Failed",
+    ]
+    assert report.error == "InvalidMeetingTemplate"
+    assert report.cause is not None
+    assert "field 'topic'" in report.cause
+    (message,) = failures(stack)
+    assert message["error"] == "InvalidMeetingTemplate"
+    assert (message["state"], message["date"], message["template"]) == (
+        "CreateMeeting",
+        DAY,
+        "default",
+    )
+    assert message["execution_arn"] == report.arn
+    assert message["state_machine"] == stack.state_machine_arn
+    assert message["input"] == {"date": DAY}
+    assert zoom_creates(http) == 0
+    assert fakes.slack_payloads(http) == []
+
+
+def test_zoom_503_twice_then_201_is_retried_to_success(
+    stack: LocalStack, http: aioresponses
+) -> None:
+    fakes.mock_token(http)
+    fakes.mock_create(http, status=503, body="")
+    fakes.mock_create(http, status=503, body="")
+    fakes.mock_create(http)
+    fakes.mock_slack(http)
+
+    report = run_execution(stack, {"date": DAY})
+
+    assert report.status == "SUCCEEDED"
+    assert report.states == HAPPY_PATH
+    assert failed_attempts(report) == 2
+    assert invocation_count("zoom-notifier-create-meeting") == 3
+    assert zoom_creates(http) == 3
+    stored = item(stack)
+    assert stored is not None
+    assert stored["meeting_id"] == str(fakes.MEETING_ID)
+    assert len(announcements(http)) == 1
+
+
+def test_zoom_down_for_good_exhausts_retries_and_reports_zoom_unavailable(
+    stack: LocalStack, http: aioresponses
+) -> None:
+    fakes.mock_token(http)
+    fakes.mock_create(http, status=503, body="", repeat=True)
+
+    report = run_execution(stack, {"date": DAY})
+
+    assert report.status == "FAILED"
+    assert report.states == [
+        "Prepare",
+        "CreateMeeting",
+        "CreateMeetingRaised",
+        "PublishFailure",
+        "Failed",
+    ]
+    attempts = 1 + next(
+        retrier["MaxAttempts"]
+        for retrier in stack.definition["States"]["CreateMeeting"]["Retry"]
+        if "ZoomUnavailable" in retrier["ErrorEquals"]
+    )
+    assert invocation_count("zoom-notifier-create-meeting") == attempts
+    assert report.error == "ZoomUnavailable"
+    (message,) = failures(stack)
+    assert message["error"] == "ZoomUnavailable"
+    # The date was never computed by a step that completed: the input names it.
+    assert (message["date"], message["input"]) == (None, {"date": DAY})
+    assert fakes.slack_payloads(http) == []
+
+
+def test_an_archived_slack_channel_fails_notify_and_the_meeting_stays_recorded(
+    stack: LocalStack, http: aioresponses
+) -> None:
+    fakes.mock_token(http)
+    fakes.mock_create(http)
+    fakes.mock_slack(http, status=410, body="channel_is_archived")
+
+    report = run_execution(stack, {"date": DAY})
+
+    assert report.status == "FAILED"
+    assert report.states == [
+        "Prepare",
+        "CreateMeeting",
+        "CreateMeetingOutcome",
+        "NotifyMeeting",
+        "NotifyMeetingOutcome",
+        "NotifyMeetingFailed",
+        "PublishFailure",
+        "Failed",
+    ]
+    assert report.error == "SlackWebhookRejected"
+    (message,) = failures(stack)
+    assert (message["state"], message["error"], message["date"]) == (
+        "NotifyMeeting",
+        "SlackWebhookRejected",
+        DAY,
+    )
+    stored = item(stack)
+    assert stored is not None
+    assert stored["status"] == "created"
+
+
+def test_the_same_input_twice_makes_one_meeting_and_one_announcement(
+    stack: LocalStack, http: aioresponses
+) -> None:
+    fakes.mock_token(http)
+    fakes.mock_create(http, repeat=True)
+    http.get(fakes.GET_URL, payload=fakes.zoom_meeting(), repeat=True)
+    fakes.mock_slack(http)
+    fakes.mock_slack(http)
+
+    first = run_execution(stack, {"date": DAY})
+    second = run_execution(stack, {"date": DAY})
+
+    assert (first.status, second.status) == ("SUCCEEDED", "SUCCEEDED")
+    assert second.output["create"]["result"]["outcome"] == "existing"
+    assert second.output["notify"]["result"]["outcome"] == "already_notified"
+    assert zoom_creates(http) == 1
+    assert len(announcements(http)) == 1
+
+
+def test_a_failed_execution_rerun_after_the_fix_completes_the_day_once(
+    stack: LocalStack, http: aioresponses
+) -> None:
+    fakes.mock_token(http)
+    fakes.mock_create(http, repeat=True)
+    http.get(fakes.GET_URL, payload=fakes.zoom_meeting(), repeat=True)
+    fakes.mock_slack(http, status=404, body="channel_not_found")
+    failed = run_execution(stack, {"date": DAY})
+    assert failed.status == "FAILED"
+
+    fakes.mock_slack(http)  # the operator pointed the webhook at a live channel
+    rerun = run_execution(stack, {"date": DAY})
+
+    assert rerun.status == "SUCCEEDED"
+    assert rerun.output["create"]["result"]["outcome"] == "existing"
+    assert zoom_creates(http) == 1
+    assert len(fakes.slack_payloads(http)) == 2  # the refused post, then the announcement
+    stored = item(stack)
+    assert stored is not None
+    assert stored["status"] == "notified"
+
+
+def test_the_failure_message_reaches_slack_through_notify_failure(
+    stack: LocalStack, http: aioresponses
+) -> None:
+    put_template(stack, b"{not json")
+    fakes.mock_slack(http)
+    report = run_execution(stack, {"date": DAY})
+    (notification,) = failure_messages(stack)
+
+    result = notify_failure.handler(sns_event(notification), fakes.FakeContext())
+
+    assert result == {"outcome": "notified", "posted": 1}
+    (post,) = fakes.slack_payloads(http)
+    text = post["blocks"][0]["text"]["text"]
+    assert f"failed for {DAY}" in text
+    assert "*Step:* CreateMeeting" in text
+    assert "`InvalidMeetingTemplate`" in text
+    assert "not valid JSON" in text
+    assert report.arn in text

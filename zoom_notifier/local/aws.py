@@ -1,0 +1,166 @@
+"""AWS on loopback: a moto server that executes state machines, its Lambda tasks dispatched to
+our real handlers in this process.
+
+moto's Docker-free Lambda backend answers every invoke with a canned result; we replace its
+``invoke`` so that a Step Functions task (or any Invoke call) runs the registered handler, with
+Lambda's contract: a returned value is the payload, a raised exception becomes a function error
+whose ``errorType`` is the exception's class name (which the state machine's Retry matches).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import traceback
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.server import ThreadedMotoServer
+
+__all__ = ["Handler", "LambdaContext", "LocalAws", "invocation_count"]
+
+Handler = Callable[[Any, Any], Any]
+_MOTO_CONFIG = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """What Lambda passes as ``context``, as far as our handlers read it."""
+
+    function_name: str
+    invoked_function_arn: str
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    memory_limit_in_mb: int = 256
+
+
+@dataclass
+class _Registry:
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    invocations: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_registry = _Registry()
+
+
+def _function_name(name_or_arn: str) -> str:
+    # "name", "name:qualifier", or "arn:aws:lambda:region:account:function:name[:qualifier]"
+    parts = name_or_arn.split(":")
+    return parts[6] if len(parts) >= 7 else parts[0]
+
+
+def _dispatch(
+    backend: LambdaSimpleBackend,
+    function_name: str,
+    qualifier: str | None,
+    body: Any,
+    headers: Any,
+    response_headers: dict[str, str],
+) -> bytes:
+    del qualifier, headers
+    name = _function_name(function_name)
+    handler = _registry.handlers.get(name)
+    if handler is None:
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return json.dumps(
+            {"errorType": "Function.NotRegistered", "errorMessage": f"no local handler for {name}"}
+        ).encode()
+    with _registry.lock:
+        _registry.invocations[name] = _registry.invocations.get(name, 0) + 1
+    raw = body.decode() if isinstance(body, bytes) else (body or "")
+    event = json.loads(raw) if raw else {}
+    arn = f"arn:aws:lambda:{backend.region_name}:{backend.account_id}:function:{name}"
+    try:
+        result = handler(event, LambdaContext(function_name=name, invoked_function_arn=arn))
+    except Exception as exc:  # Lambda reports every exception as a function error
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return json.dumps(
+            {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }
+        ).encode()
+    return json.dumps(result).encode()
+
+
+def invocation_count(function_name: str) -> int:
+    """How many times the local handler of ``function_name`` was invoked."""
+    return _registry.invocations.get(function_name, 0)
+
+
+class LocalAws:
+    """A moto server on 127.0.0.1 (a free port) with state-machine execution turned on."""
+
+    def __init__(self) -> None:
+        self._server: ThreadedMotoServer | None = None
+        self._original_invoke: Any = None
+        self._previous_port: str | None = None
+        self.endpoint = ""
+
+    def start(self) -> Self:
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        self._post("/moto-api/config", _MOTO_CONFIG)
+        # moto's Step Functions interpreter calls Lambda and SNS on localhost:$MOTO_PORT.
+        self._previous_port = os.environ.get("MOTO_PORT")
+        os.environ["MOTO_PORT"] = str(port)
+        self._original_invoke = LambdaSimpleBackend.invoke
+        LambdaSimpleBackend.invoke = _dispatch  # type: ignore[method-assign,assignment]
+        return self
+
+    def stop(self) -> None:
+        if self._original_invoke is not None:
+            LambdaSimpleBackend.invoke = self._original_invoke  # type: ignore[method-assign]
+            self._original_invoke = None
+        if self._previous_port is None:
+            os.environ.pop("MOTO_PORT", None)
+        else:
+            os.environ["MOTO_PORT"] = self._previous_port
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Forget every resource and registered handler (between tests)."""
+        self._post("/moto-api/reset", None)
+        _registry.handlers.clear()
+        _registry.invocations.clear()
+
+    def register(self, function_name: str, handler: Handler) -> None:
+        """Run ``handler`` when ``function_name`` is invoked."""
+        _registry.handlers[_function_name(function_name)] = handler
+
+    def _post(self, path: str, payload: Any) -> None:
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(  # noqa: S310 - our own loopback server
+            self.endpoint + path, data=data, method="POST"
+        )
+        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
+
+
+@contextmanager
+def local_aws() -> Iterator[LocalAws]:
+    """A started :class:`LocalAws`, stopped on exit."""
+    aws = LocalAws().start()
+    try:
+        yield aws
+    finally:
+        aws.stop()

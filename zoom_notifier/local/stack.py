@@ -1,0 +1,232 @@
+"""The deployment, locally: the resources of ``infrastructure/template.yaml`` created in a
+:class:`~zoom_notifier.local.aws.LocalAws` server, and the real ``state_machine.asl.json``.
+
+Names, key schema, environment variables and definition substitutions are read from the
+template, so the local stack and a deployment cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from zoom_notifier.local.aws import LocalAws
+from zoom_notifier.local.cloudformation import (
+    STATE_MACHINE_PATH,
+    TEMPLATE_PATH,
+    Resolver,
+    load_template,
+)
+
+__all__ = ["LocalStack", "deploy", "shorten_retries", "substitute"]
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
+def substitute(definition_text: str, substitutions: Mapping[str, str]) -> str:
+    """Replace ``${Name}`` placeholders as Step Functions' DefinitionSubstitutions do."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match[1]
+        if name not in substitutions:
+            raise KeyError(f"state machine placeholder ${{{name}}} has no substitution")
+        return substitutions[name]
+
+    return _PLACEHOLDER.sub(replace, definition_text)
+
+
+def shorten_retries(definition: dict[str, Any], seconds: int = 1) -> dict[str, Any]:
+    """The same definition with every Retry waiting ``seconds`` flat (attempts unchanged).
+
+    Real intervals are minutes; local runs and tests would otherwise wait them out.
+    """
+    shortened = copy.deepcopy(definition)
+    for state in shortened["States"].values():
+        for retrier in state.get("Retry", []):
+            retrier["IntervalSeconds"] = seconds
+            retrier["BackoffRate"] = 1.0
+            retrier.pop("MaxDelaySeconds", None)
+            retrier["JitterStrategy"] = "NONE"
+    return shortened
+
+
+@dataclass
+class LocalStack:
+    """What was created, by logical id, and the clients to inspect it."""
+
+    aws: LocalAws
+    template: dict[str, Any]
+    physical_ids: dict[str, str]
+    arns: dict[str, str]
+    environments: dict[str, dict[str, str]]
+    failure_queue_url: str
+    definition: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=self.aws.endpoint)
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.arns["StateMachine"]
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """Every function's variables together (they agree wherever they overlap)."""
+        merged: dict[str, str] = {}
+        for variables in self.environments.values():
+            for name, value in variables.items():
+                if merged.setdefault(name, value) != value:
+                    raise ValueError(f"functions disagree on {name}")
+        return merged
+
+
+def _resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource.get("Properties", {})
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def _only(template: dict[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
+    ((logical_id, properties),) = _resources(template, resource_type).items()
+    return logical_id, properties
+
+
+def _placeholder_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README", "handlers run in-process; see zoom_notifier.local.aws")
+    return buffer.getvalue()
+
+
+def _handler(path: str) -> Callable[[Any, Any], Any]:
+    module_name, _, attribute = path.rpartition(".")
+    handler: Callable[[Any, Any], Any] = getattr(importlib.import_module(module_name), attribute)
+    return handler
+
+
+def deploy(
+    aws: LocalAws,
+    *,
+    stack_name: str = "zoom-notifier",
+    parameters: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    template_path: Path = TEMPLATE_PATH,
+    definition_path: Path = STATE_MACHINE_PATH,
+) -> LocalStack:
+    """Create the stack's bucket, table, secrets, topic, functions and state machine.
+
+    ``secrets`` maps the secrets' logical ids to their values (default: the template's
+    placeholders); ``transform`` may rewrite the parsed state machine (e.g.
+    :func:`shorten_retries`).
+    """
+    template = load_template(template_path)
+    refs: dict[str, str] = {
+        name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()
+    }
+    refs |= dict(parameters or {})
+    refs |= {
+        "AWS::StackName": stack_name,
+        "AWS::AccountId": ACCOUNT_ID,
+        "AWS::Region": REGION,
+        "AWS::Partition": "aws",
+    }
+    attributes: dict[str, str] = {}
+    physical: dict[str, str] = {}
+
+    def client(service: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=aws.endpoint)
+
+    s3, dynamodb, secretsmanager = client("s3"), client("dynamodb"), client("secretsmanager")
+    sns, sqs, iam = client("sns"), client("sqs"), client("iam")
+
+    bucket_id, _ = _only(template, "AWS::S3::Bucket")
+    physical[bucket_id] = f"{stack_name}-templates"
+    s3.create_bucket(Bucket=physical[bucket_id])
+
+    table_id, table = _only(template, "AWS::DynamoDB::Table")
+    physical[table_id] = f"{stack_name}-meetings"
+    dynamodb.create_table(
+        TableName=physical[table_id],
+        KeySchema=table["KeySchema"],
+        AttributeDefinitions=table["AttributeDefinitions"],
+        BillingMode=table["BillingMode"],
+    )
+    dynamodb.update_time_to_live(
+        TableName=physical[table_id], TimeToLiveSpecification=table["TimeToLiveSpecification"]
+    )
+    attributes[f"{table_id}.Arn"] = (
+        f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical[table_id]}"
+    )
+
+    for secret_id, secret in _resources(template, "AWS::SecretsManager::Secret").items():
+        value = (secrets or {}).get(secret_id, secret.get("SecretString", ""))
+        created = secretsmanager.create_secret(Name=f"{stack_name}/{secret_id}", SecretString=value)
+        physical[secret_id] = created["ARN"]
+
+    topic_id, _ = _only(template, "AWS::SNS::Topic")
+    physical[topic_id] = sns.create_topic(Name=f"{stack_name}-failures")["TopicArn"]
+    # Stand-in for the Lambda subscription: the failure messages are collected here.
+    queue_url = sqs.create_queue(QueueName=f"{stack_name}-failure-messages")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(TopicArn=physical[topic_id], Protocol="sqs", Endpoint=queue_arn)
+
+    role_arn = iam.create_role(
+        RoleName=f"{stack_name}-local",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    resolver = Resolver(refs | physical, attributes)
+    environments: dict[str, dict[str, str]] = {}
+    for function_id, function in _resources(template, "AWS::Lambda::Function").items():
+        name = resolver.resolve(function["FunctionName"])
+        physical[function_id] = name
+        attributes[f"{function_id}.Arn"] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+        variables = resolver.resolve(function.get("Environment", {}).get("Variables", {}))
+        environments[function_id] = {key: str(value) for key, value in variables.items()}
+        client("lambda").create_function(
+            FunctionName=name,
+            Runtime=function["Runtime"],
+            Handler=function["Handler"],
+            Role=role_arn,
+            Code={"ZipFile": _placeholder_zip()},
+            Environment={"Variables": environments[function_id]},
+        )
+        aws.register(name, _handler(function["Handler"]))
+
+    resolver = Resolver(refs | physical, attributes)
+    machine_id, machine = _only(template, "AWS::StepFunctions::StateMachine")
+    substitutions = resolver.resolve(machine["DefinitionSubstitutions"])
+    definition = json.loads(substitute(definition_path.read_text(), substitutions))
+    if transform is not None:
+        definition = transform(definition)
+    created = client("stepfunctions").create_state_machine(
+        name=stack_name, definition=json.dumps(definition), roleArn=role_arn
+    )
+    physical[machine_id] = created["stateMachineArn"]
+    arns = {key: value for key, value in physical.items() if value.startswith("arn:")}
+    arns |= {key.removesuffix(".Arn"): value for key, value in attributes.items()}
+    return LocalStack(
+        aws=aws,
+        template=template,
+        physical_ids=physical,
+        arns=arns,
+        environments=environments,
+        failure_queue_url=queue_url,
+        definition=definition,
+    )
