@@ -10,7 +10,7 @@ RUN := $(UV) run --locked --no-sync
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup test lint typecheck unit format clean
+.PHONY: setup test lint typecheck unit format clean package deploy
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,8 +38,22 @@ lint: setup
 typecheck: setup
 	$(RUN) mypy
 
-unit: setup
+# The tests import the handlers from a real artifact; building it (which fetches wheels from
+# PyPI, like `uv sync`) happens here so that the tests themselves stay offline.
+TEST_ARTIFACT := dist/test/zoom-notifier-x86_64.zip
+$(TEST_ARTIFACT): $(VENV)/.synced uv.lock infrastructure/package.py infrastructure/template.yaml $(shell find zoom_notifier -name '*.py' -not -path '*/local/*')
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(RUN) python infrastructure/package.py --arch x86_64 --output $@
+
+unit: setup $(TEST_ARTIFACT)
 	$(RUN) pytest --cov --cov-report=term
+
+## package: build dist/zoom-notifier.zip for Lambda (ARCH=arm64|x86_64, default: the template's)
+package: setup
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(RUN) python infrastructure/package.py $(if $(ARCH),--arch $(ARCH))
+
+## deploy: package, upload, and deploy the stack (see README "Deploy" for the variables)
+deploy: package
+	ARCH="$(ARCH)" infrastructure/deploy.sh
 
 ## format: apply ruff's fixes and formatting
 format: setup
