@@ -10,7 +10,7 @@ RUN := $(UV) run --locked --no-sync
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup test lint typecheck unit format clean package deploy
+.PHONY: setup demo test lint typecheck unit format clean package deploy
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -27,6 +27,11 @@ node_modules/.installed: package.json package-lock.json
 
 ## setup: create the environment from uv.lock and package-lock.json
 setup: $(VENV)/.synced node_modules/.installed
+
+## demo: run the whole workflow locally on embedded stand-ins (SCENARIO=zoom-outage, ...)
+SCENARIO ?= default
+demo: setup
+	$(RUN) zoom-notifier demo --scenario $(SCENARIO)
 
 ## test: lint, type-check and run the whole test suite with coverage
 test: lint typecheck unit

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TextIO, TypeVar
 
 import structlog
 from pydantic import BaseModel
@@ -67,12 +67,15 @@ class _Container:
         self.cold_start = True
         self.settings: dict[type[ServiceSettings], ServiceSettings] = {}
         self.logging_level: str | None = None
+        # Where log lines go: stdout in Lambda; a file during a local run.
+        self.log_stream: TextIO | None = None
 
-    def reset(self) -> None:
-        """Behave like a fresh container (for tests)."""
+    def reset(self, log_stream: TextIO | None = None) -> None:
+        """Behave like a fresh container (tests, local runs)."""
         self.cold_start = True
         self.settings.clear()
         self.logging_level = None
+        self.log_stream = log_stream
 
     def load(self, settings_class: type[SettingsT]) -> SettingsT:
         cached = self.settings.get(settings_class)
@@ -83,7 +86,7 @@ class _Container:
 
     def configure_logging(self, level: str) -> None:
         if self.logging_level != level:
-            configure_logging(level)
+            configure_logging(level, self.log_stream)
             self.logging_level = level
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 import structlog
@@ -24,6 +25,7 @@ __all__ = [
     "bind",
     "configure_logging",
     "get_logger",
+    "logging_restored",
     "redact",
     "register_secret",
 ]
@@ -194,6 +196,27 @@ def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None
     root.setLevel(numeric_level)
     for noisy in ("botocore", "aiobotocore", "aioboto3", "boto3", "urllib3", "aiohttp", "asyncio"):
         logging.getLogger(noisy).setLevel(max(numeric_level, logging.WARNING))
+
+
+@contextmanager
+def logging_restored() -> Iterator[None]:
+    """Put structlog's and the root logger's configuration back as they were on exit.
+
+    A local run sends the handlers' logs to a file; once that file is closed, nothing in this
+    process may keep writing to it.
+    """
+    saved_structlog = structlog.get_config()
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        structlog.configure(**saved_structlog)
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved_handlers:
+            root.addHandler(handler)
+        root.setLevel(saved_level)
 
 
 def get_logger(name: str | None = None) -> Any:

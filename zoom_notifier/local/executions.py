@@ -17,11 +17,19 @@ _TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 @dataclass(frozen=True)
 class StateVisit:
-    """One state the execution entered, with how it ended and how long it took."""
+    """One state the execution entered: how long it took, its failed attempts, its result."""
 
     name: str
-    succeeded: bool
+    kind: str  # Task, Pass, Choice, Succeed or Fail
     duration_ms: float
+    errors: tuple[str, ...] = ()
+    result: Any = None
+
+    @property
+    def succeeded(self) -> bool:
+        if self.kind == "Fail":
+            return False
+        return self.kind != "Task" or self.result is not None
 
 
 @dataclass(frozen=True)
@@ -42,22 +50,39 @@ class ExecutionReport:
 
 def _visits(events: list[dict[str, Any]]) -> tuple[StateVisit, ...]:
     visits: list[StateVisit] = []
-    entered: tuple[str, Any] | None = None
-    failed = False
+    current: dict[str, Any] | None = None
     for event in events:
         kind = event["type"]
         if kind.endswith("StateEntered"):
-            entered = (event["stateEnteredEventDetails"]["name"], event["timestamp"])
-            failed = False
-        elif kind.endswith("Failed") or kind.endswith("TimedOut"):
-            failed = True
-        elif kind.endswith("StateExited") and entered is not None:
-            name, started = entered
-            seconds = (event["timestamp"] - started).total_seconds()
-            visits.append(StateVisit(name, not failed, round(seconds * 1000, 1)))
-            entered = None
-    if entered is not None:  # a Fail state has no exit event
-        visits.append(StateVisit(entered[0], False, 0.0))
+            current = {
+                "name": event["stateEnteredEventDetails"]["name"],
+                "kind": kind.removesuffix("StateEntered"),
+                "started": event["timestamp"],
+                "errors": [],
+                "result": None,
+            }
+        elif current is None:
+            continue
+        elif kind in {"TaskFailed", "TaskTimedOut"}:
+            details = event.get("taskFailedEventDetails") or event.get("taskTimedOutEventDetails")
+            current["errors"].append((details or {}).get("error", kind))
+        elif kind == "TaskSucceeded":
+            output = json.loads(event["taskSucceededEventDetails"].get("output") or "null")
+            current["result"] = (
+                output.get("Payload", output) if isinstance(output, dict) else output
+            )
+        if kind.endswith("StateExited") or kind == "ExecutionFailed":
+            seconds = (event["timestamp"] - current["started"]).total_seconds()
+            visits.append(
+                StateVisit(
+                    name=current["name"],
+                    kind=current["kind"],
+                    duration_ms=round(seconds * 1000, 1),
+                    errors=tuple(current["errors"]),
+                    result=current["result"],
+                )
+            )
+            current = None
     return tuple(visits)
 
 

@@ -1,0 +1,7 @@
+"""``python -m zoom_notifier``: the same as the ``zoom-notifier`` command."""
+
+import sys
+
+from zoom_notifier.cli import main
+
+sys.exit(main())

@@ -1,0 +1,142 @@
+"""``zoom-notifier demo``: the complete workflow on embedded stand-ins, one scenario at a time.
+
+Each scenario says what a correct service does on that kind of day; the demo runs it and checks
+the outcome, so a demo that "looks fine" but is wrong exits non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import TextIO
+
+from zoom_notifier.local.cloudformation import REPOSITORY
+from zoom_notifier.local.executions import ExecutionReport
+from zoom_notifier.local.render import execution_lines, slack_lines
+from zoom_notifier.local.runner import FailureDelivery, LocalRun, ZoomAccess
+from zoom_notifier.local.scenarios import Scenario
+from zoom_notifier.local.standins import SlackStandIn, ZoomStandIn
+from zoom_notifier.messages import local_start
+
+__all__ = ["DEMO_TEMPLATE", "DemoOutcome", "run_demo"]
+
+DEMO_TEMPLATE = REPOSITORY / "examples" / "templates" / "default.json"
+# Obviously fake credentials, accepted by the Zoom stand-in only.
+_DEMO_ZOOM = ZoomAccess(
+    account_id="demo-account",
+    client_id="demo-client",
+    client_secret="demo-client-secret-not-real",  # noqa: S106
+    user_id="host@example.com",
+)
+
+
+@dataclass
+class DemoOutcome:
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _template(scenario: Scenario) -> bytes:
+    if scenario.broken_template:
+        template = json.loads(DEMO_TEMPLATE.read_text())
+        template["password"] = "this passcode is far too long"  # noqa: S105 - a demo value
+        return json.dumps(template).encode()
+    return DEMO_TEMPLATE.read_bytes()
+
+
+def run_demo(
+    scenario: Scenario, day: str, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
+) -> DemoOutcome:
+    """Run ``scenario`` for ``day``, write a readable account to ``out``, and check it."""
+    zoom = ZoomStandIn(
+        _DEMO_ZOOM.account_id,
+        _DEMO_ZOOM.client_id,
+        _DEMO_ZOOM.client_secret,
+        outage=scenario.zoom_outage,
+    )
+    slack = SlackStandIn(archived=scenario.slack_archived)
+    with zoom, slack:
+        access = replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url)
+        with LocalRun(
+            zoom=access,
+            webhook_url=slack.webhook_url,
+            meeting_timezone="Europe/Paris",
+            allow_loopback=True,
+            log_stream=log_stream,
+            log_level=log_level,
+        ) as local:
+            print(f"Scenario {scenario.name}: {scenario.story}", file=out)
+            print(
+                f"Stand-ins: AWS (moto) {local.endpoint}, Zoom {zoom.api_url}, "
+                f"Slack {slack.webhook_url}",
+                file=out,
+            )
+            local.upload_template(_template(scenario))
+            reports = []
+            for number in range(1, scenario.executions + 1):
+                execution_input = {"date": day}
+                print(f"\nExecution {number}, input {json.dumps(execution_input)}:", file=out)
+                report = local.execute(execution_input)
+                reports.append(report)
+                print("\n".join(execution_lines(report)), file=out)
+            deliveries = local.deliver_failures()
+            meetings = local.meetings()
+        _print_meetings(meetings, out)
+        _print_slack(slack, deliveries, out)
+        return _check(scenario, reports, zoom, slack, deliveries)
+
+
+def _print_meetings(meetings: list[dict[str, str]], out: TextIO) -> None:
+    for item in meetings:
+        if item.get("meeting_id"):
+            start = local_start(item.get("start_time"), item.get("timezone"))
+            print(
+                f"\nMeeting {item['meeting_id']} for {item['date']} ({item['status']}): "
+                f"{item.get('topic')}, {start}\n  join: {item.get('join_url')}",
+                file=out,
+            )
+
+
+def _print_slack(slack: SlackStandIn, deliveries: list[FailureDelivery], out: TextIO) -> None:
+    for payload in slack.posts:
+        print("\nSlack shows:", file=out)
+        for line in slack_lines(payload):
+            print(f"  │ {line}", file=out)
+    for delivery in deliveries:
+        if delivery.error:
+            print(
+                f"\nThe failure report ({delivery.message.get('error')}) was not delivered: "
+                f"{delivery.error}. In AWS, Lambda retries it twice, then keeps it in the "
+                "dead-letter queue.",
+                file=out,
+            )
+    if slack.refused:
+        print(f"\nSlack refused {slack.refused} post(s).", file=out)
+
+
+def _check(
+    scenario: Scenario,
+    reports: list[ExecutionReport],
+    zoom: ZoomStandIn,
+    slack: SlackStandIn,
+    deliveries: list[FailureDelivery],
+) -> DemoOutcome:
+    outcome = DemoOutcome()
+    statuses = tuple(report.status for report in reports)
+    announcements = [p for p in slack.posts if "Join meeting" in json.dumps(p)]
+    failure_posts = [p for p in slack.posts if "failed for" in json.dumps(p)]
+    undelivered = [delivery for delivery in deliveries if delivery.error]
+    expectations = [
+        ("execution statuses", statuses, scenario.statuses),
+        ("Zoom meetings created", len(zoom.meetings), scenario.meetings),
+        ("announcements posted", len(announcements), scenario.announcements),
+        ("failure reports posted", len(failure_posts), scenario.failure_posts),
+        ("failure reports not delivered", len(undelivered), scenario.undelivered_failures),
+    ]
+    for what, seen, expected in expectations:
+        if seen != expected:
+            outcome.problems.append(f"{what}: expected {expected}, got {seen}")
+    return outcome

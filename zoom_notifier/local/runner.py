@@ -1,0 +1,196 @@
+"""The whole workflow on this machine: the stack in a local moto server, the real state machine,
+our handlers in-process, and the failure topic's messages handed to ``notify_failure``.
+
+Zoom and Slack are whatever the URLs point at: the loopback stand-ins for the demo, the real
+services for ``zoom-notifier run``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any, Self, TextIO
+
+from zoom_notifier.config import SecretSource
+from zoom_notifier.handlers import notify_failure
+from zoom_notifier.lambda_runtime import CONTAINER
+from zoom_notifier.local.aws import LambdaContext, LocalAws
+from zoom_notifier.local.executions import (
+    ExecutionReport,
+    failure_messages,
+    run_execution,
+    sns_event,
+)
+from zoom_notifier.local.stack import REGION, LocalStack, deploy, shorten_retries
+from zoom_notifier.logs import logging_restored
+from zoom_notifier.zoom import TOKENS
+
+__all__ = ["FailureDelivery", "LocalRun", "ZoomAccess"]
+
+STACK_NAME = "zoom-notifier-local"
+# Variables that would point boto3 at a real account; a local run must never use them.
+_REAL_AWS_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN")
+
+
+@dataclass(frozen=True)
+class ZoomAccess:
+    """Where and as whom the local run talks to Zoom."""
+
+    account_id: str
+    client_id: str
+    client_secret: str
+    user_id: str
+    api_url: str = "https://api.zoom.us/v2"
+    oauth_url: str = "https://zoom.us/oauth/token"
+
+
+@dataclass(frozen=True)
+class FailureDelivery:
+    """A failure-topic message and whether notify_failure got it to Slack."""
+
+    message: dict[str, Any]
+    error: str | None
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    for name in _REAL_AWS_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+class LocalRun:
+    """Use as a context manager; everything it started is stopped on exit."""
+
+    def __init__(
+        self,
+        *,
+        zoom: ZoomAccess,
+        webhook_url: str,
+        meeting_timezone: str = "UTC",
+        allow_loopback: bool = False,
+        log_stream: TextIO | None = None,
+        log_level: str = "INFO",
+    ) -> None:
+        self._zoom = zoom
+        self._webhook_url = webhook_url
+        self._timezone = meeting_timezone
+        self._allow_loopback = allow_loopback
+        self._log_stream = log_stream
+        self._log_level = log_level
+        self._exits = ExitStack()
+        self.stack: LocalStack | None = None
+
+    def __enter__(self) -> Self:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        with ExitStack() as starting:
+            starting.enter_context(logging_restored())
+            aws = starting.enter_context(LocalAws())
+            starting.callback(CONTAINER.reset)
+            starting.enter_context(
+                _environment(
+                    {
+                        "AWS_ENDPOINT_URL": aws.endpoint,
+                        "AWS_ACCESS_KEY_ID": "local",
+                        "AWS_SECRET_ACCESS_KEY": "local",
+                        "AWS_DEFAULT_REGION": REGION,
+                    }
+                )
+            )
+            self._deploy(aws)
+            self._exits = starting.pop_all()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._exits.close()
+
+    def _deploy(self, aws: LocalAws) -> None:
+        self.stack = deploy(
+            aws,
+            stack_name=STACK_NAME,
+            parameters={
+                "ZoomUserId": self._zoom.user_id,
+                "MeetingTimezone": self._timezone,
+                "LogLevel": self._log_level,
+                "ArtifactBucket": "local-artifacts",
+                "CodeKey": "local",
+                "DefinitionKey": "local",
+            },
+            secrets={
+                "ZoomCredentialsSecret": json.dumps(
+                    {
+                        "account_id": self._zoom.account_id,
+                        "client_id": self._zoom.client_id,
+                        "client_secret": self._zoom.client_secret,
+                    }
+                ),
+                "SlackWebhookSecret": self._webhook_url,
+            },
+            transform=shorten_retries,
+        )
+        os.environ.update(self.stack.environment)
+        os.environ.update(
+            {
+                "ZOOM_API_URL": self._zoom.api_url,
+                "ZOOM_OAUTH_URL": self._zoom.oauth_url,
+                "ALLOW_LOOPBACK_URLS": "true" if self._allow_loopback else "false",
+            }
+        )
+        # A fresh "container": nothing cached from an earlier run in this process.
+        CONTAINER.reset(self._log_stream)
+        TOKENS.clear()
+        SecretSource.clear()
+
+    @property
+    def endpoint(self) -> str:
+        """The local AWS endpoint (moto)."""
+        return self._stack().aws.endpoint
+
+    def _stack(self) -> LocalStack:
+        assert self.stack is not None, "use LocalRun as a context manager"  # noqa: S101
+        return self.stack
+
+    def upload_template(self, body: bytes, name: str = "default") -> None:
+        stack = self._stack()
+        key = os.environ["TEMPLATE_KEY"].replace("{template}", name)
+        stack.client("s3").put_object(
+            Bucket=stack.physical_ids["TemplateBucket"], Key=key, Body=body
+        )
+
+    def execute(self, execution_input: dict[str, Any]) -> ExecutionReport:
+        return run_execution(self._stack(), execution_input)
+
+    def deliver_failures(self) -> list[FailureDelivery]:
+        """Hand each failure-topic message to notify_failure, as the SNS subscription would."""
+        deliveries = []
+        for notification in failure_messages(self._stack()):
+            context = LambdaContext(
+                function_name=f"{STACK_NAME}-notify-failure",
+                invoked_function_arn=f"arn:aws:lambda:{REGION}:local:function:notify-failure",
+            )
+            try:
+                notify_failure.handler(sns_event(notification), context)
+            except Exception as exc:  # reported, as Lambda would before retrying
+                deliveries.append(FailureDelivery(json.loads(notification["Message"]), str(exc)))
+            else:
+                deliveries.append(FailureDelivery(json.loads(notification["Message"]), None))
+        return deliveries
+
+    def meetings(self) -> list[dict[str, Any]]:
+        """The meetings table's items, as plain values."""
+        stack = self._stack()
+        items = stack.client("dynamodb").scan(TableName=stack.physical_ids["MeetingsTable"])
+        return [
+            {name: next(iter(value.values())) for name, value in item.items()}
+            for item in items["Items"]
+        ]

@@ -1,0 +1,77 @@
+"""The demo's scenarios: kinds of day, and what a correct service has done at their end.
+
+Plain data (no moto import), so the command line can list them cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SCENARIOS", "Scenario"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A kind of day, and what must have happened at its end."""
+
+    name: str
+    story: str
+    executions: int = 1
+    zoom_outage: bool = False
+    slack_archived: bool = False
+    broken_template: bool = False
+    statuses: tuple[str, ...] = ("SUCCEEDED",)
+    meetings: int = 1
+    announcements: int = 1
+    failure_posts: int = 0
+    undelivered_failures: int = 0
+
+
+SCENARIOS = {
+    scenario.name: scenario
+    for scenario in (
+        Scenario(
+            "default",
+            "A normal working day: the meeting is created, recorded and announced.",
+        ),
+        Scenario(
+            "zoom-outage",
+            "Zoom answers 503 all day: CreateMeeting is retried with backoff, then the failure "
+            "path reports it to Slack.",
+            zoom_outage=True,
+            statuses=("FAILED",),
+            meetings=0,
+            announcements=0,
+            failure_posts=1,
+        ),
+        Scenario(
+            "bad-template",
+            "The template in S3 breaks a rule: no Zoom call is made and Slack is told which "
+            "field is wrong.",
+            broken_template=True,
+            statuses=("FAILED",),
+            meetings=0,
+            announcements=0,
+            failure_posts=1,
+        ),
+        Scenario(
+            "slack-archived",
+            "The Slack channel was archived: the meeting exists and stays recorded; the failure "
+            "report cannot reach Slack either, so Lambda would retry it and then keep it in the "
+            "dead-letter queue.",
+            slack_archived=True,
+            statuses=("FAILED",),
+            meetings=1,
+            announcements=0,
+            failure_posts=0,
+            undelivered_failures=1,
+        ),
+        Scenario(
+            "rerun",
+            "The same day is run twice: the second run finds the meeting and the announcement "
+            "done, and changes nothing.",
+            executions=2,
+            statuses=("SUCCEEDED", "SUCCEEDED"),
+        ),
+    )
+}
