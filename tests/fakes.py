@@ -226,6 +226,13 @@ def mock_create(http: aioresponses, *, repeat: bool = False, **kwargs: Any) -> N
     http.post(CREATE_URL, repeat=repeat, **kwargs)
 
 
+def mock_zoom_up(http: aioresponses) -> None:
+    """Zoom answering every call: token, create (the same meeting) and get."""
+    mock_token(http)
+    mock_create(http, repeat=True)
+    http.get(GET_URL, payload=zoom_meeting(), repeat=True)
+
+
 def mock_slack(http: aioresponses, status: int = 200, body: str = "ok", **kwargs: Any) -> None:
     http.post(WEBHOOK_URL, status=status, body=body, **kwargs)
 

@@ -256,9 +256,7 @@ def test_an_archived_slack_channel_fails_notify_and_the_meeting_stays_recorded(
 def test_the_same_input_twice_makes_one_meeting_and_one_announcement(
     stack: LocalStack, http: aioresponses
 ) -> None:
-    fakes.mock_token(http)
-    fakes.mock_create(http, repeat=True)
-    http.get(fakes.GET_URL, payload=fakes.zoom_meeting(), repeat=True)
+    fakes.mock_zoom_up(http)
     fakes.mock_slack(http)
     fakes.mock_slack(http)
 
@@ -275,9 +273,7 @@ def test_the_same_input_twice_makes_one_meeting_and_one_announcement(
 def test_a_failed_execution_rerun_after_the_fix_completes_the_day_once(
     stack: LocalStack, http: aioresponses
 ) -> None:
-    fakes.mock_token(http)
-    fakes.mock_create(http, repeat=True)
-    http.get(fakes.GET_URL, payload=fakes.zoom_meeting(), repeat=True)
+    fakes.mock_zoom_up(http)
     fakes.mock_slack(http, status=404, body="channel_not_found")
     failed = run_execution(stack, {"date": DAY})
     assert failed.status == "FAILED"

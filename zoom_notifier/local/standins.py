@@ -88,8 +88,35 @@ class LoopbackServer:
         self.stop()
 
 
+class _StandIn:
+    """Lifecycle shared by the stand-ins: serve ``_app()`` on loopback while in use."""
+
+    server: LoopbackServer | None
+
+    def _app(self) -> web.Application:
+        raise NotImplementedError
+
+    def _url(self) -> str:
+        assert self.server is not None, "start() first"  # noqa: S101
+        return self.server.url
+
+    def start(self) -> Self:
+        self.server = LoopbackServer(self._app).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
 @dataclass
-class ZoomStandIn:
+class ZoomStandIn(_StandIn):
     """Zoom's Server-to-Server OAuth token endpoint and the meeting endpoints we call.
 
     ``outage`` makes Create Meeting answer 503 (as during a Zoom incident).
@@ -108,29 +135,11 @@ class ZoomStandIn:
 
     @property
     def api_url(self) -> str:
-        return f"{self._server().url}/v2"
+        return f"{self._url()}/v2"
 
     @property
     def oauth_url(self) -> str:
-        return f"{self._server().url}/oauth/token"
-
-    def _server(self) -> LoopbackServer:
-        assert self.server is not None, "start() first"  # noqa: S101
-        return self.server
-
-    def start(self) -> Self:
-        self.server = LoopbackServer(self._app).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+        return f"{self._url()}/oauth/token"
 
     def _app(self) -> web.Application:
         app = web.Application()
@@ -226,7 +235,7 @@ def _meeting_body(meeting_id: int, user_id: str, body: dict[str, Any]) -> dict[s
 
 
 @dataclass
-class SlackStandIn:
+class SlackStandIn(_StandIn):
     """A Slack Incoming Webhook. ``archived`` makes it answer 410 channel_is_archived."""
 
     archived: bool = False
@@ -237,22 +246,7 @@ class SlackStandIn:
 
     @property
     def webhook_url(self) -> str:
-        assert self.server is not None, "start() first"  # noqa: S101
-        return self.server.url + self.path
-
-    def start(self) -> Self:
-        self.server = LoopbackServer(self._app).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+        return self._url() + self.path
 
     def _app(self) -> web.Application:
         app = web.Application()
