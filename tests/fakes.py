@@ -226,6 +226,24 @@ def mock_create(http: aioresponses, *, repeat: bool = False, **kwargs: Any) -> N
     http.post(CREATE_URL, repeat=repeat, **kwargs)
 
 
+LIST_URL = re.compile(rf"^{re.escape(ZOOM_API)}/users/{re.escape(ZOOM_USER)}/meetings\?.*$")
+
+
+def mock_list(http: aioresponses, *meetings: dict[str, Any], repeat: bool = True) -> None:
+    """The host's scheduled meetings, as List Meetings answers them."""
+    summaries = [
+        {key: meeting[key] for key in ("uuid", "id", "topic", "type", "start_time", "duration",
+                                        "timezone", "created_at", "join_url")}
+        for meeting in meetings
+    ]  # fmt: skip
+    http.get(
+        LIST_URL,
+        payload={"page_size": 300, "total_records": len(summaries), "next_page_token": "",
+                 "meetings": summaries},
+        repeat=repeat,
+    )  # fmt: skip
+
+
 def mock_zoom_up(http: aioresponses) -> None:
     """Zoom answering every call: token, create (the same meeting) and get."""
     mock_token(http)

@@ -173,6 +173,7 @@ def test_zoom_503_twice_then_201_is_retried_to_success(
     stack: LocalStack, http: aioresponses
 ) -> None:
     fakes.mock_token(http)
+    fakes.mock_list(http)  # each retry first looks for a meeting the 503 attempt made
     fakes.mock_create(http, status=503, body="")
     fakes.mock_create(http, status=503, body="")
     fakes.mock_create(http)
@@ -195,6 +196,7 @@ def test_zoom_down_for_good_exhausts_retries_and_reports_zoom_unavailable(
     stack: LocalStack, http: aioresponses
 ) -> None:
     fakes.mock_token(http)
+    fakes.mock_list(http)
     fakes.mock_create(http, status=503, body="", repeat=True)
 
     report = run_execution(stack, {"date": DAY})

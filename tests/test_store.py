@@ -33,18 +33,20 @@ async def store(aws_resources: fakes.AwsResources) -> AsyncIterator[MeetingStore
 
 
 async def test_a_new_key_is_claimed_and_the_claim_blocks_other_owners(store: MeetingStore) -> None:
-    assert await store.claim(KEY, "a", NOW) is None
+    claim = await store.claim(KEY, "a", NOW)
+    assert claim.record is not None
+    assert (claim.completed, claim.earlier_attempt) == (None, None)
 
     with pytest.raises(MeetingCreationInProgress, match=r"another execution \(a\)"):
         await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS - 1))
     # The same owner (a retry of the same execution) takes it straight back.
-    assert await store.claim(KEY, "a", NOW + timedelta(seconds=5)) is None
+    assert (await store.claim(KEY, "a", NOW + timedelta(seconds=5))).record is not None
 
 
 async def test_an_expired_claim_is_taken_over(store: MeetingStore) -> None:
     await store.claim(KEY, "a", NOW)
 
-    assert await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS + 1)) is None
+    assert (await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS + 1))).record
     record = await store.get(KEY)
     assert record is not None
     assert record.claim_owner == "b"
@@ -60,7 +62,7 @@ async def test_complete_records_the_meeting_and_later_claims_get_it(store: Meeti
     assert record.claim_owner is None
     assert record.expires_at == int(datetime(2027, 2, 25, tzinfo=UTC).timestamp())
     assert await store.get(KEY) == record
-    assert await store.claim(KEY, "b", NOW) == record
+    assert (await store.claim(KEY, "b", NOW)).completed == record
 
 
 async def test_completing_after_losing_the_claim_is_reported(store: MeetingStore) -> None:
@@ -75,10 +77,37 @@ async def test_replacing_a_lost_meeting_claims_only_that_meeting(store: MeetingS
     await store.claim(KEY, "a", NOW)
     record = await store.complete(KEY, "a", MEETING, NOW)
 
-    assert await store.claim(KEY, "b", NOW, replacing=12345) == record
-    assert await store.claim(KEY, "b", NOW, replacing=fakes.MEETING_ID) is None
+    assert (await store.claim(KEY, "b", NOW, replacing=12345)).completed == record
+    assert (await store.claim(KEY, "b", NOW, replacing=fakes.MEETING_ID)).record is not None
     with pytest.raises(MeetingCreationInProgress):
         await store.claim(KEY, "c", NOW, replacing=fakes.MEETING_ID)
+
+
+async def test_an_interrupted_attempt_is_reported_to_whoever_claims_next(
+    store: MeetingStore,
+) -> None:
+    claim = await store.claim(KEY, "a", NOW)
+    assert claim.record is not None
+    started = int(NOW.timestamp())
+    await store.mark_attempt(claim.record, "a", started)
+
+    later = NOW + timedelta(seconds=CLAIM_SECONDS + 1)
+    takeover = await store.claim(KEY, "b", later)
+
+    assert takeover.earlier_attempt == started
+    # Kept on the new claim too, in case this execution dies before resolving it.
+    stored = await store.get(KEY)
+    assert stored is not None
+    assert stored.attempt_started_at == started
+
+
+async def test_marking_an_attempt_needs_the_claim(store: MeetingStore) -> None:
+    claim = await store.claim(KEY, "a", NOW)
+    assert claim.record is not None
+    await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS + 1))
+
+    with pytest.raises(MeetingCreationInProgress, match="taken over"):
+        await store.mark_attempt(claim.record, "a", int(NOW.timestamp()))
 
 
 async def test_release_frees_only_the_owners_claim(store: MeetingStore) -> None:

@@ -18,6 +18,7 @@ host's ``start_url``): they are shown in Step Functions, Slack and the logs.
 from __future__ import annotations
 
 __all__ = [
+    "AnnouncementUncertain",
     "AwsUnavailable",
     "ConfigurationError",
     "InvalidExecutionInput",
@@ -81,7 +82,15 @@ class ZoomRateLimited(TransientError):
 
 
 class SlackUnavailable(TransientError):
-    """Slack answered 5xx, timed out, or could not be reached."""
+    """Slack answered 5xx, timed out, or could not be reached.
+
+    ``maybe_delivered`` is true when the post may have reached Slack all the same (a timeout
+    or a connection lost after sending): the retry must not post blindly.
+    """
+
+    def __init__(self, message: str, *, maybe_delivered: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_delivered = maybe_delivered
 
 
 class SlackRateLimited(TransientError):
@@ -149,6 +158,10 @@ class ZoomResponseInvalid(PermanentError):
 
 class SlackWebhookRejected(PermanentError):
     """Slack answered 4xx (``invalid_payload``, ``channel_not_found``, ...)."""
+
+
+class AnnouncementUncertain(PermanentError):
+    """An earlier announcement attempt was interrupted mid-post: it may be in the channel."""
 
 
 class MeetingNotFound(PermanentError):

@@ -34,6 +34,8 @@ __all__ = [
     "NotifyResult",
     "SnsEvent",
     "ZoomMeeting",
+    "ZoomMeetingList",
+    "ZoomMeetingSummary",
     "parse_event",
 ]
 
@@ -145,6 +147,26 @@ class ZoomMeeting(BaseModel):
     start_url: SecretStr | None = None
 
 
+class ZoomMeetingSummary(BaseModel):
+    """One entry of Zoom's List Meetings answer (no passcode, no start_url)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: int = Field(gt=0)
+    topic: str = ""
+    start_time: str | None = None
+    created_at: str | None = None
+
+
+class ZoomMeetingList(BaseModel):
+    """A page of ``GET /users/{userId}/meetings``."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    meetings: list[ZoomMeetingSummary] = Field(default_factory=list)
+    next_page_token: str | None = None
+
+
 # --- DynamoDB item -----------------------------------------------------------------------
 
 Status = Literal["creating", "created", "notified"]
@@ -155,6 +177,7 @@ class MeetingRecord(BaseModel):
 
     ``claim_*`` guard the creation, ``notify_*`` the announcement; both are leases that expire
     at the given epoch second, so a crashed execution never blocks the day for long.
+    ``attempt_started_at`` and ``notify_attempt_started_at`` mark calls whose outcome is unknown.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -175,6 +198,10 @@ class MeetingRecord(BaseModel):
     claim_expires_at: int | None = None
     notify_owner: str | None = None
     notify_expires_at: int | None = None
+    # When a Zoom create (or Slack post) began whose outcome was never recorded: the next
+    # attempt must look for its result instead of blindly repeating it.
+    attempt_started_at: int | None = None
+    notify_attempt_started_at: int | None = None
     expires_at: int
 
     _real = field_validator("date")(_real_date)

@@ -37,11 +37,18 @@ class SlackWebhook:
                 body = (await response.text(errors="replace")).strip()
                 retry_after = response.headers.get("Retry-After")
         except TimeoutError:
-            raise SlackUnavailable("Slack did not answer the webhook post in time") from None
-        except aiohttp.ClientError as exc:
-            # aiohttp's text names the URL, which is the secret: name the type only.
+            raise SlackUnavailable(
+                "Slack did not answer the webhook post in time", maybe_delivered=True
+            ) from None
+        except aiohttp.ClientConnectorError as exc:
+            # Nothing was sent. aiohttp's text names the URL, the secret: name the type only.
             raise SlackUnavailable(
                 f"could not reach Slack's webhook: {type(exc).__name__}"
+            ) from None
+        except aiohttp.ClientError as exc:
+            # The connection broke after the post was sent: Slack may have it.
+            raise SlackUnavailable(
+                f"lost Slack's webhook connection: {type(exc).__name__}", maybe_delivered=True
             ) from None
         _check_answer(status, body, retry_after)
 

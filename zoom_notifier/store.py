@@ -9,6 +9,7 @@ written goes through :class:`MeetingRecord`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "CLAIM_SECONDS",
     "NOTIFY_CLAIM_SECONDS",
     "RETENTION_DAYS",
+    "Claim",
     "MeetingStore",
     "TemplateSource",
     "template_object_key",
@@ -107,14 +109,21 @@ class MeetingStore:
         return None if item is None else _from_item(dict(item), key)
 
     async def claim(
-        self, key: MeetingKey, owner: str, now: datetime, *, replacing: int | None = None
-    ) -> MeetingRecord | None:
+        self,
+        key: MeetingKey,
+        owner: str,
+        now: datetime,
+        *,
+        replacing: int | None = None,
+        earlier_attempt: int | None = None,
+    ) -> Claim:
         """Claim ``key`` for creating its meeting.
 
-        Succeeds (returns None) if the key is new, its claim expired, or ``owner`` already holds
-        it; with ``replacing``, also if the item records that meeting id (Zoom lost it). If the
-        item is complete, returns it instead. A live claim of another owner raises
-        :class:`MeetingCreationInProgress`.
+        Succeeds if the key is new, its claim expired, or ``owner`` already holds it; with
+        ``replacing``, also if the item records that meeting id (Zoom lost it). If the item is
+        complete, the claim reports it instead. A live claim of another owner raises
+        :class:`MeetingCreationInProgress`. ``earlier_attempt`` (an unresolved Zoom call seen
+        on the item before claiming) is kept on the new claim, so it is never forgotten.
         """
         claim = MeetingRecord(
             date=key.date,
@@ -123,6 +132,7 @@ class MeetingStore:
             claim_owner=owner,
             claim_expires_at=_epoch(now) + CLAIM_SECONDS,
             execution=owner,
+            attempt_started_at=earlier_attempt,
             expires_at=_expires_at(key),
         )
         condition = (
@@ -137,9 +147,19 @@ class MeetingStore:
         if replacing is not None:
             condition += " OR (#status <> :creating AND meeting_id = :stale)"
             values[":stale"] = {"N": str(replacing)}
-        existing = await self._conditional_put(claim, condition, values, "claiming")
+        previous: list[MeetingRecord] = []
+        existing = await self._conditional_put(
+            claim, condition, values, "claiming", replaced=previous
+        )
         if existing is None:
-            return None
+            attempts = [claim.attempt_started_at] + [
+                old.attempt_started_at for old in previous if old.status == "creating"
+            ]
+            earliest = min((at for at in attempts if at is not None), default=None)
+            if earliest != claim.attempt_started_at and earliest is not None:
+                # The item changed since it was read: keep its marker on our claim as well.
+                claim = await self.mark_attempt(claim, owner, earliest)
+            return Claim(claim, None)
         if existing.status == "creating" or (
             replacing is not None and existing.meeting_id == replacing
         ):
@@ -147,7 +167,22 @@ class MeetingStore:
                 f"another execution ({existing.claim_owner}) is creating the meeting for "
                 f"{key.date}/{key.template}; its claim expires at epoch {existing.claim_expires_at}"
             )
-        return existing
+        return Claim(None, existing)
+
+    async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord:
+        """Record, before calling Zoom, that a create attempt begins (kept if it dies)."""
+        marked = claim.model_copy(update={"attempt_started_at": at})
+        existing = await self._conditional_put(
+            marked,
+            "#status = :creating AND claim_owner = :owner",
+            {":creating": {"S": "creating"}, ":owner": {"S": owner}},
+            "marking the create attempt on",
+        )
+        if existing is not None:
+            raise MeetingCreationInProgress(
+                f"the claim on {claim.date}/{claim.template} was taken over before Zoom was called"
+            )
+        return marked
 
     async def complete(
         self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime
@@ -206,29 +241,57 @@ class MeetingStore:
         """Claim the announcement of ``record``'s meeting.
 
         Returns None when claimed; returns the item when it is already ``notified``. A live
-        notify claim of another owner raises :class:`NotificationInProgress`.
+        notify claim of another owner raises :class:`NotificationInProgress`. The condition
+        includes the item's ``notify_attempt_started_at`` as read, so a post that began since
+        cannot be overlooked.
         """
         claimed = record.model_copy(
             update={"notify_owner": owner, "notify_expires_at": _epoch(now) + NOTIFY_CLAIM_SECONDS}
         )
+        attempt_condition = "attribute_not_exists(notify_attempt_started_at)"
+        values: dict[str, Any] = {
+            ":created": {"S": "created"},
+            ":id": {"N": str(record.meeting_id)},
+            ":now": {"N": str(_epoch(now))},
+            ":owner": {"S": owner},
+        }
+        if record.notify_attempt_started_at is not None:
+            attempt_condition = "notify_attempt_started_at = :attempt"
+            values[":attempt"] = {"N": str(record.notify_attempt_started_at)}
         existing = await self._conditional_put(
             claimed,
             "#status = :created AND meeting_id = :id AND (attribute_not_exists(notify_expires_at)"
-            " OR notify_expires_at < :now OR notify_owner = :owner)",
-            {
-                ":created": {"S": "created"},
-                ":id": {"N": str(record.meeting_id)},
-                ":now": {"N": str(_epoch(now))},
-                ":owner": {"S": owner},
-            },
+            f" OR notify_expires_at < :now OR notify_owner = :owner) AND {attempt_condition}",
+            values,
             "claiming the announcement of",
         )
         if existing is None or existing.status == "notified":
             return existing
+        if existing.notify_owner is None or existing.notify_owner == owner:
+            raise NotificationInProgress(
+                f"the announcement of {record.date}/{record.template} changed while claiming it"
+            )
         raise NotificationInProgress(
             f"another execution ({existing.notify_owner}) is announcing "
             f"{record.date}/{record.template}"
         )
+
+    async def mark_notify_attempt(
+        self, claimed: MeetingRecord, owner: str, at: int | None
+    ) -> MeetingRecord:
+        """Set (or, with ``at=None``, clear) the marker of a Slack post in progress."""
+        marked = claimed.model_copy(update={"notify_attempt_started_at": at})
+        existing = await self._conditional_put(
+            marked,
+            "#status = :created AND notify_owner = :owner",
+            {":created": {"S": "created"}, ":owner": {"S": owner}},
+            "marking the announcement attempt on",
+        )
+        if existing is not None and existing.status != "notified":
+            raise NotificationInProgress(
+                f"the announcement claim on {claimed.date}/{claimed.template} was taken over"
+            )
+        return marked
 
     async def mark_notified(
         self, record: MeetingRecord, owner: str, now: datetime
@@ -240,6 +303,7 @@ class MeetingStore:
                 "notified_at": now.astimezone(UTC).isoformat(),
                 "notify_owner": None,
                 "notify_expires_at": None,
+                "notify_attempt_started_at": None,
             }
         )
         existing = await self._conditional_put(
@@ -261,16 +325,31 @@ class MeetingStore:
     async def release_notification(self, record: MeetingRecord, owner: str) -> None:
         """Give up ``owner``'s announcement claim after a failed post."""
         await self._conditional_put(
-            record.model_copy(update={"notify_owner": None, "notify_expires_at": None}),
+            record.model_copy(
+                update={
+                    "notify_owner": None,
+                    "notify_expires_at": None,
+                    "notify_attempt_started_at": None,
+                }
+            ),
             "#status = :created AND notify_owner = :owner",
             {":created": {"S": "created"}, ":owner": {"S": owner}},
             "releasing the announcement claim on",
         )
 
     async def _conditional_put(
-        self, record: MeetingRecord, condition: str, values: dict[str, Any], verb: str
+        self,
+        record: MeetingRecord,
+        condition: str,
+        values: dict[str, Any],
+        verb: str,
+        *,
+        replaced: list[MeetingRecord] | None = None,
     ) -> MeetingRecord | None:
-        """Put ``record`` if ``condition`` holds: None on success, else the item found."""
+        """Put ``record`` if ``condition`` holds: None on success, else the item found.
+
+        On success, the item it replaced (if any) is appended to ``replaced``.
+        """
         names = {name: value for name, value in _NAMES.items() if name in condition}
         try:
             with aws_errors(
@@ -278,12 +357,13 @@ class MeetingStore:
                 permanent=self._missing_table(),
                 expected=_CONDITION_FAILED,
             ):
-                await self._client.put_item(
+                response = await self._client.put_item(
                     TableName=self._table,
                     Item=_to_item(record),
                     ConditionExpression=condition,
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=values,
+                    ReturnValues="ALL_OLD",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as exc:
@@ -293,6 +373,9 @@ class MeetingStore:
             if old is None:
                 return await self.get(record.key)
             return _from_item(old, record.key)
+        old_attributes = response.get("Attributes")
+        if replaced is not None and old_attributes:
+            replaced.append(_from_item(dict(old_attributes), record.key))
         return None
 
     def _missing_table(self) -> dict[str, Any]:
@@ -300,6 +383,19 @@ class MeetingStore:
             return ConfigurationError(f"{message}: check MEETINGS_TABLE={self._table!r}")
 
         return {"ResourceNotFoundException": missing}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of :meth:`MeetingStore.claim`: either ours, or the completed item."""
+
+    record: MeetingRecord | None
+    completed: MeetingRecord | None
+
+    @property
+    def earlier_attempt(self) -> int | None:
+        """When an earlier, unresolved Zoom create began (its meeting may exist)."""
+        return self.record.attempt_started_at if self.record else None
 
 
 def template_object_key(key_pattern: str, template: str) -> str:

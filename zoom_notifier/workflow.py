@@ -12,10 +12,15 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from zoom_notifier.adoption import find_earlier_meeting
 from zoom_notifier.errors import (
+    AnnouncementUncertain,
     MeetingCreationInProgress,
     MeetingNotFound,
     PermanentError,
+    SlackRateLimited,
+    SlackUnavailable,
+    SlackWebhookRejected,
     ZoomNotifierError,
     ZoomResponseInvalid,
 )
@@ -85,17 +90,32 @@ async def create_meeting(
         stale_meeting = record.meeting_id
 
     template = await templates.load(key.template)
-    request_body = template.resolve(date.fromisoformat(key.date), timezone).request_body()
+    zoom_request = template.resolve(date.fromisoformat(key.date), timezone)
 
-    existing = await store.claim(key, owner, now(), replacing=stale_meeting)
-    if existing is not None:
-        log.info("another execution created the meeting meanwhile", meeting_id=existing.meeting_id)
-        return _create_result(existing, "existing")
+    interrupted = record.attempt_started_at if record and record.status == "creating" else None
+    claim = await store.claim(
+        key, owner, now(), replacing=stale_meeting, earlier_attempt=interrupted
+    )
+    if claim.completed is not None:
+        log.info("another execution created the meeting meanwhile")
+        return _create_result(claim.completed, "existing")
+    assert claim.record is not None  # noqa: S101 - a claim is either ours or completed
+    if claim.earlier_attempt is not None:
+        adopted = await find_earlier_meeting(
+            zoom, zoom_user_id, zoom_request, claim.earlier_attempt
+        )
+        if adopted is not None:
+            bind(meeting_id=adopted.id)
+            log.warning("adopted the meeting of an interrupted attempt")
+            record = await store.complete(key, owner, adopted, now())
+            return _create_result(record, "created")
+    attempt_at = claim.earlier_attempt or int(now().timestamp())
+    await store.mark_attempt(claim.record, owner, attempt_at)
     try:
-        meeting = await zoom.create_meeting(zoom_user_id, request_body)
+        meeting = await zoom.create_meeting(zoom_user_id, zoom_request.request_body())
     except ZoomResponseInvalid:
-        # The meeting may exist at Zoom: keep the claim, so nobody creates another until it
-        # expires and an operator has looked.
+        # The meeting may exist at Zoom: keep the claim and its attempt marker, so the next
+        # attempt looks for it instead of creating another.
         raise
     except PermanentError:
         await store.release(key, owner)
@@ -139,10 +159,26 @@ async def notify_meeting(
     if await store.claim_notification(record, owner, now()) is not None:
         log.info("another execution announced the meeting meanwhile")
         return result
+    if record.notify_attempt_started_at is not None:
+        # A post began and its outcome was never recorded: it may be in the channel already.
+        raise AnnouncementUncertain(
+            f"an earlier attempt to announce {key.date}/{key.template} was interrupted after it "
+            "began posting, so the announcement may already be in the channel; it is not posted "
+            f"again, to never announce twice. The meeting: {record.join_url} . If the "
+            "announcement is missing, remove notify_attempt_started_at from the DynamoDB item "
+            f"(date {key.date}, template {key.template}) and rerun."
+        )
+    claimed = record.model_copy(update={"notify_owner": owner})
+    attempt = await store.mark_notify_attempt(claimed, owner, int(now().timestamp()))
     try:
         await slack.post(meeting_announcement(record))
-    except PermanentError:
+    except SlackWebhookRejected:
         await store.release_notification(record, owner)
+        raise
+    except (SlackUnavailable, SlackRateLimited) as exc:
+        if not (isinstance(exc, SlackUnavailable) and exc.maybe_delivered):
+            # Slack surely did not post it: the retry may post without doubt.
+            await store.mark_notify_attempt(attempt, owner, None)
         raise
     await store.mark_notified(record, owner, now())
     log.info("meeting announced")

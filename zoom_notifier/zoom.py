@@ -27,7 +27,7 @@ from zoom_notifier.errors import (
 )
 from zoom_notifier.http import retry_after_seconds
 from zoom_notifier.logs import get_logger, register_secret
-from zoom_notifier.models import ZoomMeeting
+from zoom_notifier.models import ZoomMeeting, ZoomMeetingList, ZoomMeetingSummary
 from zoom_notifier.validation import describe_validation_error
 
 __all__ = ["MEETING_NOT_FOUND_CODE", "REQUEST_TIMEOUT", "TokenCache", "ZoomClient"]
@@ -35,6 +35,8 @@ __all__ = ["MEETING_NOT_FOUND_CODE", "REQUEST_TIMEOUT", "TokenCache", "ZoomClien
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 # Zoom's code for "Meeting does not exist" (also answered with HTTP 404).
 MEETING_NOT_FOUND_CODE = 3001
+# Pages of 300 meetings read when looking for an earlier attempt's meeting.
+LIST_PAGE_LIMIT = 10
 # Renew this long before Zoom's expiry, so a token never expires mid-invocation.
 TOKEN_RENEWAL_MARGIN_SECONDS = 300.0
 _MAX_QUOTED = 300
@@ -112,6 +114,28 @@ class ZoomClient:
         if answer.status != 201:
             raise _error_for(answer, "create meeting")
         return _meeting(answer, "create meeting")
+
+    async def list_scheduled_meetings(self, user_id: str) -> list[ZoomMeetingSummary]:
+        """The host's scheduled (unexpired) meetings: ``GET /users/{userId}/meetings``."""
+        found: list[ZoomMeetingSummary] = []
+        page_token = ""
+        for _ in range(LIST_PAGE_LIMIT):
+            query = f"?type=scheduled&page_size=300&next_page_token={quote(page_token)}"
+            answer = await self._api("GET", f"/users/{_path_segment(user_id)}/meetings{query}")
+            if answer.status != 200:
+                raise _error_for(answer, "list meetings")
+            try:
+                page = ZoomMeetingList.model_validate_json(answer.body)
+            except ValidationError as exc:
+                raise ZoomResponseInvalid(
+                    f"Zoom answered list meetings with a body that is not a meeting list "
+                    f"({describe_validation_error(exc)})"
+                ) from None
+            found.extend(page.meetings)
+            if not page.next_page_token:
+                break
+            page_token = page.next_page_token
+        return found
 
     async def get_meeting(self, meeting_id: int) -> ZoomMeeting | None:
         """``GET /meetings/{id}``, or ``None`` when Zoom says the meeting no longer exists."""

@@ -314,8 +314,11 @@ def test_transient_zoom_failures_are_raised_under_their_step_functions_name(
     item = aws_resources.item(DAY)
     assert item is not None
     assert (item["status"], item["claim_owner"]) == ("creating", fakes.EXECUTION_ARN)
+    assert item["attempt_started_at"]  # the attempt's outcome is unknown: it is remembered
+    fakes.mock_list(http)  # the retry looks for a meeting that attempt made: there is none
     fakes.mock_create(http)
     assert invoke({"date": DAY, "execution_arn": fakes.EXECUTION_ARN})["outcome"] == "created"
+    assert len(fakes.calls(http, "GET", fakes.LIST_URL)) == 1
 
 
 @pytest.mark.usefixtures("env")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
 from aioresponses import aioresponses
 
 from tests import fakes
@@ -19,6 +21,11 @@ from zoom_notifier.handlers import create_meeting
 from zoom_notifier.handlers.notify_meeting import handler
 
 DAY = "2026-11-27"
+
+
+def _connection_refused() -> aiohttp.ClientConnectorError:
+    key = ConnectionKey("hooks.slack.com", 443, True, True, None, None, None)
+    return aiohttp.ClientConnectorError(key, OSError(111, "Connection refused"))
 
 
 def invoke(event: Any) -> dict[str, Any]:
@@ -173,9 +180,9 @@ def test_a_slack_rejection_fails_permanently_and_a_rerun_can_post(
         ),
         ({"status": 500, "body": "internal_error"}, SlackUnavailable),
         ({"status": 503, "body": ""}, SlackUnavailable),
-        ({"exception": TimeoutError()}, SlackUnavailable),
+        ({"exception": _connection_refused()}, SlackUnavailable),
     ],
-)
+)  # fmt: skip
 def test_slack_outages_are_raised_for_step_functions_to_retry(
     http: aioresponses, answer: dict[str, Any], error: type[Exception]
 ) -> None:
@@ -188,6 +195,35 @@ def test_slack_outages_are_raised_for_step_functions_to_retry(
     # The same execution's retry goes through once Slack is back.
     fakes.mock_slack(http)
     assert invoke({**create_result, "execution_arn": fakes.EXECUTION_ARN})["outcome"] == "notified"
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    "answer",
+    [{"exception": TimeoutError()}, {"exception": aiohttp.ServerDisconnectedError()}],
+)
+def test_a_post_that_may_have_arrived_is_never_repeated(
+    http: aioresponses, aws_resources: fakes.AwsResources, answer: dict[str, Any]
+) -> None:
+    create_result = created_meeting(http)
+    http.post(fakes.WEBHOOK_URL, **answer)
+    event = {**create_result, "execution_arn": fakes.EXECUTION_ARN}
+    with pytest.raises(SlackUnavailable) as raised:
+        invoke(event)
+    assert raised.value.maybe_delivered
+    fakes.mock_slack(http)
+
+    retry = invoke(event)
+
+    assert retry["error"] == "AnnouncementUncertain"
+    assert "may already be in the channel" in retry["cause"]
+    assert fakes.JOIN_URL in retry["cause"]
+    assert "remove notify_attempt_started_at" in retry["cause"]
+    assert len(fakes.slack_payloads(http)) == 1  # only the first, uncertain post
+    item = aws_resources.item(DAY)
+    assert item is not None
+    assert item["status"] == "created"
+    assert item["notify_attempt_started_at"]
 
 
 @pytest.mark.usefixtures("env")

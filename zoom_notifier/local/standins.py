@@ -145,6 +145,7 @@ class ZoomStandIn(_StandIn):
         app = web.Application()
         app.router.add_post("/oauth/token", self._token)
         app.router.add_post("/v2/users/{user_id}/meetings", self._create)
+        app.router.add_get("/v2/users/{user_id}/meetings", self._list)
         app.router.add_get("/v2/meetings/{meeting_id}", self._get)
         return app
 
@@ -191,6 +192,21 @@ class ZoomStandIn(_StandIn):
         self.meetings[meeting_id] = meeting
         return web.json_response(meeting, status=201)
 
+    async def _list(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
+        summaries = [
+            {key: meeting[key] for key in _SUMMARY_FIELDS} for meeting in self.meetings.values()
+        ]
+        return web.json_response(
+            {
+                "page_size": 300,
+                "total_records": len(summaries),
+                "next_page_token": "",
+                "meetings": summaries,
+            }
+        )
+
     async def _get(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
@@ -200,6 +216,12 @@ class ZoomStandIn(_StandIn):
                 {"code": 3001, "message": f"Meeting does not exist: {meeting_id}."}, status=404
             )
         return web.json_response(self.meetings[meeting_id])
+
+
+_SUMMARY_FIELDS = (
+    "uuid", "id", "host_id", "topic", "type", "start_time", "duration", "timezone",
+    "created_at", "join_url",
+)  # fmt: skip
 
 
 def _meeting_body(meeting_id: int, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
