@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,7 @@ from tests import fakes
 from zoom_notifier.config import SecretSource
 from zoom_notifier.lambda_runtime import CONTAINER
 from zoom_notifier.local.aws import LocalAws
+from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.logs import forget_secrets
 from zoom_notifier.zoom import TOKENS
 
@@ -68,3 +70,28 @@ def env(monkeypatch: pytest.MonkeyPatch, aws_resources: fakes.AwsResources) -> d
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
+
+
+@pytest.fixture
+def stack(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
+    """The deployment's stack in moto, its functions' environment applied to this process."""
+    deployed = fakes.deploy_stack(local_aws)
+    for name, value in deployed.environment.items():
+        monkeypatch.setenv(name, value)
+    return deployed
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """With -v, print the fault matrix (fault → route → outcome) that the suite just proved."""
+    matrix = sys.modules.get("tests.test_fault_matrix")
+    rows = getattr(matrix, "MATRIX", [])
+    if config.option.verbose < 1 or not rows:
+        return
+    columns = list(rows[0])
+    widths = {name: max(len(name), *(len(row[name]) for row in rows)) for name in columns}
+    terminalreporter.section(f"fault matrix: {len(rows)} faults")
+    terminalreporter.write_line("  ".join(name.ljust(widths[name]) for name in columns))
+    for row in rows:
+        terminalreporter.write_line("  ".join(row[name].ljust(widths[name]) for name in columns))

@@ -13,6 +13,9 @@ from aioresponses import aioresponses
 from boto3.dynamodb.types import TypeDeserializer
 from yarl import URL
 
+from zoom_notifier.local.aws import LocalAws
+from zoom_notifier.local.stack import LocalStack, deploy, shorten_retries
+
 REGION = "us-east-1"
 TABLE = "zoom-notifier-meetings"
 BUCKET = "zoom-notifier-templates"
@@ -226,6 +229,7 @@ def mock_create(http: aioresponses, *, repeat: bool = False, **kwargs: Any) -> N
     http.post(CREATE_URL, repeat=repeat, **kwargs)
 
 
+MEETING_URL = re.compile(rf"^{re.escape(ZOOM_API)}/meetings/\d+$")
 LIST_URL = re.compile(rf"^{re.escape(ZOOM_API)}/users/{re.escape(ZOOM_USER)}/meetings\?.*$")
 
 
@@ -281,3 +285,45 @@ class FakeContext:
     aws_request_id: str = "11111111-2222-3333-4444-555555555555"
     memory_limit_in_mb: int = 256
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:zoom-notifier-test"
+
+
+def deploy_stack(local_aws: LocalAws) -> LocalStack:
+    """The stack of infrastructure/template.yaml in the local moto server, retries shortened."""
+    stack = deploy(
+        local_aws,
+        parameters={
+            "ZoomUserId": ZOOM_USER,
+            "MeetingTimezone": "Europe/Paris",
+            "ArtifactBucket": "unused-locally",
+            "CodeKey": "unused",
+            "DefinitionKey": "unused",
+        },
+        secrets={
+            "ZoomCredentialsSecret": json.dumps(
+                {"account_id": ACCOUNT_ID, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+            ),
+            "SlackWebhookSecret": WEBHOOK_URL,
+        },
+        transform=shorten_retries,
+    )
+    put_stack_template(stack, TEMPLATE)
+    return stack
+
+
+def put_stack_template(stack: LocalStack, body: Any, name: str = "default") -> None:
+    stack.client("s3").put_object(
+        Bucket=stack.physical_ids["TemplateBucket"],
+        Key=f"templates/{name}.json",
+        Body=body if isinstance(body, bytes) else json.dumps(body).encode(),
+    )
+
+
+def stack_item(stack: LocalStack, day: str, template: str = "default") -> dict[str, Any] | None:
+    """The meetings-table item of (day, template), as plain values."""
+    response = stack.client("dynamodb").get_item(
+        TableName=stack.physical_ids["MeetingsTable"],
+        Key={"date": {"S": day}, "template": {"S": template}},
+        ConsistentRead=True,
+    )
+    found = response.get("Item")
+    return None if found is None else {key: next(iter(v.values())) for key, v in found.items()}

@@ -10,19 +10,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from aioresponses import aioresponses
 
 from tests import fakes
 from zoom_notifier.handlers import notify_failure
-from zoom_notifier.local.aws import LocalAws, invocation_count
+from zoom_notifier.local.aws import invocation_count
 from zoom_notifier.local.executions import (
     ExecutionReport,
     failure_messages,
     run_execution,
     sns_event,
 )
-from zoom_notifier.local.stack import LocalStack, deploy, shorten_retries
+from zoom_notifier.local.stack import LocalStack
 
 DAY = "2026-11-27"
 HAPPY_PATH = [
@@ -35,51 +34,8 @@ HAPPY_PATH = [
 ]
 
 
-@pytest.fixture
-def stack(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
-    deployed = deploy(
-        local_aws,
-        parameters={
-            "ZoomUserId": fakes.ZOOM_USER,
-            "MeetingTimezone": "Europe/Paris",
-            "ArtifactBucket": "unused-locally",
-            "CodeKey": "unused",
-            "DefinitionKey": "unused",
-        },
-        secrets={
-            "ZoomCredentialsSecret": json.dumps(
-                {
-                    "account_id": fakes.ACCOUNT_ID,
-                    "client_id": fakes.CLIENT_ID,
-                    "client_secret": fakes.CLIENT_SECRET,
-                }
-            ),
-            "SlackWebhookSecret": fakes.WEBHOOK_URL,
-        },
-        transform=shorten_retries,
-    )
-    for name, value in deployed.environment.items():
-        monkeypatch.setenv(name, value)
-    put_template(deployed, fakes.TEMPLATE)
-    return deployed
-
-
-def put_template(stack: LocalStack, body: Any) -> None:
-    stack.client("s3").put_object(
-        Bucket=stack.physical_ids["TemplateBucket"],
-        Key="templates/default.json",
-        Body=body if isinstance(body, bytes) else json.dumps(body).encode(),
-    )
-
-
-def item(stack: LocalStack, day: str = DAY) -> dict[str, Any] | None:
-    response = stack.client("dynamodb").get_item(
-        TableName=stack.physical_ids["MeetingsTable"],
-        Key={"date": {"S": day}, "template": {"S": "default"}},
-        ConsistentRead=True,
-    )
-    found = response.get("Item")
-    return None if found is None else {key: next(iter(v.values())) for key, v in found.items()}
+put_template = fakes.put_stack_template
+item = fakes.stack_item
 
 
 def zoom_creates(http: aioresponses) -> int:
@@ -114,7 +70,7 @@ def test_happy_path_creates_records_and_announces_once(
     assert report.output["notify"]["result"]["outcome"] == "notified"
     assert zoom_creates(http) == 1
     assert len(announcements(http)) == 1
-    stored = item(stack)
+    stored = item(stack, DAY)
     assert stored is not None
     assert (stored["status"], stored["meeting_id"]) == ("notified", str(fakes.MEETING_ID))
     assert stored["execution"] == report.arn
@@ -186,7 +142,7 @@ def test_zoom_503_twice_then_201_is_retried_to_success(
     assert failed_attempts(report) == 2
     assert invocation_count("zoom-notifier-create-meeting") == 3
     assert zoom_creates(http) == 3
-    stored = item(stack)
+    stored = item(stack, DAY)
     assert stored is not None
     assert stored["meeting_id"] == str(fakes.MEETING_ID)
     assert len(announcements(http)) == 1
@@ -250,7 +206,7 @@ def test_an_archived_slack_channel_fails_notify_and_the_meeting_stays_recorded(
         "SlackWebhookRejected",
         DAY,
     )
-    stored = item(stack)
+    stored = item(stack, DAY)
     assert stored is not None
     assert stored["status"] == "created"
 
@@ -287,7 +243,7 @@ def test_a_failed_execution_rerun_after_the_fix_completes_the_day_once(
     assert rerun.output["create"]["result"]["outcome"] == "existing"
     assert zoom_creates(http) == 1
     assert len(fakes.slack_payloads(http)) == 2  # the refused post, then the announcement
-    stored = item(stack)
+    stored = item(stack, DAY)
     assert stored is not None
     assert stored["status"] == "notified"
 

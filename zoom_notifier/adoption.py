@@ -26,12 +26,13 @@ from zoom_notifier.template import MeetingTemplate
 if TYPE_CHECKING:
     from zoom_notifier.zoom import ZoomClient
 
-__all__ = ["CLOCK_SKEW_SECONDS", "find_earlier_meeting", "matches"]
+__all__ = ["CLOCK_SKEW_SECONDS", "find_earlier_meeting", "matches", "utc_instant"]
 
 CLOCK_SKEW_SECONDS = 120
 
 
-def _instant(value: str | None, timezone: str) -> datetime | None:
+def utc_instant(value: str | None, timezone: str) -> datetime | None:
+    """A Zoom time (``...Z``, or local in ``timezone``) as a UTC instant; None if unreadable."""
     if not value:
         return None
     try:
@@ -48,10 +49,10 @@ def matches(summary: ZoomMeetingSummary, request: MeetingTemplate, since: int) -
     if summary.topic != request.topic:
         return False
     timezone = request.timezone or "UTC"
-    wanted = _instant(request.start_time, timezone)
-    if wanted is not None and _instant(summary.start_time, "UTC") != wanted:
+    wanted = utc_instant(request.start_time, timezone)
+    if wanted is not None and utc_instant(summary.start_time, "UTC") != wanted:
         return False
-    created = _instant(summary.created_at, "UTC")
+    created = utc_instant(summary.created_at, "UTC")
     return created is not None and created.timestamp() >= since - CLOCK_SKEW_SECONDS
 
 
