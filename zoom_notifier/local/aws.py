@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.dynamodb.responses import DynamoHandler
 from moto.server import ThreadedMotoServer
 
 __all__ = ["Handler", "LambdaContext", "LocalAws", "invocation_count"]
@@ -93,6 +94,18 @@ def _dispatch(
     return json.dumps(result).encode()
 
 
+_dynamodb_lock = threading.Lock()
+_unlocked_dynamodb_action = DynamoHandler.call_action
+
+
+def _atomic_dynamodb_action(handler: DynamoHandler) -> Any:
+    # DynamoDB applies each conditional write atomically; moto checks the condition and writes
+    # without a lock, so concurrent requests (the concurrency tests) could both pass. One
+    # request at a time restores DynamoDB's guarantee.
+    with _dynamodb_lock:
+        return _unlocked_dynamodb_action(handler)
+
+
 def invocation_count(function_name: str) -> int:
     """How many times the local handler of ``function_name`` was invoked."""
     return _registry.invocations.get(function_name, 0)
@@ -104,6 +117,7 @@ class LocalAws:
     def __init__(self) -> None:
         self._server: ThreadedMotoServer | None = None
         self._original_invoke: Any = None
+        self._original_dynamodb_action: Any = None
         self._previous_port: str | None = None
         self.endpoint = ""
 
@@ -118,11 +132,14 @@ class LocalAws:
         os.environ["MOTO_PORT"] = str(port)
         self._original_invoke = LambdaSimpleBackend.invoke
         LambdaSimpleBackend.invoke = _dispatch  # type: ignore[method-assign,assignment]
+        self._original_dynamodb_action = DynamoHandler.call_action
+        DynamoHandler.call_action = _atomic_dynamodb_action  # type: ignore[method-assign]
         return self
 
     def stop(self) -> None:
         if self._original_invoke is not None:
             LambdaSimpleBackend.invoke = self._original_invoke  # type: ignore[method-assign]
+            DynamoHandler.call_action = self._original_dynamodb_action  # type: ignore[method-assign]
             self._original_invoke = None
         if self._previous_port is None:
             os.environ.pop("MOTO_PORT", None)

@@ -1,0 +1,184 @@
+"""Concurrency and repeated reruns through the real state machine."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections import Counter
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+from tests import fakes
+from tests.fake_services import FakeSlack, FakeZoom, Script
+from tests.test_fault_matrix import World, once, throttle
+from zoom_notifier.local.executions import ExecutionReport, run_execution
+from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.store import MeetingStore
+from zoom_notifier.zoom import TOKENS
+
+DAY = "2026-11-27"
+RETRIED_WHILE_WAITING = {"MeetingCreationInProgress", "NotificationInProgress"}
+
+
+def _wait(stack: LocalStack, arns: list[str], timeout: float = 120) -> list[dict[str, Any]]:
+    sfn = stack.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while True:
+        described = [sfn.describe_execution(executionArn=arn) for arn in arns]
+        if all(d["status"] != "RUNNING" for d in described) or time.monotonic() > deadline:
+            return described
+        time.sleep(0.1)
+
+
+def test_twenty_executions_at_once_make_one_meeting_and_one_announcement(
+    stack: LocalStack, http: aioresponses
+) -> None:
+    zoom, slack = FakeZoom(), FakeSlack()
+    zoom.install(http)
+    slack.install(http)
+    sfn = stack.client("stepfunctions")
+
+    arns = [
+        sfn.start_execution(
+            stateMachineArn=stack.state_machine_arn,
+            name=f"concurrent-{n}-{uuid.uuid4().hex[:6]}",
+            input=json.dumps({"date": DAY}),
+        )["executionArn"]
+        for n in range(20)
+    ]
+    described = _wait(stack, arns)
+
+    assert Counter(d["status"] for d in described) == {"SUCCEEDED": 20}
+    assert zoom.create_calls == 1
+    assert len(zoom.meetings) == 1
+    assert len(slack.announcements) == 1
+    waited = 0
+    for arn in arns:
+        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        errors = {
+            event["taskFailedEventDetails"]["error"]
+            for event in events
+            if event["type"] == "TaskFailed"
+        }
+        assert errors <= RETRIED_WHILE_WAITING
+        waited += bool(errors)
+    assert waited > 0, "no execution ever met another's claim: not concurrent?"
+    item = fakes.stack_item(stack, DAY)
+    assert item is not None
+    assert item["status"] == "notified"
+
+
+# --- 50 reruns of a failed day with random faults ----------------------------------------------
+
+
+def _zoom_create(fault: tuple[Any, ...], *, forever: bool = False) -> Any:
+    def inject(world: World) -> None:
+        if forever:
+            world.zoom.create.forever = fault
+        else:
+            world.zoom.create.faults.append(fault)
+
+    return inject
+
+
+def _slack(fault: tuple[Any, ...], *, forever: bool = False) -> Any:
+    def inject(world: World) -> None:
+        if forever:
+            world.slack.script.forever = fault
+        else:
+            world.slack.script.faults.append(fault)
+
+    return inject
+
+
+def _token_refused_in_a_new_container(world: World) -> None:
+    TOKENS.clear()
+    world.zoom.token.forever = ("status", 401, {"reason": "Bad credentials"}, None)
+
+
+def _host_deleted_the_meeting(world: World) -> None:
+    for meeting_id in list(world.zoom.meetings):
+        world.zoom.delete(meeting_id)
+
+
+# (name, how to inject it): each leaves the day failed, done, or in between.
+_FAULTS: list[tuple[str, Any]] = [
+    ("nothing", lambda world: None),
+    ("zoom create 503 once", _zoom_create(("status", 503, "", None))),
+    ("zoom create 503 all day", _zoom_create(("status", 503, "", None), forever=True)),
+    ("zoom create timeout after creating", _zoom_create(("timeout_after",))),
+    ("zoom create garbage after creating", _zoom_create(("garbage_after",))),
+    ("slack 500 once", _slack(("status", 500, "x", None))),
+    ("slack archived", _slack(("status", 410, "channel_is_archived", None), forever=True)),
+    ("dynamodb PutItem throttled", lambda world: throttle(world, "PutItem", 2)),
+    ("killed before recording", lambda world: once(world, MeetingStore, "complete")),
+    ("killed after recording", lambda world: once(world, MeetingStore, "complete", after=True)),
+    ("killed before posting", lambda world: once(world, MeetingStore, "mark_notify_attempt")),
+    # Faults that also reach a day already done:
+    ("token refused in a new container", _token_refused_in_a_new_container),
+    ("host deleted the meeting", _host_deleted_the_meeting),
+    ("dynamodb GetItem throttled all day", lambda world: throttle(world, "GetItem", 100)),
+]
+
+
+def _announced(slack: FakeSlack) -> list[str]:
+    return [post["blocks"][1]["elements"][0]["url"] for post in slack.announcements]
+
+
+def _heal(world: World) -> None:
+    world.zoom.create, world.zoom.token, world.slack.script = Script(), Script(), Script()
+
+
+def test_fifty_reruns_with_random_faults_keep_the_promise(
+    stack: LocalStack, http: aioresponses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(20261127)
+    zoom, slack = FakeZoom(), FakeSlack()
+    zoom.install(http)
+    slack.install(http)
+    history: list[tuple[str, str]] = []
+    reports: list[ExecutionReport] = []
+    # The day fails first: Zoom created the meeting but answered garbage.
+    zoom.create.faults.append(("garbage_after",))
+    failed_day = run_execution(stack, {"date": DAY}, timeout=60)
+    assert failed_day.status == "FAILED"
+
+    for rerun in range(50):
+        world = World(stack, zoom, slack, monkeypatch)
+        name, inject = rng.choice(_FAULTS)
+        with monkeypatch.context() as scoped:
+            world.monkeypatch = scoped
+            inject(world)
+            world.expire_leases()
+            report = run_execution(stack, {"date": DAY}, timeout=60)
+        _heal(world)
+        reports.append(report)
+        history.append((name, report.status))
+
+        # The invariant, after every single rerun.
+        assert len(zoom.meetings) <= 1, (rerun, name)
+        assert len(set(_announced(slack))) == len(_announced(slack)), (rerun, name)
+        item = fakes.stack_item(stack, DAY)
+        if zoom.meetings and item is not None and item.get("meeting_id"):
+            assert int(item["meeting_id"]) in zoom.meetings, (rerun, name)
+        if report.status == "SUCCEEDED":
+            assert item is not None
+            assert item["status"] == "notified"
+            (live,) = zoom.meetings.values()
+            assert _announced(slack).count(live["join_url"]) == 1, (rerun, name)
+
+    assert len(reports) == 50
+    faults = Counter(name for name, _ in history)
+    assert len(faults) >= 8, faults  # the seeded schedule exercises most faults
+    assert {status for _, status in history} == {"SUCCEEDED", "FAILED"}
+    # Once every fault is gone, the day completes: one meeting, announced once.
+    world = World(stack, zoom, slack, monkeypatch)
+    world.expire_leases()
+    final = run_execution(stack, {"date": DAY}, timeout=60)
+    assert final.status == "SUCCEEDED"
+    (live,) = zoom.meetings.values()
+    assert _announced(slack).count(live["join_url"]) == 1
