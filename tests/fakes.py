@@ -259,6 +259,25 @@ def mock_slack(http: aioresponses, status: int = 200, body: str = "ok", **kwargs
     http.post(WEBHOOK_URL, status=status, body=body, **kwargs)
 
 
+def slack_text(payload: dict[str, Any]) -> str:
+    """All the text of a Slack message's blocks, one block per line."""
+    texts = []
+    for block in payload.get("blocks", []):
+        if "text" in block:
+            texts.append(block["text"]["text"])
+        texts.extend(element["url"] for element in block.get("elements", []) if "url" in element)
+    return "\n".join(texts)
+
+
+def join_button_url(payload: dict[str, Any]) -> str:
+    """The URL of an announcement's "Join meeting" button."""
+    for block in payload["blocks"]:
+        for element in block.get("elements", []):
+            if element.get("type") == "button":
+                return str(element["url"])
+    raise AssertionError("not an announcement")
+
+
 def calls(http: aioresponses, method: str, url: str | re.Pattern[str]) -> list[Any]:
     """The requests sent to ``url`` (exact, or a pattern over the full URL)."""
     found = []

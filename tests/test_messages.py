@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import pytest
 
 from tests import fakes
 from zoom_notifier.messages import (
+    FALLBACK_TEXT_LIMIT,
+    HEADER_TEXT_LIMIT,
+    SECTION_TEXT_LIMIT,
     console_url,
     escape,
     failure_alert,
@@ -50,15 +56,77 @@ def test_local_start_shows_zoom_utc_times_in_the_meeting_zone() -> None:
     assert local_start("garbled", "UTC") == "garbled"
 
 
-def test_the_announcement_escapes_the_topic_and_has_a_text_fallback() -> None:
-    message = meeting_announcement(record(topic="<!here> Stand-up & <https://evil|win>"))
+INJECTIONS = [
+    "<!channel> stand-up",
+    "<!here|here> stand-up",
+    "<https://evil.example|click here>",
+    "@everyone @channel @here",
+    "*bold* _it_ ~strike~ `code` > quote",
+    "&lt;!channel&gt; & <@U123>",
+    "x" * 10_000,
+]
 
-    section = message["blocks"][0]["text"]["text"]
-    assert "<!here>" not in section
-    assert "&lt;!here&gt; Stand-up &amp; &lt;https://evil|win&gt;" in section
-    assert f"<{fakes.JOIN_URL}|Join the Zoom meeting>" in section
-    assert "<!here>" not in message["text"]
-    assert "09:30 (Europe/Paris)" in message["text"]
+
+def _mrkdwn_texts(payload: dict[str, Any]) -> list[str]:
+    """The texts Slack parses for markup, links and mentions: mrkdwn blocks and the fallback."""
+    texts = [payload["text"]]
+    for block in payload["blocks"]:
+        text = block.get("text")
+        if text and text["type"] == "mrkdwn":
+            texts.append(text["text"])
+    return texts
+
+
+def _assert_inert_and_within_limits(payload: dict[str, Any]) -> None:
+    for text in _mrkdwn_texts(payload):
+        for live in ("<!channel>", "<!here", "<https://evil", "<@U123>", "@everyone", "@channel"):
+            assert live not in text
+    assert len(payload["text"]) <= FALLBACK_TEXT_LIMIT
+    for block in payload["blocks"]:
+        text = block.get("text")
+        if text is None:
+            continue
+        limit = HEADER_TEXT_LIMIT if block["type"] == "header" else SECTION_TEXT_LIMIT
+        assert 1 <= len(text["text"]) <= limit
+        if text["type"] == "plain_text":
+            assert text["emoji"] is False
+
+
+@pytest.mark.parametrize("topic", INJECTIONS)
+def test_a_topic_is_rendered_inert_and_trimmed(topic: str) -> None:
+    payload = meeting_announcement(record(topic=topic))
+
+    _assert_inert_and_within_limits(payload)
+    header = payload["blocks"][0]
+    assert header["type"] == "header"
+    assert header["text"]["type"] == "plain_text"  # literal text: no markup, links or mentions
+
+
+@pytest.mark.parametrize("cause", INJECTIONS)
+def test_a_failure_cause_is_rendered_inert_and_trimmed(cause: str) -> None:
+    message = {"execution_arn": fakes.EXECUTION_ARN, "state": "CreateMeeting",
+               "error": "ZoomRequestRejected", "cause": cause, "date": "2026-11-27"}  # fmt: skip
+
+    payload = failure_alert(json.dumps(message))
+
+    _assert_inert_and_within_limits(payload)
+    assert any(
+        block["text"]["type"] == "plain_text" and block["text"]["text"].startswith("Cause: ")
+        for block in payload["blocks"]
+    )
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_any_other_message_on_the_topic_is_rendered_inert_and_trimmed(text: str) -> None:
+    _assert_inert_and_within_limits(failure_alert(text, subject=text[:100]))
+
+
+def test_the_announcement_has_the_join_link_and_a_text_fallback() -> None:
+    payload = meeting_announcement(record())
+
+    assert f"<{fakes.JOIN_URL}|Join the Zoom meeting>" in fakes.slack_text(payload)
+    assert fakes.join_button_url(payload) == fakes.JOIN_URL
+    assert "Stand-up: 2026-11-27 at 09:30 (Europe/Paris)" in payload["text"]
 
 
 def test_the_announcement_shows_a_passcode_only_when_there_is_one() -> None:
@@ -66,12 +134,11 @@ def test_the_announcement_shows_a_passcode_only_when_there_is_one() -> None:
     assert "Passcode: `Fk7pw9`" in json.dumps(meeting_announcement(record(password="Fk7pw9")))
 
 
-def test_a_huge_topic_is_trimmed() -> None:
-    message = meeting_announcement(record(topic="&" * 10_000))
+def test_escaped_text_is_never_cut_inside_an_entity() -> None:
+    payload = meeting_announcement(record(topic="&" * 10_000))
 
-    section = message["blocks"][0]["text"]["text"]
-    assert len(section) < 3000
-    assert "&amp…" not in section  # never half an entity
+    assert len(payload["text"]) <= FALLBACK_TEXT_LIMIT
+    assert not payload["text"].rstrip("…").endswith(("&amp", "&am", "&a", "&"))
 
 
 def test_console_url_for_each_partition() -> None:
@@ -89,7 +156,7 @@ def test_a_failure_with_a_malformed_arn_still_renders() -> None:
         json.dumps({"execution_arn": "local", "state": "CreateMeeting", "error": "E"})
     )
 
-    text = message["blocks"][0]["text"]["text"]
+    text = fakes.slack_text(message)
     assert "*Execution:* local" in text
     assert "(no cause given)" in text
     assert "unknown date" in text

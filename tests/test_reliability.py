@@ -126,7 +126,7 @@ _FAULTS: list[tuple[str, Any]] = [
 
 
 def _announced(slack: FakeSlack) -> list[str]:
-    return [post["blocks"][1]["elements"][0]["url"] for post in slack.announcements]
+    return [fakes.join_button_url(post) for post in slack.announcements]
 
 
 def _heal(world: World) -> None:

@@ -260,7 +260,7 @@ def test_the_failure_message_reaches_slack_through_notify_failure(
 
     assert result == {"outcome": "notified", "posted": 1}
     (post,) = fakes.slack_payloads(http)
-    text = post["blocks"][0]["text"]["text"]
+    text = fakes.slack_text(post)
     assert f"failed for {DAY}" in text
     assert "*Step:* CreateMeeting" in text
     assert "`InvalidMeetingTemplate`" in text

@@ -8,6 +8,7 @@ limits.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -26,9 +27,12 @@ __all__ = [
     "trim",
 ]
 
+HEADER_TEXT_LIMIT = 150
 SECTION_TEXT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 4000
 CAUSE_LIMIT = 1500
+# "@channel" typed as text only pings with link_names; a word joiner keeps it inert anyway.
+_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
 _CONSOLE_HOSTS = {
     "aws": "console.aws.amazon.com",
     "aws-cn": "console.amazonaws.cn",
@@ -37,8 +41,15 @@ _CONSOLE_HOSTS = {
 
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn gives meaning to."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Make text inert in mrkdwn: escape ``& < >`` and break ``@channel``-style mentions."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@\u2060", escaped)
+
+
+def _plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
+    """A plain_text object: Slack renders it literally (no markup, links or mentions)."""
+    inert = _BROADCAST.sub("@\u2060", text.strip()) or "(empty)"
+    return {"type": "plain_text", "text": trim(inert, limit), "emoji": False}
 
 
 def trim(text: str, limit: int) -> str:
@@ -46,9 +57,8 @@ def trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _safe(text: str, limit: int) -> str:
-    """Escaped and trimmed to ``limit``, never cutting an ``&amp;``-style entity in half."""
-    escaped = escape(text)
+def _cut(escaped: str, limit: int) -> str:
+    """Escaped text trimmed to ``limit``, never cutting an ``&amp;``-style entity in half."""
     if len(escaped) <= limit:
         return escaped
     cut = escaped[: limit - 1]
@@ -56,6 +66,11 @@ def _safe(text: str, limit: int) -> str:
     if entity_start != -1 and ";" not in cut[entity_start:]:
         cut = cut[:entity_start]
     return cut + "…"
+
+
+def _safe(text: str, limit: int) -> str:
+    """``text`` escaped for mrkdwn and trimmed to ``limit``."""
+    return _cut(escape(text), limit)
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -81,17 +96,21 @@ def local_start(start_time: str | None, timezone: str | None) -> str | None:
 
 
 def meeting_announcement(record: MeetingRecord) -> dict[str, Any]:
-    """The announcement of one day's meeting: topic, date, local start, join link, passcode."""
-    topic = _safe(record.topic or "Zoom meeting", 200)
+    """The announcement of one day's meeting: topic, date, local start, join link, passcode.
+
+    The topic is a plain_text header, so whatever the template says stays literal text.
+    """
+    topic = record.topic or "Zoom meeting"
     start = local_start(record.start_time, record.timezone)
     when = record.date + (f" at {escape(start)}" if start else "")
     join_url = str(record.join_url)
-    lines = [f"*{topic}*", f":calendar: {when}", f":link: <{join_url}|Join the Zoom meeting>"]
-    fallback = f"{topic}: {when}. Join: {join_url}"
+    lines = [f":calendar: {when}", f":link: <{join_url}|Join the Zoom meeting>"]
+    fallback = f"{escape(topic)}: {when}. Join: {join_url}"
     if record.password:
         lines.append(f":key: Passcode: `{escape(record.password)}`")
         fallback += f" (passcode {escape(record.password)})"
     blocks = [
+        {"type": "header", "text": _plain(topic, HEADER_TEXT_LIMIT)},
         _section("\n".join(lines)),
         {
             "type": "actions",
@@ -105,7 +124,7 @@ def meeting_announcement(record: MeetingRecord) -> dict[str, Any]:
             ],
         },
     ]
-    return {"text": trim(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+    return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
 
 
 def console_url(execution_arn: str) -> str | None:
@@ -150,39 +169,38 @@ def failure_alert(
 
 
 def _failure_message_alert(failure: FailureMessage, zone: ZoneInfo) -> dict[str, Any]:
-    cause = _safe(_unwrap_cause(failure.cause), CAUSE_LIMIT)
+    cause = _unwrap_cause(failure.cause)
     key = failure.meeting_key(zone)
     day = escape(key.date) if key else "unknown date"
     step = escape(failure.state)
     error = escape(failure.error)
-    lines = [
-        f":rotating_light: *zoom-notifier failed for {day}*"
-        + (f" (template `{escape(key.template)}`)" if key else ""),
-        f"*Step:* {step}   *Error:* `{error}`",
-        f"*Cause:* {cause}",
-    ]
+    title = f":rotating_light: *zoom-notifier failed for {day}*" + (
+        f" (template `{escape(key.template)}`)" if key else ""
+    )
     url = console_url(failure.execution_arn)
     execution = escape(failure.execution_arn)
-    lines.append(f"*Execution:* <{url}|{execution}>" if url else f"*Execution:* {execution}")
-    lines.append(
+    rerun = [
+        f"*Execution:* <{url}|{execution}>" if url else f"*Execution:* {execution}",
         "To rerun: fix the cause, then start a new execution of the state machine with the "
-        "same input (safe: nothing is created or announced twice)."
-    )
-    text = "\n".join(lines)
-    fallback = f"zoom-notifier failed for {day} at {step}: {error}: {cause}"
-    return {
-        "text": trim(fallback, FALLBACK_TEXT_LIMIT),
-        "blocks": [_section(trim(text, SECTION_TEXT_LIMIT))],
-    }
+        "same input (safe: nothing is created or announced twice).",
+    ]
+    blocks = [
+        _section(_cut(f"{title}\n*Step:* {step}   *Error:* `{error}`", SECTION_TEXT_LIMIT)),
+        {"type": "section", "text": _plain(f"Cause: {trim(cause, CAUSE_LIMIT)}")},
+        _section(_cut("\n".join(rerun), SECTION_TEXT_LIMIT)),
+    ]
+    fallback = f"zoom-notifier failed for {day} at {step}: {error}: {escape(cause)}"
+    return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
 
 
 def _other_alert(message: str, subject: str | None) -> dict[str, Any]:
     title, body = _describe_other(message, subject)
-    text = f":warning: *{_safe(title, 200)}*\n{_safe(body, CAUSE_LIMIT)}"
-    return {
-        "text": trim(f"{escape(title)}: {escape(body)}", FALLBACK_TEXT_LIMIT),
-        "blocks": [_section(text)],
-    }
+    blocks = [
+        _section(f":warning: *{_safe(title, 200)}*"),
+        {"type": "section", "text": _plain(trim(body, CAUSE_LIMIT))},
+    ]
+    fallback = f"{escape(title)}: {escape(body)}"
+    return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
 
 
 def _describe_other(message: str, subject: str | None) -> tuple[str, str]:

@@ -87,6 +87,14 @@ class ExecutionInput(BaseModel):
     def _date_is_real(cls, value: str | None) -> str | None:
         return None if value is None else _real_date(value)
 
+    @field_validator("scheduled_time")
+    @classmethod
+    def _plausible_instant(cls, value: datetime | None) -> datetime | None:
+        # Years 1 and 9999 cannot be moved to every time zone; no schedule needs them.
+        if value is not None and not 1970 <= value.year <= 9998:
+            raise ValueError("must be between the years 1970 and 9998")
+        return value
+
     def meeting_key(self, zone: tzinfo, now: datetime) -> MeetingKey:
         """The key this input acts on: from the input when given, never from the clock."""
         if self.date is not None:

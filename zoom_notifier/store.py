@@ -41,6 +41,7 @@ __all__ = [
     "Claim",
     "MeetingStore",
     "TemplateSource",
+    "record_from_item",
     "template_object_key",
 ]
 
@@ -74,8 +75,15 @@ def _to_item(record: MeetingRecord) -> dict[str, Any]:
     }
 
 
-def _from_item(item: dict[str, Any], key: MeetingKey) -> MeetingRecord:
-    data = {name: _deserializer.deserialize(value) for name, value in item.items()}
+def record_from_item(item: dict[str, Any], key: MeetingKey) -> MeetingRecord:
+    """The validated record of a DynamoDB item, or InvalidMeetingRecord naming the problem."""
+    try:
+        data = {name: _deserializer.deserialize(value) for name, value in item.items()}
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise InvalidMeetingRecord(
+            f"the stored item for date {key.date} template {key.template} is not a valid "
+            f"DynamoDB item ({type(exc).__name__}); fix or delete it, then rerun"
+        ) from None
     try:
         return MeetingRecord.model_validate(data)
     except ValidationError as exc:
@@ -106,7 +114,7 @@ class MeetingStore:
                 TableName=self._table, Key=_key(key), ConsistentRead=True
             )
         item = response.get("Item")
-        return None if item is None else _from_item(dict(item), key)
+        return None if item is None else record_from_item(dict(item), key)
 
     async def claim(
         self,
@@ -372,10 +380,10 @@ class MeetingStore:
             old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
             if old is None:
                 return await self.get(record.key)
-            return _from_item(old, record.key)
+            return record_from_item(old, record.key)
         old_attributes = response.get("Attributes")
         if replaced is not None and old_attributes:
-            replaced.append(_from_item(dict(old_attributes), record.key))
+            replaced.append(record_from_item(dict(old_attributes), record.key))
         return None
 
     def _missing_table(self) -> dict[str, Any]:

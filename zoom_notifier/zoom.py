@@ -30,7 +30,15 @@ from zoom_notifier.logs import get_logger, register_secret
 from zoom_notifier.models import ZoomMeeting, ZoomMeetingList, ZoomMeetingSummary
 from zoom_notifier.validation import describe_validation_error
 
-__all__ = ["MEETING_NOT_FOUND_CODE", "REQUEST_TIMEOUT", "TokenCache", "ZoomClient"]
+__all__ = [
+    "MEETING_NOT_FOUND_CODE",
+    "REQUEST_TIMEOUT",
+    "TokenCache",
+    "ZoomAnswer",
+    "ZoomClient",
+    "error_for",
+    "meeting_from",
+]
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 # Zoom's code for "Meeting does not exist" (also answered with HTTP 404).
@@ -77,7 +85,9 @@ TOKENS = TokenCache()
 
 
 @dataclass(frozen=True)
-class _Answer:
+class ZoomAnswer:
+    """What Zoom answered: status, body text and headers."""
+
     status: int
     body: str
     headers: dict[str, str]
@@ -112,8 +122,8 @@ class ZoomClient:
         """``POST /users/{userId}/meetings``; Zoom answers 201 with the meeting."""
         answer = await self._api("POST", f"/users/{_path_segment(user_id)}/meetings", body)
         if answer.status != 201:
-            raise _error_for(answer, "create meeting")
-        return _meeting(answer, "create meeting")
+            raise error_for(answer, "create meeting")
+        return meeting_from(answer, "create meeting")
 
     async def list_scheduled_meetings(self, user_id: str) -> list[ZoomMeetingSummary]:
         """The host's scheduled (unexpired) meetings: ``GET /users/{userId}/meetings``."""
@@ -123,7 +133,7 @@ class ZoomClient:
             query = f"?type=scheduled&page_size=300&next_page_token={quote(page_token)}"
             answer = await self._api("GET", f"/users/{_path_segment(user_id)}/meetings{query}")
             if answer.status != 200:
-                raise _error_for(answer, "list meetings")
+                raise error_for(answer, "list meetings")
             try:
                 page = ZoomMeetingList.model_validate_json(answer.body)
             except ValidationError as exc:
@@ -141,14 +151,14 @@ class ZoomClient:
         """``GET /meetings/{id}``, or ``None`` when Zoom says the meeting no longer exists."""
         answer = await self._api("GET", f"/meetings/{meeting_id}")
         if answer.status == 200:
-            return _meeting(answer, "get meeting")
+            return meeting_from(answer, "get meeting")
         data = answer.json()
         code = data.get("code") if isinstance(data, dict) else None
         if answer.status == 404 or code == MEETING_NOT_FOUND_CODE:
             return None
-        raise _error_for(answer, "get meeting")
+        raise error_for(answer, "get meeting")
 
-    async def _api(self, method: str, path: str, body: dict[str, Any] | None = None) -> _Answer:
+    async def _api(self, method: str, path: str, body: dict[str, Any] | None = None) -> ZoomAnswer:
         token = await self._token()
         answer = await self._send(method, self._api_url + path, token=token, body=body)
         if answer.status == 401:
@@ -207,7 +217,7 @@ class ZoomClient:
         body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         auth: aiohttp.BasicAuth | None = None,
-    ) -> _Answer:
+    ) -> ZoomAnswer:
         headers = {"Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
@@ -223,7 +233,7 @@ class ZoomClient:
                 allow_redirects=False,
             ) as response:
                 text = await response.text(errors="replace")
-                return _Answer(response.status, text, dict(response.headers))
+                return ZoomAnswer(response.status, text, dict(response.headers))
         except TimeoutError:
             raise ZoomUnavailable(f"Zoom did not answer {method} in time") from None
         except aiohttp.ClientError as exc:
@@ -237,7 +247,8 @@ def _path_segment(value: str) -> str:
     return quote(value, safe="@")
 
 
-def _meeting(answer: _Answer, action: str) -> ZoomMeeting:
+def meeting_from(answer: ZoomAnswer, action: str) -> ZoomMeeting:
+    """The meeting in a 2xx answer, or ZoomResponseInvalid: never a validation traceback."""
     try:
         meeting = ZoomMeeting.model_validate_json(answer.body)
     except ValidationError as exc:
@@ -252,7 +263,7 @@ def _meeting(answer: _Answer, action: str) -> ZoomMeeting:
     return meeting
 
 
-def _zoom_detail(answer: _Answer) -> str:
+def _zoom_detail(answer: ZoomAnswer) -> str:
     """``, code 300: <message>`` from Zoom's error body, when it has one."""
     data = answer.json()
     if not isinstance(data, dict):
@@ -263,7 +274,8 @@ def _zoom_detail(answer: _Answer) -> str:
     return (", " + ": ".join(parts)) if parts else ""
 
 
-def _error_for(answer: _Answer, action: str) -> ZoomNotifierError:
+def error_for(answer: ZoomAnswer, action: str) -> ZoomNotifierError:
+    """Our error for a non-success answer of Zoom to ``action``."""
     status = answer.status
     if status == 429:
         retry_after = retry_after_seconds(answer.headers.get("Retry-After"))

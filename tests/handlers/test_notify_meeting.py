@@ -60,10 +60,10 @@ def test_posts_the_announcement_and_marks_the_meeting_notified(
     (payload,) = fakes.slack_payloads(http)
     assert fakes.JOIN_URL in payload["text"]
     assert "Daily stand-up 2026-11-27" in payload["text"]
-    section = payload["blocks"][0]["text"]["text"]
+    section = fakes.slack_text(payload)
     assert "09:30 (Europe/Paris)" in section
     assert f"Passcode: `{fakes.PASSWORD}`" in section
-    assert payload["blocks"][1]["elements"][0]["url"] == fakes.JOIN_URL
+    assert fakes.join_button_url(payload) == fakes.JOIN_URL
     item = aws_resources.item(DAY)
     assert item is not None
     assert item["status"] == "notified"

@@ -37,8 +37,10 @@ def slack_lines(payload: dict[str, Any]) -> list[str]:
     """The message as a person reads it in Slack (links shown with their target)."""
     lines: list[str] = []
     for block in payload.get("blocks", []):
-        if block.get("type") == "section":
-            lines.extend(_mrkdwn(block["text"]["text"]).splitlines())
+        if block.get("type") in {"section", "header"}:
+            text = block["text"]
+            rendered = _mrkdwn(text["text"]) if text["type"] == "mrkdwn" else text["text"]
+            lines.extend(rendered.splitlines())
         elif block.get("type") == "actions":
             lines.extend(
                 f"[ {element['text']['text']} ] → {element['url']}"
