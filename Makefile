@@ -39,6 +39,8 @@ test: lint typecheck unit
 lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) cfn-lint infrastructure/template.yaml
+	$(RUN) checkov --quiet --compact --framework cloudformation -f infrastructure/template.yaml
 
 typecheck: setup
 	$(RUN) mypy
