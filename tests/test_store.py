@@ -123,15 +123,20 @@ async def test_the_announcement_is_claimed_then_marked(store: MeetingStore) -> N
     await store.claim(KEY, "a", NOW)
     record = await store.complete(KEY, "a", MEETING, NOW)
 
-    assert await store.claim_notification(record, "n1", NOW) is None
+    claim = await store.claim_notification(record, "n1", NOW)
+    assert claim.record is not None
+    assert claim.record.notify_owner == "n1"
+    assert claim.record.notify_expires_at is not None
     with pytest.raises(NotificationInProgress, match="n1"):
         await store.claim_notification(record, "n2", NOW)
+    marked = await store.mark_notify_attempt(claim.record, "n1", int(NOW.timestamp()))
+    assert marked.notify_expires_at == claim.record.notify_expires_at  # the lease is kept
     notified = await store.mark_notified(record, "n1", NOW)
     assert notified.status == "notified"
     assert notified.notified_at == NOW.isoformat()
     again = await store.claim_notification(record, "n2", NOW)
-    assert again is not None
-    assert again.status == "notified"
+    assert again.completed is not None
+    assert again.completed.status == "notified"
 
 
 async def test_an_expired_announcement_claim_is_taken_over(store: MeetingStore) -> None:
@@ -139,7 +144,7 @@ async def test_an_expired_announcement_claim_is_taken_over(store: MeetingStore) 
     record = await store.complete(KEY, "a", MEETING, NOW)
     await store.claim_notification(record, "n1", NOW)
 
-    assert await store.claim_notification(record, "n2", NOW + timedelta(minutes=5)) is None
+    assert (await store.claim_notification(record, "n2", NOW + timedelta(minutes=5))).record
     with pytest.raises(NotificationInProgress, match="taken over"):
         await store.mark_notified(record, "n1", NOW)
 

@@ -10,7 +10,7 @@ from aioresponses import aioresponses
 
 from tests import fakes
 from zoom_notifier.config import ZoomCredentials
-from zoom_notifier.errors import ZoomRequestRejected, ZoomUnavailable
+from zoom_notifier.errors import ZoomRequestRejected, ZoomResponseInvalid, ZoomUnavailable
 from zoom_notifier.zoom import TokenCache, ZoomClient
 
 CREDENTIALS = ZoomCredentials(fakes.ACCOUNT_ID, fakes.CLIENT_ID, fakes.CLIENT_SECRET)
@@ -96,3 +96,36 @@ async def test_the_user_id_is_escaped_into_the_path(http: aioresponses, zoom: Zo
     meeting = await zoom.create_meeting("a/b@example.com", {"topic": "t"})
 
     assert meeting.id == fakes.MEETING_ID
+
+
+async def test_listing_meetings_follows_the_pages(http: aioresponses, zoom: ZoomClient) -> None:
+    fakes.mock_token(http)
+    http.get(
+        fakes.LIST_URL,
+        payload={"next_page_token": "page2", "meetings": [{"id": 1, "topic": "a"}]},
+    )
+    http.get(fakes.LIST_URL, payload={"next_page_token": "", "meetings": [{"id": 2, "topic": "b"}]})
+
+    meetings = await zoom.list_scheduled_meetings(fakes.ZOOM_USER)
+
+    assert [meeting.id for meeting in meetings] == [1, 2]
+    urls = [str(url) for (method, url) in http.requests if method == "GET" and "users" in str(url)]
+    assert any("next_page_token=page2" in url for url in urls)
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ({"status": 200, "body": "not json"}, ZoomResponseInvalid),
+        ({"status": 200, "payload": {"meetings": [{"id": "x"}]}}, ZoomResponseInvalid),
+        ({"status": 503, "body": ""}, ZoomUnavailable),
+    ],
+)
+async def test_a_bad_meeting_list_is_our_error(
+    http: aioresponses, zoom: ZoomClient, answer: dict[str, object], error: type[Exception]
+) -> None:
+    fakes.mock_token(http)
+    http.get(fakes.LIST_URL, **answer)
+
+    with pytest.raises(error):
+        await zoom.list_scheduled_meetings(fakes.ZOOM_USER)

@@ -245,13 +245,13 @@ class MeetingStore:
 
     async def claim_notification(
         self, record: MeetingRecord, owner: str, now: datetime
-    ) -> MeetingRecord | None:
+    ) -> Claim:
         """Claim the announcement of ``record``'s meeting.
 
-        Returns None when claimed; returns the item when it is already ``notified``. A live
-        notify claim of another owner raises :class:`NotificationInProgress`. The condition
-        includes the item's ``notify_attempt_started_at`` as read, so a post that began since
-        cannot be overlooked.
+        The claim holds the claimed item, or the item found ``notified``. A live notify claim
+        of another owner raises :class:`NotificationInProgress`. The condition includes the
+        item's ``notify_attempt_started_at`` as read, so a post that began since cannot be
+        overlooked.
         """
         claimed = record.model_copy(
             update={"notify_owner": owner, "notify_expires_at": _epoch(now) + NOTIFY_CLAIM_SECONDS}
@@ -273,8 +273,10 @@ class MeetingStore:
             values,
             "claiming the announcement of",
         )
-        if existing is None or existing.status == "notified":
-            return existing
+        if existing is None:
+            return Claim(claimed, None)
+        if existing.status == "notified":
+            return Claim(None, existing)
         if existing.notify_owner is None or existing.notify_owner == owner:
             raise NotificationInProgress(
                 f"the announcement of {record.date}/{record.template} changed while claiming it"

@@ -156,9 +156,11 @@ async def notify_meeting(
     if record.status == "notified":
         log.info("meeting already announced", notified_at=record.notified_at)
         return result
-    if await store.claim_notification(record, owner, now()) is not None:
+    claim = await store.claim_notification(record, owner, now())
+    if claim.completed is not None:
         log.info("another execution announced the meeting meanwhile")
         return result
+    assert claim.record is not None  # noqa: S101 - a claim is either ours or completed
     if record.notify_attempt_started_at is not None:
         # A post began and its outcome was never recorded: it may be in the channel already.
         raise AnnouncementUncertain(
@@ -168,8 +170,7 @@ async def notify_meeting(
             "announcement is missing, remove notify_attempt_started_at from the DynamoDB item "
             f"(date {key.date}, template {key.template}) and rerun."
         )
-    claimed = record.model_copy(update={"notify_owner": owner})
-    attempt = await store.mark_notify_attempt(claimed, owner, int(now().timestamp()))
+    attempt = await store.mark_notify_attempt(claim.record, owner, int(now().timestamp()))
     try:
         await slack.post(meeting_announcement(record))
     except SlackWebhookRejected:
