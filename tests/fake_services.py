@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ import aiohttp
 from aioresponses import CallbackResult, aioresponses
 
 from tests import fakes
-from zoom_notifier.adoption import utc_instant
+from zoom_notifier.zoom_time import utc_instant
 
 # A fault: what the next call gets instead of the normal answer.
 #   ("status", code, body, headers)  answer with this status, body (dict: JSON) and headers
@@ -35,6 +36,10 @@ class Script:
 
     faults: deque[Fault] = field(default_factory=deque)
     forever: Fault | None = None
+
+    def set(self, *faults: Fault, forever: Fault | None = None) -> None:
+        self.faults.extend(faults)
+        self.forever = forever
 
     def next(self) -> Fault | None:
         if self.faults:
@@ -181,3 +186,18 @@ class FakeSlack:
             self.channel.append(kwargs["json"])
         _after(fault)
         return CallbackResult(status=200, body="ok")
+
+
+def fail_zoom_create(*faults: Fault, forever: Fault | None = None) -> Callable[[Any], None]:
+    """An arrangement: Zoom's create endpoint answers ``faults`` (then ``forever``)."""
+    return lambda world: world.zoom.create.set(*faults, forever=forever)
+
+
+def fail_zoom_token(*faults: Fault, forever: Fault | None = None) -> Callable[[Any], None]:
+    """An arrangement: Zoom's token endpoint answers ``faults`` (then ``forever``)."""
+    return lambda world: world.zoom.token.set(*faults, forever=forever)
+
+
+def fail_slack(*faults: Fault, forever: Fault | None = None) -> Callable[[Any], None]:
+    """An arrangement: the webhook answers ``faults`` (then ``forever``)."""
+    return lambda world: world.slack.script.set(*faults, forever=forever)

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from zoom_notifier.adoption import CLOCK_SKEW_SECONDS, matches, utc_instant
+from zoom_notifier.adoption import CLOCK_SKEW_SECONDS, matches
 from zoom_notifier.models import ZoomMeetingSummary
 from zoom_notifier.template import MeetingTemplate
+from zoom_notifier.zoom_time import utc_instant
 
 REQUEST = MeetingTemplate(
     topic="Stand-up 2026-11-27", start_time="2026-11-27T09:30:00", timezone="Europe/Paris"

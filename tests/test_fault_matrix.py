@@ -26,7 +26,14 @@ from aioresponses import aioresponses
 from botocore.exceptions import ClientError
 
 from tests import fakes
-from tests.fake_services import FakeSlack, FakeZoom, Script
+from tests.fake_services import (
+    FakeSlack,
+    FakeZoom,
+    Script,
+    fail_slack,
+    fail_zoom_create,
+    fail_zoom_token,
+)
 from zoom_notifier import aws as aws_module
 from zoom_notifier import store as store_module
 from zoom_notifier.config import SecretSource
@@ -163,30 +170,6 @@ def nothing(_: World) -> None:
     return None
 
 
-def _zoom_create(*faults: tuple[Any, ...], forever: tuple[Any, ...] | None = None) -> Arrange:
-    def arrange(world: World) -> None:
-        world.zoom.create.faults.extend(faults)
-        world.zoom.create.forever = forever
-
-    return arrange
-
-
-def _zoom_token(*faults: tuple[Any, ...], forever: tuple[Any, ...] | None = None) -> Arrange:
-    def arrange(world: World) -> None:
-        world.zoom.token.faults.extend(faults)
-        world.zoom.token.forever = forever
-
-    return arrange
-
-
-def _slack(*faults: tuple[Any, ...], forever: tuple[Any, ...] | None = None) -> Arrange:
-    def arrange(world: World) -> None:
-        world.slack.script.faults.extend(faults)
-        world.slack.script.forever = forever
-
-    return arrange
-
-
 def _heal_zoom(world: World) -> None:
     world.zoom.create, world.zoom.token = Script(), Script()
 
@@ -294,36 +277,36 @@ ROWS = [
         "ConfigurationError", fix=_secret(_GOOD_SECRET)),
     # --- Zoom token ---------------------------------------------------------------------------
     Row("Zoom token", "400 invalid_client",
-        _zoom_token(forever=status(400, {"reason": "Invalid client_id or client_secret",
+        fail_zoom_token(forever=status(400, {"reason": "Invalid client_id or client_secret",
                                          "error": "invalid_client"})),
         "FAILED", "ZoomAuthFailed", fix=_heal_zoom),
-    Row("Zoom token", "401", _zoom_token(forever=status(401, {"reason": "Bad credentials"})),
+    Row("Zoom token", "401", fail_zoom_token(forever=status(401, {"reason": "Bad credentials"})),
         "FAILED", "ZoomAuthFailed", fix=_heal_zoom),
-    Row("Zoom token", "503, then up", _zoom_token(status(503, "down")), "SUCCEEDED"),
-    Row("Zoom token", "timeout, then up", _zoom_token(("timeout_before",)), "SUCCEEDED"),
+    Row("Zoom token", "503, then up", fail_zoom_token(status(503, "down")), "SUCCEEDED"),
+    Row("Zoom token", "timeout, then up", fail_zoom_token(("timeout_before",)), "SUCCEEDED"),
     # --- Zoom create --------------------------------------------------------------------------
     Row("Zoom create", "400 code 300",
-        _zoom_create(forever=status(400, {"code": 300, "message": "Invalid start_time."})),
+        fail_zoom_create(forever=status(400, {"code": 300, "message": "Invalid start_time."})),
         "FAILED", "ZoomRequestRejected", fix=_heal_zoom),
     Row("Zoom create", "404 code 1001 (user)",
-        _zoom_create(forever=status(404, {"code": 1001, "message": "User does not exist."})),
+        fail_zoom_create(forever=status(404, {"code": 1001, "message": "User does not exist."})),
         "FAILED", "ZoomRequestRejected", fix=_heal_zoom),
     Row("Zoom create", "429 with Retry-After, then up",
-        _zoom_create(status(429, {"code": 429}, {"Retry-After": "1"})), "SUCCEEDED"),
+        fail_zoom_create(status(429, {"code": 429}, {"Retry-After": "1"})), "SUCCEEDED"),
     Row("Zoom create", "429 without Retry-After, all day",
-        _zoom_create(forever=status(429, {"code": 429, "message": "Too many requests"})),
+        fail_zoom_create(forever=status(429, {"code": 429, "message": "Too many requests"})),
         "FAILED", "ZoomRateLimited", fix=_heal_zoom),
-    Row("Zoom create", "500, then up", _zoom_create(status(500, "oops")), "SUCCEEDED"),
-    Row("Zoom create", "503 all day", _zoom_create(forever=status(503, "")), "FAILED",
+    Row("Zoom create", "500, then up", fail_zoom_create(status(500, "oops")), "SUCCEEDED"),
+    Row("Zoom create", "503 all day", fail_zoom_create(forever=status(503, "")), "FAILED",
         "ZoomUnavailable", fix=_heal_zoom),
-    Row("Zoom create", "timeout before Zoom created it", _zoom_create(("timeout_before",)),
+    Row("Zoom create", "timeout before Zoom created it", fail_zoom_create(("timeout_before",)),
         "SUCCEEDED"),
-    Row("Zoom create", "timeout after Zoom created it (adopted)", _zoom_create(("timeout_after",)),
-        "SUCCEEDED"),
+    Row("Zoom create", "timeout after Zoom created it (adopted)",
+        fail_zoom_create(("timeout_after",)), "SUCCEEDED"),
     Row("Zoom create", "connection reset after Zoom created it (adopted)",
-        _zoom_create(("reset_after",)), "SUCCEEDED"),
+        fail_zoom_create(("reset_after",)), "SUCCEEDED"),
     Row("Zoom create", "malformed 2xx, meeting created (adopted on rerun)",
-        _zoom_create(("garbage_after",)), "FAILED", "ZoomResponseInvalid", fix=nothing),
+        fail_zoom_create(("garbage_after",)), "FAILED", "ZoomResponseInvalid", fix=nothing),
     # --- Zoom get -----------------------------------------------------------------------------
     Row("Zoom get", "recorded meeting deleted (3001): recreated", _meeting_deleted_in_zoom,
         "SUCCEEDED", announced=2),
@@ -334,20 +317,20 @@ ROWS = [
     Row("DynamoDB", "hand-edited item fails validation", _hand_edited, "FAILED",
         "InvalidMeetingRecord", fix=_remove_item),
     # --- Slack --------------------------------------------------------------------------------
-    Row("Slack", "400 invalid_payload", _slack(forever=status(400, "invalid_payload")), "FAILED",
-        "SlackWebhookRejected", fix=_heal_slack),
-    Row("Slack", "403 action_prohibited", _slack(forever=status(403, "action_prohibited")),
+    Row("Slack", "400 invalid_payload", fail_slack(forever=status(400, "invalid_payload")),
         "FAILED", "SlackWebhookRejected", fix=_heal_slack),
-    Row("Slack", "404 channel_not_found", _slack(forever=status(404, "channel_not_found")),
+    Row("Slack", "403 action_prohibited", fail_slack(forever=status(403, "action_prohibited")),
         "FAILED", "SlackWebhookRejected", fix=_heal_slack),
-    Row("Slack", "410 channel_is_archived", _slack(forever=status(410, "channel_is_archived")),
+    Row("Slack", "404 channel_not_found", fail_slack(forever=status(404, "channel_not_found")),
         "FAILED", "SlackWebhookRejected", fix=_heal_slack),
-    Row("Slack", "429, then up", _slack(status(429, "rate_limited", {"Retry-After": "1"})),
+    Row("Slack", "410 channel_is_archived", fail_slack(forever=status(410, "channel_is_archived")),
+        "FAILED", "SlackWebhookRejected", fix=_heal_slack),
+    Row("Slack", "429, then up", fail_slack(status(429, "rate_limited", {"Retry-After": "1"})),
         "SUCCEEDED"),
-    Row("Slack", "500, then up", _slack(status(500, "internal_error")), "SUCCEEDED"),
-    Row("Slack", "timeout before Slack got it (not reposted)", _slack(("timeout_before",)),
+    Row("Slack", "500, then up", fail_slack(status(500, "internal_error")), "SUCCEEDED"),
+    Row("Slack", "timeout before Slack got it (not reposted)", fail_slack(("timeout_before",)),
         "FAILED", "AnnouncementUncertain", fix=nothing, rerun_status="FAILED", announced=0),
-    Row("Slack", "timeout after Slack posted it (not reposted)", _slack(("timeout_after",)),
+    Row("Slack", "timeout after Slack posted it (not reposted)", fail_slack(("timeout_after",)),
         "FAILED", "AnnouncementUncertain", fix=nothing, rerun_status="FAILED"),
     # --- the process killed at each step boundary ---------------------------------------------
     Row("Lambda killed", "after the claim, before calling Zoom",

@@ -13,7 +13,7 @@ import pytest
 from aioresponses import aioresponses
 
 from tests import fakes
-from tests.fake_services import FakeSlack, FakeZoom, Script
+from tests.fake_services import FakeSlack, FakeZoom, Script, fail_slack, fail_zoom_create
 from tests.test_fault_matrix import World, once, throttle
 from zoom_notifier.local.executions import ExecutionReport, run_execution
 from zoom_notifier.local.stack import LocalStack
@@ -75,26 +75,6 @@ def test_twenty_executions_at_once_make_one_meeting_and_one_announcement(
 # --- 50 reruns of a failed day with random faults ----------------------------------------------
 
 
-def _zoom_create(fault: tuple[Any, ...], *, forever: bool = False) -> Any:
-    def inject(world: World) -> None:
-        if forever:
-            world.zoom.create.forever = fault
-        else:
-            world.zoom.create.faults.append(fault)
-
-    return inject
-
-
-def _slack(fault: tuple[Any, ...], *, forever: bool = False) -> Any:
-    def inject(world: World) -> None:
-        if forever:
-            world.slack.script.forever = fault
-        else:
-            world.slack.script.faults.append(fault)
-
-    return inject
-
-
 def _token_refused_in_a_new_container(world: World) -> None:
     TOKENS.clear()
     world.zoom.token.forever = ("status", 401, {"reason": "Bad credentials"}, None)
@@ -108,12 +88,12 @@ def _host_deleted_the_meeting(world: World) -> None:
 # (name, how to inject it): each leaves the day failed, done, or in between.
 _FAULTS: list[tuple[str, Any]] = [
     ("nothing", lambda world: None),
-    ("zoom create 503 once", _zoom_create(("status", 503, "", None))),
-    ("zoom create 503 all day", _zoom_create(("status", 503, "", None), forever=True)),
-    ("zoom create timeout after creating", _zoom_create(("timeout_after",))),
-    ("zoom create garbage after creating", _zoom_create(("garbage_after",))),
-    ("slack 500 once", _slack(("status", 500, "x", None))),
-    ("slack archived", _slack(("status", 410, "channel_is_archived", None), forever=True)),
+    ("zoom create 503 once", fail_zoom_create(("status", 503, "", None))),
+    ("zoom create 503 all day", fail_zoom_create(forever=("status", 503, "", None))),
+    ("zoom create timeout after creating", fail_zoom_create(("timeout_after",))),
+    ("zoom create garbage after creating", fail_zoom_create(("garbage_after",))),
+    ("slack 500 once", fail_slack(("status", 500, "x", None))),
+    ("slack archived", fail_slack(forever=("status", 410, "channel_is_archived", None))),
     ("dynamodb PutItem throttled", lambda world: throttle(world, "PutItem", 2)),
     ("killed before recording", lambda world: once(world, MeetingStore, "complete")),
     ("killed after recording", lambda world: once(world, MeetingStore, "complete", after=True)),

@@ -16,32 +16,18 @@ and a new one is created.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from zoom_notifier.models import ZoomMeeting, ZoomMeetingSummary
 from zoom_notifier.template import MeetingTemplate
+from zoom_notifier.zoom_time import utc_instant
 
 if TYPE_CHECKING:
     from zoom_notifier.zoom import ZoomClient
 
-__all__ = ["CLOCK_SKEW_SECONDS", "find_earlier_meeting", "matches", "utc_instant"]
+__all__ = ["CLOCK_SKEW_SECONDS", "find_earlier_meeting", "matches"]
 
 CLOCK_SKEW_SECONDS = 120
-
-
-def utc_instant(value: str | None, timezone: str) -> datetime | None:
-    """A Zoom time (``...Z``, or local in ``timezone``) as a UTC instant; None if unreadable."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(timezone))
-    return moment.astimezone(UTC)
 
 
 def matches(summary: ZoomMeetingSummary, request: MeetingTemplate, since: int) -> bool:

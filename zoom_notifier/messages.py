@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from zoom_notifier.models import FailureMessage, MeetingRecord
+from zoom_notifier.zoom_time import utc_instant
 
 __all__ = [
     "console_url",
@@ -81,18 +81,13 @@ def local_start(start_time: str | None, timezone: str | None) -> str | None:
     """``"09:30 (Europe/Paris)"`` from Zoom's start time (UTC ``...Z`` or local) and zone."""
     if not start_time:
         return None
-    try:
-        moment = datetime.fromisoformat(start_time.replace("Z", "+00:00"))
-    except ValueError:
-        return start_time
     zone_name = timezone or "UTC"
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
         return start_time
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(zone)
-    return f"{moment:%H:%M} ({zone_name})"
+    moment = utc_instant(start_time, zone_name)
+    return start_time if moment is None else f"{moment.astimezone(zone):%H:%M} ({zone_name})"
 
 
 def meeting_announcement(record: MeetingRecord) -> dict[str, Any]:

@@ -243,9 +243,7 @@ class MeetingStore:
             if error_code(exc) not in _CONDITION_FAILED:
                 raise
 
-    async def claim_notification(
-        self, record: MeetingRecord, owner: str, now: datetime
-    ) -> Claim:
+    async def claim_notification(self, record: MeetingRecord, owner: str, now: datetime) -> Claim:
         """Claim the announcement of ``record``'s meeting.
 
         The claim holds the claimed item, or the item found ``notified``. A live notify claim

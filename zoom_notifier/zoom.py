@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from zoom_notifier.config import ZoomCredentials
 from zoom_notifier.errors import (
@@ -134,13 +134,7 @@ class ZoomClient:
             answer = await self._api("GET", f"/users/{_path_segment(user_id)}/meetings{query}")
             if answer.status != 200:
                 raise error_for(answer, "list meetings")
-            try:
-                page = ZoomMeetingList.model_validate_json(answer.body)
-            except ValidationError as exc:
-                raise ZoomResponseInvalid(
-                    f"Zoom answered list meetings with a body that is not a meeting list "
-                    f"({describe_validation_error(exc)})"
-                ) from None
+            page = _parse(ZoomMeetingList, answer, "list meetings", "a meeting list")
             found.extend(page.meetings)
             if not page.next_page_token:
                 break
@@ -247,16 +241,30 @@ def _path_segment(value: str) -> str:
     return quote(value, safe="@")
 
 
-def meeting_from(answer: ZoomAnswer, action: str) -> ZoomMeeting:
-    """The meeting in a 2xx answer, or ZoomResponseInvalid: never a validation traceback."""
+ParsedT = TypeVar("ParsedT", bound=BaseModel)
+
+
+def _parse(
+    model: type[ParsedT], answer: ZoomAnswer, action: str, what: str, consequence: str = ""
+) -> ParsedT:
     try:
-        meeting = ZoomMeeting.model_validate_json(answer.body)
+        return model.model_validate_json(answer.body)
     except ValidationError as exc:
         raise ZoomResponseInvalid(
-            f"Zoom answered HTTP {answer.status} to {action} with a body that is not a meeting "
-            f"({describe_validation_error(exc)}); the meeting may exist: check Zoom before "
-            "rerunning"
+            f"Zoom answered HTTP {answer.status} to {action} with a body that is not {what} "
+            f"({describe_validation_error(exc)}){consequence}"
         ) from None
+
+
+def meeting_from(answer: ZoomAnswer, action: str) -> ZoomMeeting:
+    """The meeting in a 2xx answer, or ZoomResponseInvalid: never a validation traceback."""
+    meeting = _parse(
+        ZoomMeeting,
+        answer,
+        action,
+        "a meeting",
+        consequence="; the meeting may exist: check Zoom before rerunning",
+    )
     if meeting.start_url is not None:
         register_secret(meeting.start_url.get_secret_value())
     register_secret(meeting.password)
