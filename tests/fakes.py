@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -306,7 +307,10 @@ class FakeContext:
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:zoom-notifier-test"
 
 
-def deploy_stack(local_aws: LocalAws) -> LocalStack:
+def deploy_stack(
+    local_aws: LocalAws,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] = shorten_retries,
+) -> LocalStack:
     """The stack of infrastructure/template.yaml in the local moto server, retries shortened."""
     stack = deploy(
         local_aws,
@@ -323,7 +327,7 @@ def deploy_stack(local_aws: LocalAws) -> LocalStack:
             ),
             "SlackWebhookSecret": WEBHOOK_URL,
         },
-        transform=shorten_retries,
+        transform=transform,
     )
     put_stack_template(stack, TEMPLATE)
     return stack

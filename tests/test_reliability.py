@@ -15,8 +15,9 @@ from aioresponses import aioresponses
 from tests import fakes
 from tests.fake_services import FakeSlack, FakeZoom, Script, fail_slack, fail_zoom_create
 from tests.test_fault_matrix import World, once, throttle
+from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.executions import ExecutionReport, run_execution
-from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.local.stack import LocalStack, shorten_retries
 from zoom_notifier.store import MeetingStore
 from zoom_notifier.zoom import TOKENS
 
@@ -34,9 +35,24 @@ def _wait(stack: LocalStack, arns: list[str], timeout: float = 120) -> list[dict
         time.sleep(0.1)
 
 
+def _patient_waiting(definition: dict[str, Any]) -> dict[str, Any]:
+    """1-second retries, with as many waits on another execution's claim as fit in the real
+    budget (about 200 s): a flat 1 s times the real attempt count would be a far smaller window
+    than production has, and a busy test machine could exhaust it."""
+    shortened = shorten_retries(definition)
+    for state in shortened["States"].values():
+        for retrier in state.get("Retry", []):
+            if set(retrier["ErrorEquals"]) & RETRIED_WHILE_WAITING:
+                retrier["MaxAttempts"] = 30
+    return shortened
+
+
 def test_twenty_executions_at_once_make_one_meeting_and_one_announcement(
-    stack: LocalStack, http: aioresponses
+    local_aws: LocalAws, http: aioresponses, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    stack = fakes.deploy_stack(local_aws, transform=_patient_waiting)
+    for name, value in stack.environment.items():
+        monkeypatch.setenv(name, value)
     zoom, slack = FakeZoom(), FakeSlack()
     zoom.install(http)
     slack.install(http)
