@@ -52,7 +52,7 @@ $(TEST_ARTIFACT): $(VENV)/.synced uv.lock infrastructure/package.py infrastructu
 	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(RUN) python infrastructure/package.py --arch x86_64 --output $@
 
 unit: setup $(TEST_ARTIFACT)
-	$(RUN) pytest --cov --cov-report=term
+	$(RUN) pytest -n auto --cov --cov-report=term
 
 ## package: build dist/zoom-notifier.zip for Lambda (ARCH=arm64|x86_64, default: the template's)
 package: setup
