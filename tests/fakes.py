@@ -123,18 +123,7 @@ class AwsResources:
         self, date: str, *, owner: str = "arn:other-execution", expires_in: int = 60
     ) -> None:
         """A creation claim of another execution, as a crashed or running one leaves it."""
-        now = int(time.time())
-        self.dynamodb.put_item(
-            TableName=TABLE,
-            Item={
-                "date": {"S": date},
-                "template": {"S": "default"},
-                "status": {"S": "creating"},
-                "claim_owner": {"S": owner},
-                "claim_expires_at": {"N": str(now + expires_in)},
-                "expires_at": {"N": str(now + 86400)},
-            },
-        )
+        put_claim_item(self.dynamodb, TABLE, date, owner=owner, expires_in=expires_in)
 
     def put_created_meeting(self, date: str) -> None:
         """The item CreateMeeting leaves behind, written directly."""
@@ -305,6 +294,36 @@ class FakeContext:
     aws_request_id: str = "11111111-2222-3333-4444-555555555555"
     memory_limit_in_mb: int = 256
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:zoom-notifier-test"
+
+
+def put_claim_item(dynamodb: Any, table: str, date: str, *, owner: str, expires_in: int) -> None:
+    """A `creating` item whose lease belongs to ``owner`` and ends in ``expires_in`` seconds."""
+    now = int(time.time())
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            "date": {"S": date},
+            "template": {"S": "default"},
+            "status": {"S": "creating"},
+            "claim_owner": {"S": owner},
+            "claim_expires_at": {"N": str(now + expires_in)},
+            "expires_at": {"N": str(now + 86400)},
+        },
+    )
+
+
+def put_hand_edited_item(dynamodb: Any, table: str, date: str) -> None:
+    """A `created` item someone edited by hand: its meeting id is not a number."""
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            "date": {"S": date},
+            "template": {"S": "default"},
+            "status": {"S": "created"},
+            "meeting_id": {"S": "not a number"},
+            "expires_at": {"N": "1"},
+        },
+    )
 
 
 def deploy_stack(

@@ -220,30 +220,14 @@ def _delete_object(world: World) -> None:
 
 
 def _live_claim(world: World) -> None:
-    world.stack.client("dynamodb").put_item(
-        TableName=world.table,
-        Item={
-            "date": {"S": DAY},
-            "template": {"S": "default"},
-            "status": {"S": "creating"},
-            "claim_owner": {"S": "arn:another-execution"},
-            "claim_expires_at": {"N": str(int(time.time()) + 2)},
-            "expires_at": {"N": str(int(time.time()) + 86400)},
-        },
-    )
+    fakes.put_claim_item(
+        world.stack.client("dynamodb"), world.table, DAY, owner="arn:another-execution",
+        expires_in=2,
+    )  # fmt: skip
 
 
 def _hand_edited(world: World) -> None:
-    world.stack.client("dynamodb").put_item(
-        TableName=world.table,
-        Item={
-            "date": {"S": DAY},
-            "template": {"S": "default"},
-            "status": {"S": "created"},
-            "meeting_id": {"S": "twelve"},
-            "expires_at": {"N": "1"},
-        },
-    )
+    fakes.put_hand_edited_item(world.stack.client("dynamodb"), world.table, DAY)
 
 
 def _remove_item(world: World) -> None:

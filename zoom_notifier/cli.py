@@ -12,9 +12,11 @@ import json
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from zoom_notifier.errors import ConfigurationError, InvalidExecutionInput, ZoomNotifierError
@@ -57,11 +59,16 @@ def _local_modules() -> None:
         ) from None
 
 
-def _log_stream(args: argparse.Namespace, name: str) -> tuple[object, str | None]:
+@contextmanager
+def _log_stream(args: argparse.Namespace, name: str) -> Iterator[TextIO]:
+    """Where the handlers' JSON logs go: the terminal with --verbose, else a file (announced)."""
     if args.verbose:
-        return sys.stderr, None
+        yield sys.stderr
+        return
     path = Path(args.log_file or Path(tempfile.gettempdir()) / f"zoom-notifier-{name}.log")
-    return path.open("w", encoding="utf-8"), str(path)
+    print(f"Logs: {path}")
+    with path.open("w", encoding="utf-8") as stream:
+        yield stream
 
 
 # --- demo -----------------------------------------------------------------------------------
@@ -73,20 +80,14 @@ def demo(args: argparse.Namespace) -> int:
     from zoom_notifier.local.scenarios import SCENARIOS  # noqa: PLC0415
 
     scenario = SCENARIOS[args.scenario]
-    stream, path = _log_stream(args, f"demo-{scenario.name}")
-    if path:
-        print(f"Logs: {path}")
-    try:
+    with _log_stream(args, f"demo-{scenario.name}") as stream:
         outcome = run_demo(
             scenario,
             args.date or _today(DEMO_TIMEZONE),
             sys.stdout,
-            log_stream=stream,  # type: ignore[arg-type]
+            log_stream=stream,
             log_level="DEBUG" if args.verbose else "INFO",
         )
-    finally:
-        if path:
-            stream.close()  # type: ignore[attr-defined]
     if not outcome.ok:
         raise CommandError(
             f"scenario {scenario.name} did not end as it should: " + "; ".join(outcome.problems),
@@ -111,9 +112,6 @@ def run(args: argparse.Namespace) -> int:
     raw = _read(template_path)
     parse_template(raw, str(template_path))  # fail fast, before anything starts
     day = args.date or _today(credentials.meeting_timezone)
-    stream, path = _log_stream(args, "run")
-    if path:
-        print(f"Logs: {path}")
     access = ZoomAccess(
         account_id=credentials.zoom_account_id,
         client_id=credentials.zoom_client_id,
@@ -122,24 +120,23 @@ def run(args: argparse.Namespace) -> int:
         api_url=credentials.zoom_api_url,
         oauth_url=credentials.zoom_oauth_url,
     )
-    try:
-        with LocalRun(
+    with (
+        _log_stream(args, "run") as stream,
+        LocalRun(
             zoom=access,
             webhook_url=credentials.slack_webhook_url.get_secret_value(),
             meeting_timezone=credentials.meeting_timezone,
             allow_loopback=credentials.allow_loopback_urls,
-            log_stream=stream,  # type: ignore[arg-type]
-        ) as local:
-            local.upload_template(raw)
-            print(f"Running the workflow for {day} against the real Zoom and Slack:")
-            report = local.execute({"date": day})
-            print("\n".join(execution_lines(report)))
-            for delivery in local.deliver_failures():
-                state = "posted to Slack" if delivery.error is None else delivery.error
-                print(f"Failure report: {state}")
-    finally:
-        if path:
-            stream.close()  # type: ignore[attr-defined]
+            log_stream=stream,
+        ) as local,
+    ):
+        local.upload_template(raw)
+        print(f"Running the workflow for {day} against the real Zoom and Slack:")
+        report = local.execute({"date": day})
+        print("\n".join(execution_lines(report)))
+        for delivery in local.deliver_failures():
+            state = "posted to Slack" if delivery.error is None else delivery.error
+            print(f"Failure report: {state}")
     return EXIT_OK if report.status == "SUCCEEDED" else EXIT_FAILED
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TextIO
 
@@ -231,12 +231,6 @@ def bind(**context: Any) -> None:
     )
 
 
-def clear_context(keep: Iterable[str] = ()) -> None:
+def clear_context() -> None:
     """Forget the bound context, at the start of an invocation."""
-    kept = {
-        key: value
-        for key, value in structlog.contextvars.get_contextvars().items()
-        if key in set(keep)
-    }
     structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(**kept)

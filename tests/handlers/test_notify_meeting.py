@@ -122,16 +122,7 @@ def test_a_meeting_still_being_created_is_retryable(
 def test_a_hand_edited_item_fails_as_invalid_meeting_record(
     http: aioresponses, aws_resources: fakes.AwsResources
 ) -> None:
-    aws_resources.dynamodb.put_item(
-        TableName=fakes.TABLE,
-        Item={
-            "date": {"S": DAY},
-            "template": {"S": "default"},
-            "status": {"S": "created"},
-            "meeting_id": {"S": "not a number"},
-            "expires_at": {"N": "1"},
-        },
-    )
+    fakes.put_hand_edited_item(aws_resources.dynamodb, fakes.TABLE, DAY)
 
     result = invoke({"date": DAY})
 
