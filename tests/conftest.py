@@ -10,12 +10,9 @@ import pytest
 from aioresponses import aioresponses
 
 from tests import fakes
-from zoom_notifier.config import SecretSource
-from zoom_notifier.lambda_runtime import CONTAINER
+from zoom_notifier.container import reset_container
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.stack import LocalStack
-from zoom_notifier.logs import forget_secrets
-from zoom_notifier.zoom import TOKENS
 
 
 @pytest.fixture(scope="session")
@@ -44,10 +41,7 @@ def _isolated(local_aws: LocalAws, moto_endpoint: str, monkeypatch: pytest.Monke
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", fakes.REGION)
     local_aws.reset()
-    CONTAINER.reset()
-    TOKENS.clear()
-    SecretSource.clear()
-    forget_secrets()
+    reset_container()
 
 
 @pytest.fixture

@@ -36,9 +36,8 @@ from tests.fake_services import (
 )
 from zoom_notifier import aws as aws_module
 from zoom_notifier import store as store_module
-from zoom_notifier.config import SecretSource
+from zoom_notifier.container import reset_container
 from zoom_notifier.handlers import notify_failure
-from zoom_notifier.lambda_runtime import CONTAINER
 from zoom_notifier.local.executions import (
     ExecutionReport,
     failure_messages,
@@ -70,7 +69,7 @@ class World:
 
     def setenv(self, name: str, value: str) -> None:
         self.monkeypatch.setenv(name, value)
-        CONTAINER.reset()  # settings are read once per container: a "new deployment"
+        reset_container()  # settings are read once per container: a "new deployment"
 
     def item(self) -> dict[str, Any] | None:
         return fakes.stack_item(self.stack, DAY)
@@ -191,7 +190,7 @@ def _secret(value: str) -> Arrange:
         world.stack.client("secretsmanager").put_secret_value(
             SecretId=world.stack.physical_ids["ZoomCredentialsSecret"], SecretString=value
         )
-        SecretSource.clear()
+        reset_container()  # the new value is read by a new container
 
     return arrange
 

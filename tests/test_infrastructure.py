@@ -20,9 +20,15 @@ from aioresponses import aioresponses
 
 from tests import fakes
 from zoom_notifier import aws
-from zoom_notifier.config import load_settings
+from zoom_notifier.config import (
+    CreateSettings,
+    FailureSettings,
+    NotifySettings,
+    ServiceSettings,
+    load_settings,
+)
+from zoom_notifier.container import reset_container
 from zoom_notifier.handlers import create_meeting, notify_failure, notify_meeting
-from zoom_notifier.lambda_runtime import CONTAINER
 from zoom_notifier.local.cloudformation import TEMPLATE_PATH, load_template
 
 TEMPLATE = load_template()
@@ -31,6 +37,11 @@ HANDLERS = {
     "zoom_notifier.handlers.create_meeting.handler": create_meeting.handler,
     "zoom_notifier.handlers.notify_meeting.handler": notify_meeting.handler,
     "zoom_notifier.handlers.notify_failure.handler": notify_failure.handler,
+}
+SETTINGS: dict[str, type[ServiceSettings]] = {
+    "zoom_notifier.handlers.create_meeting.handler": CreateSettings,
+    "zoom_notifier.handlers.notify_meeting.handler": NotifySettings,
+    "zoom_notifier.handlers.notify_failure.handler": FailureSettings,
 }
 FUNCTIONS = {
     logical_id: resource["Properties"]
@@ -61,7 +72,7 @@ def test_the_environment_satisfies_the_handlers_settings(
     logical_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     function = FUNCTIONS[logical_id]
-    settings_class = HANDLERS[function["Handler"]].settings_class  # type: ignore[attr-defined]
+    settings_class = SETTINGS[function["Handler"]]
     variables = function["Environment"]["Variables"]
     for name, value in variables.items():
         # Any plausible value: what matters is that each required variable is set.
@@ -99,7 +110,7 @@ def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
 def _exercise(handler: str, http: aioresponses, resources: fakes.AwsResources) -> None:
     """Run a handler through its success and failure paths, so every call it can make happens."""
-    CONTAINER.reset()
+    reset_container()
     context = fakes.FakeContext()
     if handler.endswith("create_meeting.handler"):
         fakes.mock_token(http)

@@ -15,11 +15,11 @@ from aioresponses import aioresponses
 from tests import fakes
 from tests.fake_services import FakeSlack, FakeZoom, Script, fail_slack, fail_zoom_create
 from tests.test_fault_matrix import World, once, throttle
+from zoom_notifier.container import reset_container
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.executions import ExecutionReport, run_execution
 from zoom_notifier.local.stack import LocalStack, shorten_retries
 from zoom_notifier.store import MeetingStore
-from zoom_notifier.zoom import TOKENS
 
 DAY = "2026-11-27"
 RETRIED_WHILE_WAITING = {"MeetingCreationInProgress", "NotificationInProgress"}
@@ -92,7 +92,7 @@ def test_twenty_executions_at_once_make_one_meeting_and_one_announcement(
 
 
 def _token_refused_in_a_new_container(world: World) -> None:
-    TOKENS.clear()
+    reset_container()
     world.zoom.token.forever = ("status", 401, {"reason": "Bad credentials"}, None)
 
 

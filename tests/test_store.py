@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from tests import fakes
 from zoom_notifier.aws import AwsClients
+from zoom_notifier.collaborators import AlreadyDone, Claimed
 from zoom_notifier.errors import (
     AwsUnavailable,
     MeetingClaimLost,
@@ -34,19 +35,21 @@ async def store(aws_resources: fakes.AwsResources) -> AsyncIterator[MeetingStore
 
 async def test_a_new_key_is_claimed_and_the_claim_blocks_other_owners(store: MeetingStore) -> None:
     claim = await store.claim(KEY, "a", NOW)
-    assert claim.record is not None
-    assert (claim.completed, claim.earlier_attempt) == (None, None)
+    assert isinstance(claim, Claimed)
+    assert claim.earlier_attempt is None
 
     with pytest.raises(MeetingCreationInProgress, match=r"another execution \(a\)"):
         await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS - 1))
     # The same owner (a retry of the same execution) takes it straight back.
-    assert (await store.claim(KEY, "a", NOW + timedelta(seconds=5))).record is not None
+    assert isinstance(await store.claim(KEY, "a", NOW + timedelta(seconds=5)), Claimed)
 
 
 async def test_an_expired_claim_is_taken_over(store: MeetingStore) -> None:
     await store.claim(KEY, "a", NOW)
 
-    assert (await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS + 1))).record
+    assert isinstance(
+        await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS + 1)), Claimed
+    )
     record = await store.get(KEY)
     assert record is not None
     assert record.claim_owner == "b"
@@ -62,7 +65,7 @@ async def test_complete_records_the_meeting_and_later_claims_get_it(store: Meeti
     assert record.claim_owner is None
     assert record.expires_at == int(datetime(2027, 2, 25, tzinfo=UTC).timestamp())
     assert await store.get(KEY) == record
-    assert (await store.claim(KEY, "b", NOW)).completed == record
+    assert await store.claim(KEY, "b", NOW) == AlreadyDone(record)
 
 
 async def test_completing_after_losing_the_claim_is_reported(store: MeetingStore) -> None:
@@ -77,8 +80,8 @@ async def test_replacing_a_lost_meeting_claims_only_that_meeting(store: MeetingS
     await store.claim(KEY, "a", NOW)
     record = await store.complete(KEY, "a", MEETING, NOW)
 
-    assert (await store.claim(KEY, "b", NOW, replacing=12345)).completed == record
-    assert (await store.claim(KEY, "b", NOW, replacing=fakes.MEETING_ID)).record is not None
+    assert await store.claim(KEY, "b", NOW, replacing=12345) == AlreadyDone(record)
+    assert isinstance(await store.claim(KEY, "b", NOW, replacing=fakes.MEETING_ID), Claimed)
     with pytest.raises(MeetingCreationInProgress):
         await store.claim(KEY, "c", NOW, replacing=fakes.MEETING_ID)
 
@@ -87,13 +90,14 @@ async def test_an_interrupted_attempt_is_reported_to_whoever_claims_next(
     store: MeetingStore,
 ) -> None:
     claim = await store.claim(KEY, "a", NOW)
-    assert claim.record is not None
+    assert isinstance(claim, Claimed)
     started = int(NOW.timestamp())
     await store.mark_attempt(claim.record, "a", started)
 
     later = NOW + timedelta(seconds=CLAIM_SECONDS + 1)
     takeover = await store.claim(KEY, "b", later)
 
+    assert isinstance(takeover, Claimed)
     assert takeover.earlier_attempt == started
     # Kept on the new claim too, in case this execution dies before resolving it.
     stored = await store.get(KEY)
@@ -103,7 +107,7 @@ async def test_an_interrupted_attempt_is_reported_to_whoever_claims_next(
 
 async def test_marking_an_attempt_needs_the_claim(store: MeetingStore) -> None:
     claim = await store.claim(KEY, "a", NOW)
-    assert claim.record is not None
+    assert isinstance(claim, Claimed)
     await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS + 1))
 
     with pytest.raises(MeetingCreationInProgress, match="taken over"):
@@ -124,7 +128,7 @@ async def test_the_announcement_is_claimed_then_marked(store: MeetingStore) -> N
     record = await store.complete(KEY, "a", MEETING, NOW)
 
     claim = await store.claim_notification(record, "n1", NOW)
-    assert claim.record is not None
+    assert isinstance(claim, Claimed)
     assert claim.record.notify_owner == "n1"
     assert claim.record.notify_expires_at is not None
     with pytest.raises(NotificationInProgress, match="n1"):
@@ -135,8 +139,8 @@ async def test_the_announcement_is_claimed_then_marked(store: MeetingStore) -> N
     assert notified.status == "notified"
     assert notified.notified_at == NOW.isoformat()
     again = await store.claim_notification(record, "n2", NOW)
-    assert again.completed is not None
-    assert again.completed.status == "notified"
+    assert isinstance(again, AlreadyDone)
+    assert again.record.status == "notified"
 
 
 async def test_an_expired_announcement_claim_is_taken_over(store: MeetingStore) -> None:

@@ -9,8 +9,8 @@ import pytest
 from aioresponses import aioresponses
 
 from tests import fakes
-from zoom_notifier.config import ZoomCredentials
 from zoom_notifier.errors import ZoomRequestRejected, ZoomResponseInvalid, ZoomUnavailable
+from zoom_notifier.secrets import ZoomCredentials
 from zoom_notifier.zoom import TokenCache, ZoomClient
 
 CREDENTIALS = ZoomCredentials(fakes.ACCOUNT_ID, fakes.CLIENT_ID, fakes.CLIENT_SECRET)

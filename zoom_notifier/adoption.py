@@ -23,7 +23,7 @@ from zoom_notifier.template import MeetingTemplate
 from zoom_notifier.zoom_time import utc_instant
 
 if TYPE_CHECKING:
-    from zoom_notifier.zoom import ZoomClient
+    from zoom_notifier.collaborators import ZoomMeetings
 
 __all__ = ["CLOCK_SKEW_SECONDS", "find_earlier_meeting", "matches"]
 
@@ -43,7 +43,7 @@ def matches(summary: ZoomMeetingSummary, request: MeetingTemplate, since: int) -
 
 
 async def find_earlier_meeting(
-    zoom: ZoomClient, user_id: str, request: MeetingTemplate, since: int
+    zoom: ZoomMeetings, user_id: str, request: MeetingTemplate, since: int
 ) -> ZoomMeeting | None:
     """The meeting an attempt begun at epoch ``since`` created for ``request``, if any."""
     candidates = [

@@ -28,8 +28,9 @@ from botocore.exceptions import (
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
-from botocore.loaders import Loader, create_loader
+from botocore.loaders import create_loader
 
+from zoom_notifier.container import STATE
 from zoom_notifier.errors import AwsUnavailable, ConfigurationError, PermanentError
 
 if TYPE_CHECKING:
@@ -66,20 +67,16 @@ _TRANSIENT_CODES = frozenset(
 )
 
 
-_loader: Loader | None = None
-
-
 def _new_session() -> aioboto3.Session:
     """A session per invocation, sharing one botocore data loader per container.
 
     The loader only caches parsed service models (plain data, bound to no event loop); sharing
     it saves about 0.1 s of JSON parsing on every warm invocation.
     """
-    global _loader  # noqa: PLW0603 - a per-container cache, like the settings
-    if _loader is None:
-        _loader = create_loader()
+    if STATE.botocore_loader is None:
+        STATE.botocore_loader = create_loader()
     core = AioSession()
-    core.register_component("data_loader", _loader)
+    core.register_component("data_loader", STATE.botocore_loader)
     return aioboto3.Session(botocore_session=core)
 
 

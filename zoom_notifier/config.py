@@ -1,46 +1,34 @@
-"""Settings (environment variables) and the secrets they point at.
+"""Settings: the environment variables of each function, validated with pydantic-settings.
 
-Settings are read once per container by :func:`load_settings` and cached; secrets are fetched
-from Secrets Manager at most once per :data:`SECRET_TTL_SECONDS` per container. Any missing or
-malformed value raises :class:`ConfigurationError` naming the variable or secret.
+Settings are read once per container (see :mod:`zoom_notifier.lambda_runtime`). Any missing
+or malformed value raises :class:`ConfigurationError` naming the variable.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
-import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from zoom_notifier.aws import aws_errors
 from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.logs import register_secret
 
-if TYPE_CHECKING:
-    from zoom_notifier.aws import AwsClients
-
 __all__ = [
-    "SECRET_TTL_SECONDS",
+    "SLACK_WEBHOOK_HOST",
     "CreateSettings",
     "FailureSettings",
     "NotifySettings",
-    "SecretSource",
     "ServiceSettings",
-    "ZoomCredentials",
     "check_url",
     "load_settings",
-    "slack_webhook_url",
-    "zoom_credentials",
+    "register_webhook_url",
 ]
 
-SECRET_TTL_SECONDS = 300.0
 SLACK_WEBHOOK_HOST = "hooks.slack.com"
 _LOOPBACK_NAMES = frozenset({"localhost"})
 
@@ -192,114 +180,3 @@ def load_settings(settings_class: type[SettingsT]) -> SettingsT:
     if isinstance(settings, CreateSettings) and settings.zoom_client_secret is not None:
         register_secret(settings.zoom_client_secret.get_secret_value())
     return settings
-
-
-# --- secrets -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ZoomCredentials:
-    """Server-to-Server OAuth app credentials."""
-
-    account_id: str
-    client_id: str
-    client_secret: str
-
-    def __repr__(self) -> str:
-        return f"ZoomCredentials(account_id={self.account_id!r}, client_id={self.client_id!r})"
-
-
-class SecretSource:
-    """Reads Secrets Manager secrets, caching each value for :data:`SECRET_TTL_SECONDS`.
-
-    The cache is process-wide (a secret is plain data, not bound to an event loop); the client
-    is the invocation's.
-    """
-
-    _cache: dict[str, tuple[str, float]] = {}  # noqa: RUF012 - deliberately process-wide
-
-    def __init__(self, aws: AwsClients) -> None:
-        self._aws = aws
-
-    async def get(self, secret_id: str, *, setting: str) -> str:
-        cached = self._cache.get(secret_id)
-        now = time.monotonic()
-        if cached is not None and now - cached[1] < SECRET_TTL_SECONDS:
-            return cached[0]
-        client = await self._aws.secretsmanager()
-        with aws_errors(
-            f"reading secret {setting}={secret_id!r}",
-            permanent={
-                "ResourceNotFoundException": ConfigurationError,
-                "DecryptionFailure": ConfigurationError,
-                "InvalidRequestException": ConfigurationError,
-            },
-        ):
-            response = await client.get_secret_value(SecretId=secret_id)
-        value = response.get("SecretString")
-        if not value:
-            raise ConfigurationError(f"secret {setting}={secret_id!r} has no string value")
-        register_secret(value)
-        self._cache[secret_id] = (value, now)
-        return value
-
-    @classmethod
-    def clear(cls) -> None:
-        """Forget every cached secret (for tests)."""
-        cls._cache.clear()
-
-
-async def zoom_credentials(settings: CreateSettings, secrets: SecretSource) -> ZoomCredentials:
-    """The Zoom app credentials, from Secrets Manager or from the plain variables."""
-    if settings.zoom_credentials_secret is None:
-        # The model validator guarantees the three plain variables are set.
-        assert settings.zoom_client_secret is not None  # noqa: S101
-        return ZoomCredentials(
-            account_id=str(settings.zoom_account_id),
-            client_id=str(settings.zoom_client_id),
-            client_secret=settings.zoom_client_secret.get_secret_value(),
-        )
-    name = f"secret ZOOM_CREDENTIALS_SECRET={settings.zoom_credentials_secret!r}"
-    raw = await secrets.get(settings.zoom_credentials_secret, setting="ZOOM_CREDENTIALS_SECRET")
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
-        raise ConfigurationError(
-            f'{name} is not JSON; expected {{"account_id", "client_id", "client_secret"}}'
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"{name} must be a JSON object")
-    missing = [
-        key
-        for key in ("account_id", "client_id", "client_secret")
-        if not isinstance(data.get(key), str) or not data[key]
-    ]
-    if missing:
-        raise ConfigurationError(f"{name} lacks string field(s): {', '.join(missing)}")
-    register_secret(data["client_secret"])
-    return ZoomCredentials(
-        account_id=data["account_id"],
-        client_id=data["client_id"],
-        client_secret=data["client_secret"],
-    )
-
-
-async def slack_webhook_url(settings: FailureSettings, secrets: SecretSource) -> str:
-    """The Slack Incoming Webhook URL, checked against the allow-list."""
-    if settings.slack_webhook_secret is None:
-        assert settings.slack_webhook_url is not None  # noqa: S101
-        return settings.slack_webhook_url.get_secret_value()
-    name = f"secret SLACK_WEBHOOK_SECRET={settings.slack_webhook_secret!r}"
-    raw = (await secrets.get(settings.slack_webhook_secret, setting="SLACK_WEBHOOK_SECRET")).strip()
-    url: object = raw
-    if raw.startswith("{"):
-        try:
-            url = json.loads(raw).get("url")
-        except (json.JSONDecodeError, AttributeError):
-            raise ConfigurationError(f'{name} is neither a URL nor JSON {{"url": ...}}') from None
-    if not isinstance(url, str) or not url:
-        raise ConfigurationError(f'{name} must hold the webhook URL or JSON {{"url": ...}}')
-    register_webhook_url(url)
-    return check_url(
-        url, name=name, allow_loopback=settings.allow_loopback_urls, host=SLACK_WEBHOOK_HOST
-    )

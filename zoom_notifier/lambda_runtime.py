@@ -15,12 +15,13 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from pydantic import BaseModel
 
 from zoom_notifier.config import ServiceSettings, load_settings
+from zoom_notifier.container import STATE
 from zoom_notifier.errors import (
     ConfigurationError,
     PermanentError,
@@ -60,37 +61,19 @@ class Invocation:
 Step = Callable[[Any, SettingsT, Invocation], Awaitable[BaseModel]]
 
 
-class _Container:
-    """Per-container state: loop-independent only (settings, the cold-start flag)."""
-
-    def __init__(self) -> None:
-        self.cold_start = True
-        self.settings: dict[type[ServiceSettings], ServiceSettings] = {}
-        self.logging_level: str | None = None
-        # Where log lines go: stdout in Lambda; a file during a local run.
-        self.log_stream: TextIO | None = None
-
-    def reset(self, log_stream: TextIO | None = None) -> None:
-        """Behave like a fresh container (tests, local runs)."""
-        self.cold_start = True
-        self.settings.clear()
-        self.logging_level = None
-        self.log_stream = log_stream
-
-    def load(self, settings_class: type[SettingsT]) -> SettingsT:
-        cached = self.settings.get(settings_class)
-        if cached is None:
-            cached = self.settings[settings_class] = load_settings(settings_class)
-        assert isinstance(cached, settings_class)  # noqa: S101
-        return cached
-
-    def configure_logging(self, level: str) -> None:
-        if self.logging_level != level:
-            configure_logging(level, self.log_stream)
-            self.logging_level = level
+def _settings(settings_class: type[SettingsT]) -> SettingsT:
+    """The settings, read from the environment once per container."""
+    cached = STATE.settings.get(settings_class)
+    if cached is None:
+        cached = STATE.settings[settings_class] = load_settings(settings_class)
+    assert isinstance(cached, settings_class)  # noqa: S101
+    return cached
 
 
-CONTAINER = _Container()
+def _configure_logging(level: str) -> None:
+    if STATE.logging_level != level:
+        configure_logging(level, STATE.log_stream)
+        STATE.logging_level = level
 
 
 def lambda_handler(
@@ -106,7 +89,7 @@ def lambda_handler(
     """
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
-        cold_start, CONTAINER.cold_start = CONTAINER.cold_start, False
+        cold_start, STATE.cold_start = STATE.cold_start, False
         # A fresh loop per invocation: nothing bound to a previous (closed) loop survives.
         return asyncio.run(
             _invoke(
@@ -121,8 +104,6 @@ def lambda_handler(
         )
 
     handler.__doc__ = f"Lambda entry point of the {step_name} step."
-    # What deployment checks read: which settings this entry point requires.
-    handler.settings_class = settings_class  # type: ignore[attr-defined]
     return handler
 
 
@@ -147,10 +128,10 @@ async def _invoke(
     settings: SettingsT | None = None
     settings_error: ConfigurationError | None = None
     try:
-        settings = CONTAINER.load(settings_class)
+        settings = _settings(settings_class)
     except ConfigurationError as exc:
         settings_error = exc
-    CONTAINER.configure_logging(settings.log_level if settings else "INFO")
+    _configure_logging(settings.log_level if settings else "INFO")
     request_id = str(getattr(context, "aws_request_id", "local"))
     bind(
         step=step_name,

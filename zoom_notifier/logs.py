@@ -19,6 +19,8 @@ from typing import Any, TextIO
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
+from zoom_notifier.container import STATE
+
 __all__ = [
     "REDACTED",
     "SERVICE",
@@ -48,50 +50,33 @@ _SENSITIVE_KEYS = frozenset(
 _MIN_SECRET_LENGTH = 4
 
 
-class _SecretRegistry:
-    """The secret values seen in this process, longest first so overlaps redact fully."""
-
-    def __init__(self) -> None:
-        self._values: list[str] = []
-        self._lock = threading.Lock()
-
-    def add(self, value: str) -> None:
-        if len(value) < _MIN_SECRET_LENGTH:
-            return
-        with self._lock:
-            if value not in self._values:
-                self._values = sorted([*self._values, value], key=len, reverse=True)
-
-    def redact(self, text: str) -> str:
-        for value in self._values:
-            if value in text:
-                text = text.replace(value, REDACTED)
-        return text
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values = []
-
-
-_secrets = _SecretRegistry()
+_registry_lock = threading.Lock()
 
 
 def register_secret(*values: str | None) -> None:
     """Remember secret values so that no log line, result or error text ever shows them."""
     for value in values:
-        if value:
-            _secrets.add(value)
+        if not value or len(value) < _MIN_SECRET_LENGTH:
+            continue
+        with _registry_lock:
+            if value not in STATE.redacted_values:
+                # Longest first, so that overlapping values are redacted fully.
+                STATE.redacted_values = sorted(
+                    [*STATE.redacted_values, value], key=len, reverse=True
+                )
 
 
-def forget_secrets() -> None:
-    """Drop every registered value (for tests)."""
-    _secrets.clear()
+def _redact_text(text: str) -> str:
+    for value in STATE.redacted_values:
+        if value in text:
+            text = text.replace(value, REDACTED)
+    return text
 
 
 def redact(value: Any) -> Any:
     """Return ``value`` with registered secrets replaced, recursing into lists and dicts."""
     if isinstance(value, str):
-        return _secrets.redact(value)
+        return _redact_text(value)
     if isinstance(value, Mapping):
         return {
             key: REDACTED if str(key).lower() in _SENSITIVE_KEYS else redact(item)

@@ -1,4 +1,4 @@
-"""Data access: the DynamoDB meeting store and the S3 template source.
+"""Data access: the DynamoDB meeting store.
 
 Exactly-once per (date, template) rests on conditional writes, the pattern of Powertools'
 idempotency utility: before calling Zoom, an execution *claims* the key with a write that only
@@ -9,7 +9,6 @@ written goes through :class:`MeetingRecord`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,31 +17,26 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from zoom_notifier.aws import aws_errors, error_code
+from zoom_notifier.collaborators import AlreadyDone, Claim, Claimed
 from zoom_notifier.errors import (
     ConfigurationError,
     InvalidMeetingRecord,
     MeetingClaimLost,
     MeetingCreationInProgress,
     NotificationInProgress,
-    TemplateNotFound,
 )
 from zoom_notifier.models import MeetingKey, MeetingRecord, ZoomMeeting
-from zoom_notifier.template import MAX_TEMPLATE_BYTES, MeetingTemplate, parse_template
 from zoom_notifier.validation import describe_validation_error
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb.client import DynamoDBClient
-    from types_aiobotocore_s3.client import S3Client
 
 __all__ = [
     "CLAIM_SECONDS",
     "NOTIFY_CLAIM_SECONDS",
     "RETENTION_DAYS",
-    "Claim",
     "MeetingStore",
-    "TemplateSource",
     "record_from_item",
-    "template_object_key",
 ]
 
 # A claim outlives the create Lambda's timeout, so a live execution never loses it; an
@@ -51,7 +45,6 @@ CLAIM_SECONDS = 120
 NOTIFY_CLAIM_SECONDS = 60
 # Items expire (DynamoDB TTL) this long after their meeting date.
 RETENTION_DAYS = 90
-TEMPLATE_PLACEHOLDER = "{template}"
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -79,7 +72,8 @@ def record_from_item(item: dict[str, Any], key: MeetingKey) -> MeetingRecord:
     """The validated record of a DynamoDB item, or InvalidMeetingRecord naming the problem."""
     try:
         data = {name: _deserializer.deserialize(value) for name, value in item.items()}
-    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
+        # ArithmeticError: decimal.Inexact from a number DynamoDB cannot hold (38 digits).
         raise InvalidMeetingRecord(
             f"the stored item for date {key.date} template {key.template} is not a valid "
             f"DynamoDB item ({type(exc).__name__}); fix or delete it, then rerun"
@@ -167,7 +161,7 @@ class MeetingStore:
             if earliest != claim.attempt_started_at and earliest is not None:
                 # The item changed since it was read: keep its marker on our claim as well.
                 claim = await self.mark_attempt(claim, owner, earliest)
-            return Claim(claim, None)
+            return Claimed(claim)
         if existing.status == "creating" or (
             replacing is not None and existing.meeting_id == replacing
         ):
@@ -175,7 +169,7 @@ class MeetingStore:
                 f"another execution ({existing.claim_owner}) is creating the meeting for "
                 f"{key.date}/{key.template}; its claim expires at epoch {existing.claim_expires_at}"
             )
-        return Claim(None, existing)
+        return AlreadyDone(existing)
 
     async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord:
         """Record, before calling Zoom, that a create attempt begins (kept if it dies)."""
@@ -272,9 +266,9 @@ class MeetingStore:
             "claiming the announcement of",
         )
         if existing is None:
-            return Claim(claimed, None)
+            return Claimed(claimed)
         if existing.status == "notified":
-            return Claim(None, existing)
+            return AlreadyDone(existing)
         if existing.notify_owner is None or existing.notify_owner == owner:
             raise NotificationInProgress(
                 f"the announcement of {record.date}/{record.template} changed while claiming it"
@@ -391,56 +385,3 @@ class MeetingStore:
             return ConfigurationError(f"{message}: check MEETINGS_TABLE={self._table!r}")
 
         return {"ResourceNotFoundException": missing}
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The outcome of :meth:`MeetingStore.claim`: either ours, or the completed item."""
-
-    record: MeetingRecord | None
-    completed: MeetingRecord | None
-
-    @property
-    def earlier_attempt(self) -> int | None:
-        """When an earlier, unresolved Zoom create began (its meeting may exist)."""
-        return self.record.attempt_started_at if self.record else None
-
-
-def template_object_key(key_pattern: str, template: str) -> str:
-    """The S3 key of a named template: ``{template}`` in ``TEMPLATE_KEY`` is replaced by it."""
-    if TEMPLATE_PLACEHOLDER in key_pattern:
-        return key_pattern.replace(TEMPLATE_PLACEHOLDER, template)
-    if template != "default":
-        raise TemplateNotFound(
-            f"template {template!r} was asked for, but TEMPLATE_KEY has no {{template}} "
-            "placeholder, so only the 'default' template exists"
-        )
-    return key_pattern
-
-
-class TemplateSource:
-    """Meeting templates stored in one S3 bucket."""
-
-    def __init__(self, client: S3Client, bucket: str, key_pattern: str) -> None:
-        self._client = client
-        self._bucket = bucket
-        self._key_pattern = key_pattern
-
-    async def load(self, template: str) -> MeetingTemplate:
-        """Fetch and validate the named template."""
-        object_key = template_object_key(self._key_pattern, template)
-        location = f"s3://{self._bucket}/{object_key}"
-
-        def not_found(message: str) -> TemplateNotFound:
-            return TemplateNotFound(f"meeting template {location} not found ({message})")
-
-        with aws_errors(
-            f"reading {location}",
-            permanent={"NoSuchBucket": not_found, "NoSuchKey": not_found, "404": not_found},
-        ):
-            response = await self._client.get_object(
-                Bucket=self._bucket, Key=object_key, Range=f"bytes=0-{MAX_TEMPLATE_BYTES}"
-            )
-            async with response["Body"] as body:
-                raw = await body.read()
-        return parse_template(raw, location)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from zoom_notifier.adoption import find_earlier_meeting
+from zoom_notifier.collaborators import AlreadyDone
 from zoom_notifier.errors import (
     AnnouncementUncertain,
     MeetingCreationInProgress,
@@ -37,9 +38,12 @@ from zoom_notifier.models import (
 )
 
 if TYPE_CHECKING:
-    from zoom_notifier.slack import SlackWebhook
-    from zoom_notifier.store import MeetingStore, TemplateSource
-    from zoom_notifier.zoom import ZoomClient
+    from zoom_notifier.collaborators import (
+        MeetingRepository,
+        MessagePoster,
+        TemplateLoader,
+        ZoomMeetings,
+    )
 
 __all__ = ["Clock", "create_meeting", "notify_failure", "notify_meeting", "utc_now"]
 
@@ -68,9 +72,9 @@ def _create_result(record: MeetingRecord, outcome: str) -> CreateResult:
 async def create_meeting(
     request: ExecutionInput,
     *,
-    templates: TemplateSource,
-    store: MeetingStore,
-    zoom: ZoomClient,
+    templates: TemplateLoader,
+    store: MeetingRepository,
+    zoom: ZoomMeetings,
     zoom_user_id: str,
     timezone: str,
     owner: str,
@@ -96,10 +100,9 @@ async def create_meeting(
     claim = await store.claim(
         key, owner, now(), replacing=stale_meeting, earlier_attempt=interrupted
     )
-    if claim.completed is not None:
+    if isinstance(claim, AlreadyDone):
         log.info("another execution created the meeting meanwhile")
-        return _create_result(claim.completed, "existing")
-    assert claim.record is not None  # noqa: S101 - a claim is either ours or completed
+        return _create_result(claim.record, "existing")
     if claim.earlier_attempt is not None:
         adopted = await find_earlier_meeting(
             zoom, zoom_user_id, zoom_request, claim.earlier_attempt
@@ -129,8 +132,8 @@ async def create_meeting(
 async def notify_meeting(
     request: NotifyInput,
     *,
-    store: MeetingStore,
-    slack: SlackWebhook,
+    store: MeetingRepository,
+    slack: MessagePoster,
     owner: str,
     now: Clock = utc_now,
 ) -> NotifyResult:
@@ -157,10 +160,9 @@ async def notify_meeting(
         log.info("meeting already announced", notified_at=record.notified_at)
         return result
     claim = await store.claim_notification(record, owner, now())
-    if claim.completed is not None:
+    if isinstance(claim, AlreadyDone):
         log.info("another execution announced the meeting meanwhile")
         return result
-    assert claim.record is not None  # noqa: S101 - a claim is either ours or completed
     if record.notify_attempt_started_at is not None:
         # A post began and its outcome was never recorded: it may be in the channel already.
         raise AnnouncementUncertain(
@@ -187,7 +189,7 @@ async def notify_meeting(
 
 
 async def notify_failure(
-    event: SnsEvent, *, slack: SlackWebhook, timezone: str
+    event: SnsEvent, *, slack: MessagePoster, timezone: str
 ) -> FailureAlertResult:
     """Post every failure message of an SNS event to Slack.
 

@@ -1,8 +1,8 @@
 """Zoom REST client: Server-to-Server OAuth, create and get meeting, and error mapping.
 
-The aiohttp session is injected (one per invocation); the access token lives in a process-wide
-:class:`TokenCache`, since a token is plain data with an expiry and fetching one costs a round
-trip to Zoom on every warm invocation otherwise.
+The aiohttp session is injected (one per invocation); the access token lives in the container's
+state through :class:`TokenCache`, since a token is plain data with an expiry and fetching one
+costs a round trip to Zoom on every warm invocation otherwise.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import quote
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from zoom_notifier.config import ZoomCredentials
+from zoom_notifier.container import STATE, CachedValue
 from zoom_notifier.errors import (
     ZoomAuthFailed,
     ZoomNotifierError,
@@ -28,6 +28,7 @@ from zoom_notifier.errors import (
 from zoom_notifier.http import retry_after_seconds
 from zoom_notifier.logs import get_logger, register_secret
 from zoom_notifier.models import ZoomMeeting, ZoomMeetingList, ZoomMeetingSummary
+from zoom_notifier.secrets import ZoomCredentials
 from zoom_notifier.validation import describe_validation_error
 
 __all__ = [
@@ -52,36 +53,32 @@ _MAX_QUOTED = 300
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class _Token:
-    value: str
-    expires_at: float  # time.monotonic()
-
-
 class TokenCache:
-    """Access tokens by (token URL, account, client), valid until shortly before expiry."""
+    """Access tokens by (token URL, account, client), valid until shortly before expiry.
 
-    def __init__(self) -> None:
-        self._tokens: dict[tuple[str, str, str], _Token] = {}
+    By default the tokens live in the container's state (:mod:`zoom_notifier.container`), so
+    a warm invocation reuses the token of the previous one.
+    """
+
+    def __init__(self, tokens: dict[tuple[str, str, str], CachedValue] | None = None) -> None:
+        self._own = tokens
+
+    @property
+    def _tokens(self) -> dict[tuple[str, str, str], CachedValue]:
+        return STATE.zoom_tokens if self._own is None else self._own
 
     def get(self, key: tuple[str, str, str]) -> str | None:
         token = self._tokens.get(key)
-        if token is None or time.monotonic() >= token.expires_at:
+        if token is None or time.monotonic() >= token.stale_after:
             return None
         return token.value
 
     def put(self, key: tuple[str, str, str], value: str, expires_in: float) -> None:
         lifetime = max(expires_in - TOKEN_RENEWAL_MARGIN_SECONDS, expires_in / 2)
-        self._tokens[key] = _Token(value, time.monotonic() + lifetime)
+        self._tokens[key] = CachedValue(value, time.monotonic() + lifetime)
 
     def discard(self, key: tuple[str, str, str]) -> None:
         self._tokens.pop(key, None)
-
-    def clear(self) -> None:
-        self._tokens.clear()
-
-
-TOKENS = TokenCache()
 
 
 @dataclass(frozen=True)
@@ -109,13 +106,13 @@ class ZoomClient:
         *,
         api_url: str,
         oauth_url: str,
-        tokens: TokenCache = TOKENS,
+        tokens: TokenCache | None = None,
     ) -> None:
         self._session = session
         self._credentials = credentials
         self._api_url = api_url.rstrip("/")
         self._oauth_url = oauth_url
-        self._tokens = tokens
+        self._tokens = tokens or TokenCache()
         self._token_key = (oauth_url, credentials.account_id, credentials.client_id)
 
     async def create_meeting(self, user_id: str, body: dict[str, Any]) -> ZoomMeeting:

@@ -8,10 +8,12 @@ import aiohttp
 
 from zoom_notifier import workflow
 from zoom_notifier.aws import AwsClients
-from zoom_notifier.config import CreateSettings, SecretSource, zoom_credentials
+from zoom_notifier.config import CreateSettings
 from zoom_notifier.lambda_runtime import Invocation, lambda_handler
 from zoom_notifier.models import CreateResult, ExecutionInput, parse_event
-from zoom_notifier.store import MeetingStore, TemplateSource
+from zoom_notifier.secrets import SecretSource, zoom_credentials
+from zoom_notifier.store import MeetingStore
+from zoom_notifier.template_source import TemplateSource
 from zoom_notifier.zoom import ZoomClient
 
 __all__ = ["create_meeting", "handler"]

@@ -12,9 +12,10 @@ import aiohttp
 
 from zoom_notifier import workflow
 from zoom_notifier.aws import AwsClients
-from zoom_notifier.config import FailureSettings, SecretSource, slack_webhook_url
+from zoom_notifier.config import FailureSettings
 from zoom_notifier.lambda_runtime import Invocation, lambda_handler
 from zoom_notifier.models import FailureAlertResult, SnsEvent, parse_event
+from zoom_notifier.secrets import SecretSource, slack_webhook_url
 from zoom_notifier.slack import SlackWebhook
 
 __all__ = ["handler", "notify_failure"]

@@ -8,9 +8,10 @@ import aiohttp
 
 from zoom_notifier import workflow
 from zoom_notifier.aws import AwsClients
-from zoom_notifier.config import NotifySettings, SecretSource, slack_webhook_url
+from zoom_notifier.config import NotifySettings
 from zoom_notifier.lambda_runtime import Invocation, lambda_handler
 from zoom_notifier.models import NotifyInput, NotifyResult, parse_event
+from zoom_notifier.secrets import SecretSource, slack_webhook_url
 from zoom_notifier.slack import SlackWebhook
 from zoom_notifier.store import MeetingStore
 

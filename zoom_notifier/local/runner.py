@@ -15,9 +15,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Self, TextIO
 
-from zoom_notifier.config import SecretSource
+from zoom_notifier.container import reset_container
 from zoom_notifier.handlers import notify_failure
-from zoom_notifier.lambda_runtime import CONTAINER
 from zoom_notifier.local.aws import LambdaContext, LocalAws
 from zoom_notifier.local.executions import (
     ExecutionReport,
@@ -27,7 +26,6 @@ from zoom_notifier.local.executions import (
 )
 from zoom_notifier.local.stack import REGION, LocalStack, deploy, shorten_retries
 from zoom_notifier.logs import logging_restored
-from zoom_notifier.zoom import TOKENS
 
 __all__ = ["FailureDelivery", "LocalRun", "ZoomAccess"]
 
@@ -96,7 +94,7 @@ class LocalRun:
         with ExitStack() as starting:
             starting.enter_context(logging_restored())
             aws = starting.enter_context(LocalAws())
-            starting.callback(CONTAINER.reset)
+            starting.callback(reset_container)
             starting.enter_context(
                 _environment(
                     {
@@ -147,9 +145,7 @@ class LocalRun:
             }
         )
         # A fresh "container": nothing cached from an earlier run in this process.
-        CONTAINER.reset(self._log_stream)
-        TOKENS.clear()
-        SecretSource.clear()
+        reset_container(self._log_stream)
 
     @property
     def endpoint(self) -> str:

@@ -1,0 +1,110 @@
+"""What the workflow needs from the world, as small Protocols, and what claiming returns.
+
+:mod:`zoom_notifier.workflow` is written against these, so that the handlers can give it the
+real clients (S3, DynamoDB, Zoom, Slack) and tests can give it in-memory ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from zoom_notifier.models import MeetingKey, MeetingRecord, ZoomMeeting, ZoomMeetingSummary
+from zoom_notifier.template import MeetingTemplate
+
+__all__ = [
+    "AlreadyDone",
+    "Claim",
+    "Claimed",
+    "MeetingRepository",
+    "MessagePoster",
+    "TemplateLoader",
+    "ZoomMeetings",
+]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The claim is ours: ``record`` is the item as we wrote it."""
+
+    record: MeetingRecord
+
+    @property
+    def earlier_attempt(self) -> int | None:
+        """When an earlier, unresolved Zoom create began (its meeting may exist)."""
+        return self.record.attempt_started_at
+
+
+@dataclass(frozen=True)
+class AlreadyDone:
+    """Another execution finished first: ``record`` is the completed item."""
+
+    record: MeetingRecord
+
+
+# What claiming returns: our claim, or the work another execution completed.
+Claim = Claimed | AlreadyDone
+
+
+class TemplateLoader(Protocol):
+    """Where templates come from (:class:`~zoom_notifier.template_source.TemplateSource`)."""
+
+    async def load(self, template: str) -> MeetingTemplate:
+        """The named template, validated; TemplateNotFound or InvalidMeetingTemplate."""
+        ...
+
+
+class MeetingRepository(Protocol):
+    """The meetings table (:class:`~zoom_notifier.store.MeetingStore`): one item per key,
+    changed only under conditions, so that concurrent executions never both win."""
+
+    async def get(self, key: MeetingKey) -> MeetingRecord | None: ...
+
+    async def claim(
+        self,
+        key: MeetingKey,
+        owner: str,
+        now: datetime,
+        *,
+        replacing: int | None = None,
+        earlier_attempt: int | None = None,
+    ) -> Claim: ...
+
+    async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord: ...
+
+    async def complete(
+        self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime
+    ) -> MeetingRecord: ...
+
+    async def release(self, key: MeetingKey, owner: str) -> None: ...
+
+    async def claim_notification(
+        self, record: MeetingRecord, owner: str, now: datetime
+    ) -> Claim: ...
+
+    async def mark_notify_attempt(
+        self, claimed: MeetingRecord, owner: str, at: int | None
+    ) -> MeetingRecord: ...
+
+    async def mark_notified(
+        self, record: MeetingRecord, owner: str, now: datetime
+    ) -> MeetingRecord: ...
+
+    async def release_notification(self, record: MeetingRecord, owner: str) -> None: ...
+
+
+class ZoomMeetings(Protocol):
+    """Zoom's meeting API (:class:`~zoom_notifier.zoom.ZoomClient`)."""
+
+    async def create_meeting(self, user_id: str, body: dict[str, Any]) -> ZoomMeeting: ...
+
+    async def get_meeting(self, meeting_id: int) -> ZoomMeeting | None: ...
+
+    async def list_scheduled_meetings(self, user_id: str) -> list[ZoomMeetingSummary]: ...
+
+
+class MessagePoster(Protocol):
+    """A Slack destination (:class:`~zoom_notifier.slack.SlackWebhook`)."""
+
+    async def post(self, payload: dict[str, Any]) -> None: ...

@@ -1,0 +1,141 @@
+"""The secrets the settings point at: Secrets Manager values and their formats.
+
+Values are fetched at most once per :data:`SECRET_TTL_SECONDS` per container (kept in
+:mod:`zoom_notifier.container`) and registered for redaction as soon as they are read. A
+missing or malformed secret raises :class:`ConfigurationError` naming the setting and the id.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from zoom_notifier.aws import aws_errors
+from zoom_notifier.config import (
+    SLACK_WEBHOOK_HOST,
+    CreateSettings,
+    FailureSettings,
+    check_url,
+    register_webhook_url,
+)
+from zoom_notifier.container import STATE, CachedValue
+from zoom_notifier.errors import ConfigurationError
+from zoom_notifier.logs import register_secret
+
+if TYPE_CHECKING:
+    from zoom_notifier.aws import AwsClients
+
+__all__ = [
+    "SECRET_TTL_SECONDS",
+    "SecretSource",
+    "ZoomCredentials",
+    "slack_webhook_url",
+    "zoom_credentials",
+]
+
+SECRET_TTL_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class ZoomCredentials:
+    """Server-to-Server OAuth app credentials."""
+
+    account_id: str
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:
+        return f"ZoomCredentials(account_id={self.account_id!r}, client_id={self.client_id!r})"
+
+
+class SecretSource:
+    """Reads Secrets Manager secrets, caching each value for :data:`SECRET_TTL_SECONDS`.
+
+    The cache is the container's (a secret is plain data, not bound to an event loop); the
+    client is the invocation's.
+    """
+
+    def __init__(self, aws: AwsClients, clock: Callable[[], float] = time.monotonic) -> None:
+        self._aws = aws
+        self._clock = clock
+
+    async def get(self, secret_id: str, *, setting: str) -> str:
+        cached = STATE.secrets.get(secret_id)
+        now = self._clock()
+        if cached is not None and now < cached.stale_after:
+            return cached.value
+        client = await self._aws.secretsmanager()
+        with aws_errors(
+            f"reading secret {setting}={secret_id!r}",
+            permanent={
+                "ResourceNotFoundException": ConfigurationError,
+                "DecryptionFailure": ConfigurationError,
+                "InvalidRequestException": ConfigurationError,
+            },
+        ):
+            response = await client.get_secret_value(SecretId=secret_id)
+        value = response.get("SecretString")
+        if not value:
+            raise ConfigurationError(f"secret {setting}={secret_id!r} has no string value")
+        register_secret(value)
+        STATE.secrets[secret_id] = CachedValue(value, now + SECRET_TTL_SECONDS)
+        return value
+
+
+async def zoom_credentials(settings: CreateSettings, secrets: SecretSource) -> ZoomCredentials:
+    """The Zoom app credentials, from Secrets Manager or from the plain variables."""
+    if settings.zoom_credentials_secret is None:
+        # The model validator guarantees the three plain variables are set.
+        assert settings.zoom_client_secret is not None  # noqa: S101
+        return ZoomCredentials(
+            account_id=str(settings.zoom_account_id),
+            client_id=str(settings.zoom_client_id),
+            client_secret=settings.zoom_client_secret.get_secret_value(),
+        )
+    name = f"secret ZOOM_CREDENTIALS_SECRET={settings.zoom_credentials_secret!r}"
+    raw = await secrets.get(settings.zoom_credentials_secret, setting="ZOOM_CREDENTIALS_SECRET")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigurationError(
+            f'{name} is not JSON; expected {{"account_id", "client_id", "client_secret"}}'
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{name} must be a JSON object")
+    missing = [
+        key
+        for key in ("account_id", "client_id", "client_secret")
+        if not isinstance(data.get(key), str) or not data[key]
+    ]
+    if missing:
+        raise ConfigurationError(f"{name} lacks string field(s): {', '.join(missing)}")
+    register_secret(data["client_secret"])
+    return ZoomCredentials(
+        account_id=data["account_id"],
+        client_id=data["client_id"],
+        client_secret=data["client_secret"],
+    )
+
+
+async def slack_webhook_url(settings: FailureSettings, secrets: SecretSource) -> str:
+    """The Slack Incoming Webhook URL, checked against the allow-list."""
+    if settings.slack_webhook_secret is None:
+        assert settings.slack_webhook_url is not None  # noqa: S101
+        return settings.slack_webhook_url.get_secret_value()
+    name = f"secret SLACK_WEBHOOK_SECRET={settings.slack_webhook_secret!r}"
+    raw = (await secrets.get(settings.slack_webhook_secret, setting="SLACK_WEBHOOK_SECRET")).strip()
+    url: object = raw
+    if raw.startswith("{"):
+        try:
+            url = json.loads(raw).get("url")
+        except (json.JSONDecodeError, AttributeError):
+            raise ConfigurationError(f'{name} is neither a URL nor JSON {{"url": ...}}') from None
+    if not isinstance(url, str) or not url:
+        raise ConfigurationError(f'{name} must hold the webhook URL or JSON {{"url": ...}}')
+    register_webhook_url(url)
+    return check_url(
+        url, name=name, allow_loopback=settings.allow_loopback_urls, host=SLACK_WEBHOOK_HOST
+    )

@@ -1,0 +1,56 @@
+"""Where meeting templates come from: one S3 bucket, one object per named template."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zoom_notifier.aws import aws_errors
+from zoom_notifier.errors import TemplateNotFound
+from zoom_notifier.template import MAX_TEMPLATE_BYTES, MeetingTemplate, parse_template
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3.client import S3Client
+
+__all__ = ["TEMPLATE_PLACEHOLDER", "TemplateSource", "template_object_key"]
+
+TEMPLATE_PLACEHOLDER = "{template}"
+
+
+def template_object_key(key_pattern: str, template: str) -> str:
+    """The S3 key of a named template: ``{template}`` in ``TEMPLATE_KEY`` is replaced by it."""
+    if TEMPLATE_PLACEHOLDER in key_pattern:
+        return key_pattern.replace(TEMPLATE_PLACEHOLDER, template)
+    if template != "default":
+        raise TemplateNotFound(
+            f"template {template!r} was asked for, but TEMPLATE_KEY has no {{template}} "
+            "placeholder, so only the 'default' template exists"
+        )
+    return key_pattern
+
+
+class TemplateSource:
+    """Meeting templates stored in one S3 bucket."""
+
+    def __init__(self, client: S3Client, bucket: str, key_pattern: str) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._key_pattern = key_pattern
+
+    async def load(self, template: str) -> MeetingTemplate:
+        """Fetch and validate the named template."""
+        object_key = template_object_key(self._key_pattern, template)
+        location = f"s3://{self._bucket}/{object_key}"
+
+        def not_found(message: str) -> TemplateNotFound:
+            return TemplateNotFound(f"meeting template {location} not found ({message})")
+
+        with aws_errors(
+            f"reading {location}",
+            permanent={"NoSuchBucket": not_found, "NoSuchKey": not_found, "404": not_found},
+        ):
+            response = await self._client.get_object(
+                Bucket=self._bucket, Key=object_key, Range=f"bytes=0-{MAX_TEMPLATE_BYTES}"
+            )
+            async with response["Body"] as body:
+                raw = await body.read()
+        return parse_template(raw, location)
