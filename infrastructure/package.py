@@ -8,13 +8,16 @@ uv.lock. Wheels are resolved for ``manylinux2014`` of that architecture and Pyth
 here; every module is compiled to ``.pyc`` by that Python with unchecked-hash invalidation,
 since Lambda's code directory is read-only and a zip keeps only 2-second mtimes (measured on
 these machines: importing the dependencies took about 1.45 s without compiled files and 0.5 s
-with them). Tests, caches and the local-run stand-ins (``zoom_notifier.local``) stay out.
+with them). Of the service, exactly the modules the deployed handlers import (transitively,
+found by :mod:`modulefinder`) are shipped: never the command line, the local emulator or the
+stand-ins. Tests and caches of the dependencies stay out too.
 """
 
 from __future__ import annotations
 
 import argparse
 import glob
+import modulefinder
 import os
 import shutil
 import subprocess
@@ -22,32 +25,59 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPOSITORY))
-
-from zoom_notifier.local.cloudformation import load_template  # noqa: E402
+TEMPLATE = REPOSITORY / "infrastructure" / "template.yaml"
+SERVICE_PACKAGE = "zoom_notifier"
 
 ZIP_LIMIT = 50 * 1024 * 1024
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 PLATFORMS = {"arm64": "aarch64-manylinux2014", "x86_64": "x86_64-manylinux2014"}
 # Fixed timestamps make the zip reproducible: same lock, same code, same bytes.
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
-_EXCLUDED_DIRS = {"__pycache__", "tests", "test", "local"}
+_EXCLUDED_DIRS = {"__pycache__", "tests", "test"}
 
 
 class PackagingError(Exception):
     """The artifact cannot be built; the message says why."""
 
 
+class _TemplateLoader(yaml.SafeLoader):
+    """Reads CloudFormation's YAML: its ``!Ref``-style tags are kept as plain values."""
+
+
+def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> object:
+    del suffix
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_TemplateLoader.add_multi_constructor("!", _tagged)
+
+
+def _template() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.load(TEMPLATE.read_text(), Loader=_TemplateLoader)  # noqa: S506
+    return loaded
+
+
+def _functions() -> list[dict[str, Any]]:
+    return [
+        resource["Properties"]
+        for resource in _template()["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::Function"
+    ]
+
+
 def template_target() -> tuple[str, str]:
     """(Python version, default architecture) the template deploys."""
-    template = load_template()
-    runtimes = {
-        resource["Properties"]["Runtime"]
-        for resource in template["Resources"].values()
-        if resource["Type"] == "AWS::Lambda::Function"
-    }
+    template = _template()
+    runtimes = {function["Runtime"] for function in _functions()}
     if len(runtimes) != 1:
         raise PackagingError(f"the functions disagree on their runtime: {sorted(runtimes)}")
     version = runtimes.pop().removeprefix("python")
@@ -87,11 +117,30 @@ def _run(*command: str) -> None:
         raise PackagingError(f"{command[0]} {command[1]} failed:\n{completed.stderr.strip()}")
 
 
-def _copy_service(build: Path) -> None:
-    def ignore(directory: str, names: list[str]) -> set[str]:
-        return {name for name in names if name in _EXCLUDED_DIRS or name.endswith(".pyc")}
+def handler_modules() -> list[str]:
+    """The modules of the handlers the template deploys (``Handler: module.function``)."""
+    return sorted({function["Handler"].rpartition(".")[0] for function in _functions()})
 
-    shutil.copytree(REPOSITORY / "zoom_notifier", build / "zoom_notifier", ignore=ignore)
+
+def service_files() -> list[Path]:
+    """The service's source files the handlers import, directly or not, relative to the
+    repository: exactly what the artifact ships of ``zoom_notifier``."""
+    finder = modulefinder.ModuleFinder(path=[str(REPOSITORY)])
+    for module in handler_modules():
+        finder.import_hook(module)
+    found = {name: getattr(module, "__file__", None) for name, module in finder.modules.items()}
+    return sorted(
+        Path(path).relative_to(REPOSITORY)
+        for name, path in found.items()
+        if name.split(".")[0] == SERVICE_PACKAGE and path
+    )
+
+
+def _copy_service(build: Path) -> None:
+    for relative in service_files():
+        target = build / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPOSITORY / relative, target)
 
 
 def _prune(build: Path) -> None:

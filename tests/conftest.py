@@ -1,4 +1,5 @@
-"""Shared fixtures: one moto server for the session, reset per test; HTTP mocked per test."""
+"""Shared fixtures: a fresh container per test; one moto server for the session, started only
+when a test asks for AWS and emptied for each; Zoom and Slack models mounted per test."""
 
 from __future__ import annotations
 
@@ -9,14 +10,32 @@ from collections.abc import Iterator
 import pytest
 from aioresponses import aioresponses
 
-from tests import fakes
+from tests.support import fakes
+from tests.support.mounted import mount_slack, mount_zoom
 from zoom_notifier.container import reset_container
 from zoom_notifier.local.aws import LocalAws
+from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.local.zoom_model import ZoomModel
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh container, only the environment the test sets, and no way to reach real AWS."""
+    for name in fakes.SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # Port 9 (discard) on loopback refuses: a test that forgot to ask for local_aws fails fast.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", fakes.REGION)
+    reset_container()
 
 
 @pytest.fixture(scope="session")
-def local_aws() -> Iterator[LocalAws]:
+def moto_server() -> Iterator[LocalAws]:
     """One moto server for the session; it executes state machines with our real handlers."""
     # The moto server's request log would drown the service's own lines in test output.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -24,31 +43,40 @@ def local_aws() -> Iterator[LocalAws]:
         yield aws
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def local_aws(moto_server: LocalAws, monkeypatch: pytest.MonkeyPatch) -> LocalAws:
+    """The moto server, emptied, with every AWS client of the test pointed at it."""
+    moto_server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint)
+    return moto_server
+
+
+@pytest.fixture
 def moto_endpoint(local_aws: LocalAws) -> str:
     return local_aws.endpoint
 
 
-@pytest.fixture(autouse=True)
-def _isolated(local_aws: LocalAws, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fresh container: empty AWS, no caches, only the environment the test sets."""
-    for name in fakes.SETTING_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", fakes.REGION)
-    local_aws.reset()
-    reset_container()
+@pytest.fixture
+def http() -> Iterator[aioresponses]:
+    """Zoom and Slack mocked at the aiohttp level; calls to loopback (moto) pass through."""
+    with aioresponses(passthrough=["http://127.0.0.1"]) as mocked:
+        yield mocked
 
 
 @pytest.fixture
-def http(moto_endpoint: str) -> Iterator[aioresponses]:
-    """Zoom and Slack mocked at the aiohttp level; calls to the moto server pass through."""
-    with aioresponses(passthrough=[moto_endpoint]) as mocked:
-        yield mocked
+def zoom(http: aioresponses) -> ZoomModel:
+    """The Zoom model, answering the Zoom URLs of the deployed settings."""
+    model = fakes.zoom_model()
+    mount_zoom(model, http, api_url=fakes.ZOOM_API, oauth_url=fakes.OAUTH_URL)
+    return model
+
+
+@pytest.fixture
+def slack(http: aioresponses) -> SlackModel:
+    """The Slack webhook model, at :data:`fakes.WEBHOOK_URL`."""
+    model = fakes.slack_model()
+    mount_slack(model, http, base_url="https://hooks.slack.com")
+    return model
 
 
 @pytest.fixture
@@ -79,7 +107,7 @@ def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
     """With -v, print the fault matrix (fault → route → outcome) that the suite just proved."""
-    matrix = sys.modules.get("tests.test_fault_matrix")
+    matrix = sys.modules.get("tests.system.test_fault_matrix")
     rows = getattr(matrix, "MATRIX", [])
     if config.option.verbose < 1 or not rows:
         return

@@ -26,8 +26,6 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEMO_TIMEZONE = "Europe/Paris"
-REPOSITORY = Path(__file__).resolve().parents[1]
-EXAMPLE_TEMPLATE = REPOSITORY / "examples" / "templates" / "default.json"
 
 
 class CommandError(Exception):
@@ -71,6 +69,12 @@ def _log_stream(args: argparse.Namespace, name: str) -> Iterator[TextIO]:
         yield stream
 
 
+def _example_template() -> Path:
+    from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH  # noqa: PLC0415
+
+    return EXAMPLE_TEMPLATE_PATH
+
+
 # --- demo -----------------------------------------------------------------------------------
 
 
@@ -108,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     from zoom_notifier.template import parse_template  # noqa: PLC0415
 
     credentials = load_real_credentials(Path(args.env_file))
-    template_path = Path(args.template)
+    template_path = Path(args.template) if args.template else _example_template()
     raw = _read(template_path)
     parse_template(raw, str(template_path))  # fail fast, before anything starts
     day = args.date or _today(credentials.meeting_timezone)
@@ -231,7 +235,9 @@ def _parser() -> argparse.ArgumentParser:
         "zoom-notifier run --date 2026-11-27 --template examples/templates/default.json",
     )
     sub.add_argument("--date", type=_day, help="meeting date (default: today)")
-    sub.add_argument("--template", default=str(EXAMPLE_TEMPLATE), help="template JSON file")
+    sub.add_argument(
+        "--template", help="template JSON file (default: the example stand-up template)"
+    )
     sub.add_argument("--env-file", default=".env", help="file with the variables (default .env)")
     sub.add_argument("--log-file", help="where the JSON logs go (default: a temp file)")
 

@@ -14,7 +14,7 @@ import aiohttp
 from zoom_notifier.errors import SlackRateLimited, SlackUnavailable, SlackWebhookRejected
 from zoom_notifier.http import retry_after_seconds
 
-__all__ = ["REQUEST_TIMEOUT", "SlackWebhook"]
+__all__ = ["REQUEST_TIMEOUT", "SlackWebhook", "check_webhook_answer"]
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
 _MAX_QUOTED = 200
@@ -50,10 +50,11 @@ class SlackWebhook:
             raise SlackUnavailable(
                 f"lost Slack's webhook connection: {type(exc).__name__}", maybe_delivered=True
             ) from None
-        _check_answer(status, body, retry_after)
+        check_webhook_answer(status, body, retry_after)
 
 
-def _check_answer(status: int, body: str, retry_after: str | None) -> None:
+def check_webhook_answer(status: int, body: str, retry_after: str | None) -> None:
+    """Return if Slack posted the message (``200 ok``); else raise the error for its answer."""
     quoted = body[:_MAX_QUOTED] or "(empty body)"
     if status == 200 and body == "ok":
         return

@@ -39,6 +39,7 @@ __all__ = [
     "ZoomClient",
     "error_for",
     "meeting_from",
+    "meeting_list_from",
 ]
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
@@ -131,7 +132,7 @@ class ZoomClient:
             answer = await self._api("GET", f"/users/{_path_segment(user_id)}/meetings{query}")
             if answer.status != 200:
                 raise error_for(answer, "list meetings")
-            page = _parse(ZoomMeetingList, answer, "list meetings", "a meeting list")
+            page = meeting_list_from(answer)
             found.extend(page.meetings)
             if not page.next_page_token:
                 break
@@ -266,6 +267,11 @@ def meeting_from(answer: ZoomAnswer, action: str) -> ZoomMeeting:
         register_secret(meeting.start_url.get_secret_value())
     register_secret(meeting.password)
     return meeting
+
+
+def meeting_list_from(answer: ZoomAnswer) -> ZoomMeetingList:
+    """The page of meetings in a 200 answer to List Meetings, or ZoomResponseInvalid."""
+    return _parse(ZoomMeetingList, answer, "list meetings", "a meeting list")
 
 
 def _zoom_detail(answer: ZoomAnswer) -> str:

@@ -126,6 +126,8 @@ class LocalAws:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
+        # moto keeps its resources per process, not per server: a new emulation starts empty.
+        self._post("/moto-api/reset", None)
         self._post("/moto-api/config", _MOTO_CONFIG)
         # moto's Step Functions interpreter calls Lambda and SNS on localhost:$MOTO_PORT.
         self._previous_port = os.environ.get("MOTO_PORT")

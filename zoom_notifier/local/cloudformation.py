@@ -11,11 +11,9 @@ from typing import Any
 
 import yaml
 
-__all__ = ["TEMPLATE_PATH", "Resolver", "load_template"]
+from zoom_notifier.local.deployment import TEMPLATE_PATH
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-TEMPLATE_PATH = REPOSITORY / "infrastructure" / "template.yaml"
-STATE_MACHINE_PATH = REPOSITORY / "state_machine.asl.json"
+__all__ = ["Resolver", "load_template"]
 
 _SHORT_TAGS = (
     "Ref",

@@ -10,22 +10,25 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import TextIO
 
-from zoom_notifier.local.cloudformation import REPOSITORY
+from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH
 from zoom_notifier.local.executions import ExecutionReport
+from zoom_notifier.local.faults import answer
+from zoom_notifier.local.loopback import SlackServer, ZoomServer
 from zoom_notifier.local.render import execution_lines, slack_lines
 from zoom_notifier.local.runner import FailureDelivery, LocalRun, ZoomAccess
 from zoom_notifier.local.scenarios import Scenario
-from zoom_notifier.local.standins import SlackStandIn, ZoomStandIn
+from zoom_notifier.local.slack_model import SlackModel
+from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.messages import local_start
 
 __all__ = ["DEMO_TEMPLATE", "DemoOutcome", "run_demo"]
 
-DEMO_TEMPLATE = REPOSITORY / "examples" / "templates" / "default.json"
+DEMO_TEMPLATE = EXAMPLE_TEMPLATE_PATH
 # Obviously fake credentials, accepted by the Zoom stand-in only.
 _DEMO_ZOOM = ZoomAccess(
     account_id="demo-account",
     client_id="demo-client",
-    client_secret="demo-client-secret-not-real",  # noqa: S106
+    client_secret="demo-client-secret-not-real",
     user_id="host@example.com",
 )
 
@@ -42,7 +45,7 @@ class DemoOutcome:
 def _template(scenario: Scenario) -> bytes:
     if scenario.broken_template:
         template = json.loads(DEMO_TEMPLATE.read_text())
-        template["password"] = "this passcode is far too long"  # noqa: S105 - a demo value
+        template["password"] = "this passcode is far too long"
         return json.dumps(template).encode()
     return DEMO_TEMPLATE.read_bytes()
 
@@ -51,14 +54,14 @@ def run_demo(
     scenario: Scenario, day: str, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
 ) -> DemoOutcome:
     """Run ``scenario`` for ``day``, write a readable account to ``out``, and check it."""
-    zoom = ZoomStandIn(
-        _DEMO_ZOOM.account_id,
-        _DEMO_ZOOM.client_id,
-        _DEMO_ZOOM.client_secret,
-        outage=scenario.zoom_outage,
-    )
-    slack = SlackStandIn(archived=scenario.slack_archived)
-    with zoom, slack:
+    zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
+    slack_model = SlackModel()
+    if scenario.zoom_outage:
+        # What Zoom answers during an incident (status.zoom.us): 503 on every create.
+        zoom_model.create.set(forever=answer(503, "Service Temporarily Unavailable"))
+    if scenario.slack_archived:
+        slack_model.script.set(forever=answer(410, "channel_is_archived"))
+    with ZoomServer(zoom_model) as zoom, SlackServer(slack_model) as slack:
         access = replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url)
         with LocalRun(
             zoom=access,
@@ -85,8 +88,8 @@ def run_demo(
             deliveries = local.deliver_failures()
             meetings = local.meetings()
         _print_meetings(meetings, out)
-        _print_slack(slack, deliveries, out)
-        return _check(scenario, reports, zoom, slack, deliveries)
+        _print_slack(slack_model, deliveries, out)
+        return _check(scenario, reports, zoom_model, slack_model, deliveries)
 
 
 def _print_meetings(meetings: list[dict[str, str]], out: TextIO) -> None:
@@ -100,8 +103,8 @@ def _print_meetings(meetings: list[dict[str, str]], out: TextIO) -> None:
             )
 
 
-def _print_slack(slack: SlackStandIn, deliveries: list[FailureDelivery], out: TextIO) -> None:
-    for payload in slack.posts:
+def _print_slack(slack: SlackModel, deliveries: list[FailureDelivery], out: TextIO) -> None:
+    for payload in slack.channel:
         print("\nSlack shows:", file=out)
         for line in slack_lines(payload):
             print(f"  │ {line}", file=out)
@@ -120,20 +123,18 @@ def _print_slack(slack: SlackStandIn, deliveries: list[FailureDelivery], out: Te
 def _check(
     scenario: Scenario,
     reports: list[ExecutionReport],
-    zoom: ZoomStandIn,
-    slack: SlackStandIn,
+    zoom: ZoomModel,
+    slack: SlackModel,
     deliveries: list[FailureDelivery],
 ) -> DemoOutcome:
     outcome = DemoOutcome()
     statuses = tuple(report.status for report in reports)
-    announcements = [p for p in slack.posts if "Join meeting" in json.dumps(p)]
-    failure_posts = [p for p in slack.posts if "failed for" in json.dumps(p)]
     undelivered = [delivery for delivery in deliveries if delivery.error]
     expectations = [
         ("execution statuses", statuses, scenario.statuses),
         ("Zoom meetings created", len(zoom.meetings), scenario.meetings),
-        ("announcements posted", len(announcements), scenario.announcements),
-        ("failure reports posted", len(failure_posts), scenario.failure_posts),
+        ("announcements posted", len(slack.announcements), scenario.announcements),
+        ("failure reports posted", len(slack.failure_reports), scenario.failure_posts),
         ("failure reports not delivered", len(undelivered), scenario.undelivered_failures),
     ]
     for what, seen, expected in expectations:

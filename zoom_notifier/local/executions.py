@@ -10,7 +10,7 @@ from typing import Any
 
 from zoom_notifier.local.stack import LocalStack
 
-__all__ = ["ExecutionReport", "failure_messages", "run_execution", "sns_event"]
+__all__ = ["ExecutionReport", "failure_messages", "run_execution"]
 
 _TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -137,23 +137,3 @@ def failure_messages(stack: LocalStack) -> list[dict[str, Any]]:
             sqs.delete_message(
                 QueueUrl=stack.failure_queue_url, ReceiptHandle=message["ReceiptHandle"]
             )
-
-
-def sns_event(notification: dict[str, Any]) -> dict[str, Any]:
-    """The event SNS would hand to ``notify_failure`` for one notification."""
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "Sns": {
-                    "Type": notification.get("Type", "Notification"),
-                    "MessageId": notification.get("MessageId"),
-                    "TopicArn": notification.get("TopicArn"),
-                    "Subject": notification.get("Subject"),
-                    "Message": notification["Message"],
-                    "Timestamp": notification.get("Timestamp"),
-                },
-            }
-        ]
-    }

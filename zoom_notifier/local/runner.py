@@ -22,8 +22,8 @@ from zoom_notifier.local.executions import (
     ExecutionReport,
     failure_messages,
     run_execution,
-    sns_event,
 )
+from zoom_notifier.local.sns import lambda_event
 from zoom_notifier.local.stack import REGION, LocalStack, deploy, shorten_retries
 from zoom_notifier.logs import logging_restored
 
@@ -175,7 +175,7 @@ class LocalRun:
                 invoked_function_arn=f"arn:aws:lambda:{REGION}:local:function:notify-failure",
             )
             try:
-                notify_failure.handler(sns_event(notification), context)
+                notify_failure.handler(lambda_event(notification), context)
             except Exception as exc:  # reported, as Lambda would before retrying
                 deliveries.append(FailureDelivery(json.loads(notification["Message"]), str(exc)))
             else:

@@ -21,12 +21,8 @@ from typing import Any
 import boto3
 
 from zoom_notifier.local.aws import LocalAws
-from zoom_notifier.local.cloudformation import (
-    STATE_MACHINE_PATH,
-    TEMPLATE_PATH,
-    Resolver,
-    load_template,
-)
+from zoom_notifier.local.cloudformation import Resolver, load_template
+from zoom_notifier.local.deployment import STATE_MACHINE_PATH, TEMPLATE_PATH
 
 __all__ = ["LocalStack", "deploy", "shorten_retries", "substitute"]
 

@@ -1,0 +1,260 @@
+"""In-memory collaborators for the workflow's unit tests: no moto, no HTTP, no sockets.
+
+* :class:`MemoryTemplates`: templates by name, parsed by the real parser.
+* :class:`MemoryStore`: the meetings table as a dict, with the same conditions as
+  :class:`~zoom_notifier.store.MeetingStore` (whose own tests run them against DynamoDB's
+  emulation).
+* :class:`ModelZoom` and :class:`ModelSlack`: the one model of each service
+  (:mod:`zoom_notifier.local.zoom_model`, :mod:`zoom_notifier.local.slack_model`), called
+  directly; their answers go through the real clients' answer mapping.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from zoom_notifier.collaborators import AlreadyDone, Claim, Claimed
+from zoom_notifier.errors import (
+    MeetingClaimLost,
+    MeetingCreationInProgress,
+    NotificationInProgress,
+    SlackUnavailable,
+    TemplateNotFound,
+    ZoomUnavailable,
+)
+from zoom_notifier.local.faults import NetworkFault, Outcome, Reply
+from zoom_notifier.local.slack_model import SlackModel
+from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.models import MeetingKey, MeetingRecord, ZoomMeeting, ZoomMeetingSummary
+from zoom_notifier.slack import check_webhook_answer
+from zoom_notifier.store import CLAIM_SECONDS, NOTIFY_CLAIM_SECONDS
+from zoom_notifier.template import MeetingTemplate, parse_template
+from zoom_notifier.zoom import ZoomAnswer, error_for, meeting_from, meeting_list_from
+
+__all__ = ["MemoryStore", "MemoryTemplates", "ModelSlack", "ModelZoom"]
+
+
+@dataclass
+class MemoryTemplates:
+    """Template files by name (JSON bytes), parsed on load like the S3 source does."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    async def load(self, template: str) -> MeetingTemplate:
+        if template not in self.files:
+            raise TemplateNotFound(f"meeting template {template!r} not found")
+        return parse_template(self.files[template], f"memory://{template}")
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+@dataclass
+class MemoryStore:
+    """The meetings table, one record per (date, template)."""
+
+    items: dict[tuple[str, str], MeetingRecord] = field(default_factory=dict)
+
+    def put(self, record: MeetingRecord) -> None:
+        self.items[(record.date, record.template)] = record
+
+    async def get(self, key: MeetingKey) -> MeetingRecord | None:
+        return self.items.get((key.date, key.template))
+
+    async def claim(
+        self,
+        key: MeetingKey,
+        owner: str,
+        now: datetime,
+        *,
+        replacing: int | None = None,
+        earlier_attempt: int | None = None,
+    ) -> Claim:
+        found = await self.get(key)
+        free = found is None or (
+            found.status == "creating"
+            and ((found.claim_expires_at or 0) < _epoch(now) or found.claim_owner == owner)
+        )
+        stale = found is not None and replacing is not None and found.meeting_id == replacing
+        if found is not None and not free and not (stale and found.status != "creating"):
+            if found.status == "creating" or stale:
+                raise MeetingCreationInProgress(f"another execution ({found.claim_owner})")
+            return AlreadyDone(found)
+        attempts = [earlier_attempt]
+        if found is not None and found.status == "creating":
+            attempts.append(found.attempt_started_at)
+        claim = MeetingRecord(
+            date=key.date,
+            template=key.template,
+            status="creating",
+            claim_owner=owner,
+            claim_expires_at=_epoch(now) + CLAIM_SECONDS,
+            execution=owner,
+            attempt_started_at=min((at for at in attempts if at is not None), default=None),
+            expires_at=_epoch(now) + 86400,
+        )
+        self.put(claim)
+        return Claimed(claim)
+
+    def _holds(self, key: MeetingKey, owner: str) -> bool:
+        found = self.items.get((key.date, key.template))
+        return found is not None and found.status == "creating" and found.claim_owner == owner
+
+    async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord:
+        if not self._holds(claim.key, owner):
+            raise MeetingCreationInProgress("the claim was taken over before Zoom was called")
+        marked = claim.model_copy(update={"attempt_started_at": at})
+        self.put(marked)
+        return marked
+
+    async def complete(
+        self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime
+    ) -> MeetingRecord:
+        if not self._holds(key, owner):
+            raise MeetingClaimLost(f"created Zoom meeting {meeting.id}, but the claim was lost")
+        record = MeetingRecord(
+            date=key.date,
+            template=key.template,
+            status="created",
+            meeting_id=meeting.id,
+            join_url=meeting.join_url,
+            topic=meeting.topic,
+            start_time=meeting.start_time,
+            timezone=meeting.timezone,
+            password=meeting.password,
+            created_at=now.astimezone(UTC).isoformat(),
+            execution=owner,
+            expires_at=_epoch(now) + 86400,
+        )
+        self.put(record)
+        return record
+
+    async def release(self, key: MeetingKey, owner: str) -> None:
+        if self._holds(key, owner):
+            del self.items[(key.date, key.template)]
+
+    async def claim_notification(self, record: MeetingRecord, owner: str, now: datetime) -> Claim:
+        found = self.items[(record.date, record.template)]
+        if found.status == "notified":
+            return AlreadyDone(found)
+        lease_free = found.notify_owner in {None, owner} or (found.notify_expires_at or 0) < _epoch(
+            now
+        )
+        same_attempt = found.notify_attempt_started_at == record.notify_attempt_started_at
+        if not (lease_free and same_attempt and found.meeting_id == record.meeting_id):
+            raise NotificationInProgress(f"another execution ({found.notify_owner}) is announcing")
+        claimed = record.model_copy(
+            update={"notify_owner": owner, "notify_expires_at": _epoch(now) + NOTIFY_CLAIM_SECONDS}
+        )
+        self.put(claimed)
+        return Claimed(claimed)
+
+    def _announcing(self, record: MeetingRecord, owner: str) -> bool:
+        found = self.items[(record.date, record.template)]
+        return found.status == "created" and found.notify_owner == owner
+
+    async def mark_notify_attempt(
+        self, claimed: MeetingRecord, owner: str, at: int | None
+    ) -> MeetingRecord:
+        if not self._announcing(claimed, owner):
+            raise NotificationInProgress("the announcement claim was taken over")
+        marked = claimed.model_copy(update={"notify_attempt_started_at": at})
+        self.put(marked)
+        return marked
+
+    async def mark_notified(
+        self, record: MeetingRecord, owner: str, now: datetime
+    ) -> MeetingRecord:
+        if not self._announcing(record, owner):
+            raise NotificationInProgress("the announcement claim was taken over")
+        notified = record.model_copy(
+            update={
+                "status": "notified",
+                "notified_at": now.astimezone(UTC).isoformat(),
+                "notify_owner": None,
+                "notify_expires_at": None,
+                "notify_attempt_started_at": None,
+            }
+        )
+        self.put(notified)
+        return notified
+
+    async def release_notification(self, record: MeetingRecord, owner: str) -> None:
+        if self._announcing(record, owner):
+            self.put(
+                record.model_copy(
+                    update={
+                        "notify_owner": None,
+                        "notify_expires_at": None,
+                        "notify_attempt_started_at": None,
+                    }
+                )
+            )
+
+
+def _answer(outcome: Outcome) -> ZoomAnswer:
+    if isinstance(outcome, NetworkFault):
+        raise ZoomUnavailable(f"Zoom did not answer ({outcome.kind})")
+    body = outcome.body if isinstance(outcome.body, str) else json.dumps(outcome.body)
+    return ZoomAnswer(outcome.status, body, dict(outcome.headers))
+
+
+@dataclass
+class ModelZoom:
+    """The Zoom model behind the workflow's Zoom interface, with an app token of its own."""
+
+    model: ZoomModel
+
+    def _authorization(self) -> str:
+        credentials = f"{self.model.client_id}:{self.model.client_secret}"
+        reply = self.model.answer_token(
+            {"grant_type": "account_credentials", "account_id": self.model.account_id},
+            "Basic " + base64.b64encode(credentials.encode()).decode(),
+        )
+        assert isinstance(reply, Reply)
+        assert isinstance(reply.body, dict)
+        return f"Bearer {reply.body['access_token']}"
+
+    async def create_meeting(self, user_id: str, body: dict[str, Any]) -> ZoomMeeting:
+        answer = _answer(
+            self.model.answer_create(user_id, json.dumps(body).encode(), self._authorization())
+        )
+        if answer.status != 201:
+            raise error_for(answer, "create meeting")
+        return meeting_from(answer, "create meeting")
+
+    async def get_meeting(self, meeting_id: int) -> ZoomMeeting | None:
+        answer = _answer(self.model.answer_get(str(meeting_id), self._authorization()))
+        if answer.status == 404:
+            return None
+        if answer.status != 200:
+            raise error_for(answer, "get meeting")
+        return meeting_from(answer, "get meeting")
+
+    async def list_scheduled_meetings(self, user_id: str) -> list[ZoomMeetingSummary]:
+        query = {"type": "scheduled", "page_size": "300"}
+        answer = _answer(self.model.answer_list(user_id, query, self._authorization()))
+        if answer.status != 200:
+            raise error_for(answer, "list meetings")
+        return list(meeting_list_from(answer).meetings)
+
+
+@dataclass
+class ModelSlack:
+    """The Slack webhook model behind the workflow's poster."""
+
+    model: SlackModel
+
+    async def post(self, payload: dict[str, Any]) -> None:
+        outcome = self.model.answer_post(json.dumps(payload).encode())
+        if isinstance(outcome, NetworkFault):
+            raise SlackUnavailable(
+                f"no answer from Slack ({outcome.kind})",
+                maybe_delivered=outcome.kind != "refused",
+            )
+        check_webhook_answer(outcome.status, str(outcome.body), outcome.headers.get("Retry-After"))

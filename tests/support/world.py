@@ -1,0 +1,170 @@
+"""A day's world for the system tests: the deployed stack, the Zoom and Slack models, and the
+faults that can be arranged in it (model scripts, AWS throttling, the process killed).
+
+The fault matrix and the reliability tests share it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+from botocore.exceptions import ClientError
+
+from tests.support import fakes
+from tests.support.mounted import mount_slack, mount_zoom
+from zoom_notifier import aws as aws_module
+from zoom_notifier.container import reset_container
+from zoom_notifier.handlers import notify_failure
+from zoom_notifier.local.executions import ExecutionReport, failure_messages, run_execution
+from zoom_notifier.local.faults import Fault, Script
+from zoom_notifier.local.slack_model import SlackModel
+from zoom_notifier.local.sns import lambda_event
+from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.local.zoom_model import ZoomModel
+
+__all__ = [
+    "DAY",
+    "Arrange",
+    "SimulatedCrash",
+    "World",
+    "fail_slack",
+    "fail_zoom_create",
+    "fail_zoom_token",
+    "heal",
+    "once",
+    "throttle",
+]
+
+DAY = "2026-11-27"
+
+
+class SimulatedCrash(Exception):
+    """The Lambda process dying at a step boundary."""
+
+
+@dataclass
+class World:
+    """The stack, Zoom and Slack of one test, and everything the outside world was shown."""
+
+    stack: LocalStack
+    zoom: ZoomModel
+    slack: SlackModel
+    monkeypatch: pytest.MonkeyPatch
+    undelivered: list[str] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)  # every text the outside world saw
+
+    @classmethod
+    def mounted(
+        cls, stack: LocalStack, http: aioresponses, monkeypatch: pytest.MonkeyPatch
+    ) -> World:
+        """A world whose Zoom and Slack models answer the stack's HTTP calls."""
+        zoom, slack = fakes.zoom_model(), fakes.slack_model()
+        mount_zoom(zoom, http, api_url=fakes.ZOOM_API, oauth_url=fakes.OAUTH_URL)
+        mount_slack(slack, http, base_url="https://hooks.slack.com")
+        return cls(stack, zoom, slack, monkeypatch)
+
+    @property
+    def table(self) -> str:
+        return self.stack.physical_ids["MeetingsTable"]
+
+    def setenv(self, name: str, value: str) -> None:
+        self.monkeypatch.setenv(name, value)
+        reset_container()  # settings are read once per container: a "new deployment"
+
+    def item(self) -> dict[str, Any] | None:
+        return fakes.stack_item(self.stack, DAY)
+
+    def expire_leases(self) -> None:
+        """Let time pass: the leases a dead execution left behind expire."""
+        found = self.item()
+        if found is None:
+            return
+        past = str(int(time.time()) - 1)
+        updates = [name for name in ("claim_expires_at", "notify_expires_at") if name in found]
+        if updates:
+            self.stack.client("dynamodb").update_item(
+                TableName=self.table,
+                Key={"date": {"S": DAY}, "template": {"S": "default"}},
+                UpdateExpression="SET " + ", ".join(f"{name} = :past" for name in updates),
+                ExpressionAttributeValues={":past": {"N": past}},
+            )
+
+    def run(self) -> ExecutionReport:
+        report = run_execution(self.stack, {"date": DAY}, timeout=60)
+        self.shown.append(json.dumps([report.output, report.error, report.cause], default=str))
+        self.shown.extend(json.dumps(event, default=str) for event in report.events)
+        for notification in failure_messages(self.stack):
+            self.shown.append(notification["Message"])
+            try:
+                notify_failure.handler(lambda_event(notification), fakes.FakeContext())
+            except Exception as exc:  # Lambda would retry, then keep it in the DLQ
+                self.undelivered.append(f"{type(exc).__name__}: {exc}")
+                self.shown.append(self.undelivered[-1])
+        return report
+
+
+def once(world: World, target: Any, name: str, *, after: bool = False) -> None:
+    """Make ``target.name`` crash the process once (before or after it did its work)."""
+    original = getattr(target, name)
+    crashed: list[bool] = []
+
+    async def crashing(*args: Any, **kwargs: Any) -> Any:
+        if crashed:
+            return await original(*args, **kwargs)
+        crashed.append(True)
+        if after:
+            await original(*args, **kwargs)
+        raise SimulatedCrash(f"killed {'after' if after else 'before'} {name}")
+
+    world.monkeypatch.setattr(target, name, crashing)
+
+
+def throttle(world: World, operation: str, times: int) -> None:
+    """DynamoDB answers ``operation`` with ProvisionedThroughputExceeded ``times`` times."""
+    original = aws_module._new_session
+    left = [times]
+
+    def session() -> Any:
+        created = original()
+
+        def refuse(model: Any, **_: Any) -> None:
+            if model.name == operation and left[0] > 0:
+                left[0] -= 1
+                raise ClientError(
+                    {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}},
+                    operation,
+                )
+
+        created._session.register("before-call.dynamodb", refuse)
+        return created
+
+    world.monkeypatch.setattr(aws_module, "_new_session", session)
+
+
+Arrange = Callable[[World], None]
+
+
+def fail_zoom_create(*faults: Fault, forever: Fault | None = None) -> Arrange:
+    """An arrangement: Zoom's create endpoint answers ``faults`` (then ``forever``)."""
+    return lambda world: world.zoom.create.set(*faults, forever=forever)
+
+
+def fail_zoom_token(*faults: Fault, forever: Fault | None = None) -> Arrange:
+    """An arrangement: Zoom's token endpoint answers ``faults`` (then ``forever``)."""
+    return lambda world: world.zoom.token.set(*faults, forever=forever)
+
+
+def fail_slack(*faults: Fault, forever: Fault | None = None) -> Arrange:
+    """An arrangement: the webhook answers ``faults`` (then ``forever``)."""
+    return lambda world: world.slack.script.set(*faults, forever=forever)
+
+
+def heal(world: World) -> None:
+    """Zoom and Slack work again."""
+    world.zoom.create, world.zoom.token, world.slack.script = Script(), Script(), Script()

@@ -1,0 +1,308 @@
+"""The fault matrix: every fault the service must survive, through the real state machine.
+
+Each row injects one fault, runs the day, hands the failure message (if any) to
+notify_failure, then, for a day that failed, fixes the fault, lets the leases expire and reruns
+the same input. After every row the promise holds:
+
+* at most one Zoom meeting exists for the day, and it is the recorded one;
+* no meeting was announced twice;
+* every failed execution's report reached Slack, or was raised for the dead-letter queue;
+* no secret appears in any log line, result, history, SNS message, Slack post or error text
+  (the passcode only inside the announcement).
+
+``pytest -v`` prints the matrix as a table at the end (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+from tests.support import fakes
+from tests.support.world import (
+    DAY,
+    Arrange,
+    World,
+    fail_slack,
+    fail_zoom_create,
+    fail_zoom_token,
+    heal,
+    once,
+    throttle,
+)
+from zoom_notifier import store as store_module
+from zoom_notifier.container import reset_container
+from zoom_notifier.local.executions import ExecutionReport
+from zoom_notifier.local.faults import (
+    GARBAGE_AFTER,
+    RESET_AFTER,
+    TIMEOUT_AFTER,
+    TIMEOUT_BEFORE,
+    answer,
+)
+from zoom_notifier.local.stack import LocalStack
+
+MATRIX: list[dict[str, str]] = []  # filled as rows run; printed by conftest with -v
+
+
+status = answer
+
+
+@dataclass(frozen=True)
+class Row:
+    group: str
+    fault: str
+    arrange: Arrange
+    status: str  # of the first execution
+    error: str | None = None  # the first execution's error
+    fix: Arrange | None = None  # undo the fault; the day is then rerun
+    rerun_status: str = "SUCCEEDED"
+    announced: int = 1  # announcements in the channel at the end
+    meeting: bool = True  # a meeting exists (and is recorded) at the end
+
+    @property
+    def id(self) -> str:
+        return f"{self.group}: {self.fault}"
+
+
+def nothing(_: World) -> None:
+    return None
+
+
+_heal_zoom = _heal_slack = heal
+
+
+def _put_template(body: Any) -> Arrange:
+    return lambda world: fakes.put_stack_template(world.stack, body)
+
+
+def _restore_template(world: World) -> None:
+    fakes.put_stack_template(world.stack, fakes.TEMPLATE)
+
+
+def _secret(value: str) -> Arrange:
+    def arrange(world: World) -> None:
+        world.stack.client("secretsmanager").put_secret_value(
+            SecretId=world.stack.physical_ids["ZoomCredentialsSecret"], SecretString=value
+        )
+        reset_container()  # the new value is read by a new container
+
+    return arrange
+
+
+_GOOD_SECRET = json.dumps(
+    {
+        "account_id": fakes.ACCOUNT_ID,
+        "client_id": fakes.CLIENT_ID,
+        "client_secret": fakes.CLIENT_SECRET,
+    }
+)
+
+
+def _env(name: str, value: str) -> Arrange:
+    return lambda world: world.setenv(name, value)
+
+
+def _env_back(name: str) -> Arrange:
+    return lambda world: world.setenv(name, world.stack.environment[name])
+
+
+def _delete_object(world: World) -> None:
+    world.stack.client("s3").delete_object(
+        Bucket=world.stack.physical_ids["TemplateBucket"], Key="templates/default.json"
+    )
+
+
+def _live_claim(world: World) -> None:
+    fakes.put_claim_item(
+        world.stack.client("dynamodb"), world.table, DAY, owner="arn:another-execution",
+        expires_in=2,
+    )  # fmt: skip
+
+
+def _hand_edited(world: World) -> None:
+    fakes.put_hand_edited_item(world.stack.client("dynamodb"), world.table, DAY)
+
+
+def _remove_item(world: World) -> None:
+    world.stack.client("dynamodb").delete_item(
+        TableName=world.table, Key={"date": {"S": DAY}, "template": {"S": "default"}}
+    )
+
+
+def _meeting_deleted_in_zoom(world: World) -> None:
+    first = world.run()
+    assert first.status == "SUCCEEDED"
+    world.zoom.delete(next(iter(world.zoom.meetings)))
+
+
+ROWS = [
+    # --- S3 ---------------------------------------------------------------------------------
+    Row("S3", "bucket missing", _env("TEMPLATE_BUCKET", "no-such-bucket"), "FAILED",
+        "TemplateNotFound", fix=_env_back("TEMPLATE_BUCKET")),
+    Row("S3", "key missing", _delete_object, "FAILED", "TemplateNotFound",
+        fix=_restore_template),
+    Row("S3", "invalid JSON", _put_template(b'{"topic": "x",,}'), "FAILED",
+        "InvalidMeetingTemplate", fix=_restore_template),
+    Row("S3", "schema-invalid template", _put_template({"topic": "t", "duration": 0}), "FAILED",
+        "InvalidMeetingTemplate", fix=_restore_template),
+    # --- Secrets Manager ----------------------------------------------------------------------
+    Row("Secrets Manager", "secret missing", _env("ZOOM_CREDENTIALS_SECRET", "no/such/secret"),
+        "FAILED", "ConfigurationError", fix=_env_back("ZOOM_CREDENTIALS_SECRET")),
+    Row("Secrets Manager", "secret not JSON", _secret("account=1;secret=2"), "FAILED",
+        "ConfigurationError", fix=_secret(_GOOD_SECRET)),
+    Row("Secrets Manager", "fields missing", _secret('{"account_id": "a"}'), "FAILED",
+        "ConfigurationError", fix=_secret(_GOOD_SECRET)),
+    # --- Zoom token ---------------------------------------------------------------------------
+    Row("Zoom token", "400 invalid_client",
+        fail_zoom_token(forever=status(400, {"reason": "Invalid client_id or client_secret",
+                                         "error": "invalid_client"})),
+        "FAILED", "ZoomAuthFailed", fix=_heal_zoom),
+    Row("Zoom token", "401", fail_zoom_token(forever=status(401, {"reason": "Bad credentials"})),
+        "FAILED", "ZoomAuthFailed", fix=_heal_zoom),
+    Row("Zoom token", "503, then up", fail_zoom_token(status(503, "down")), "SUCCEEDED"),
+    Row("Zoom token", "timeout, then up", fail_zoom_token(TIMEOUT_BEFORE), "SUCCEEDED"),
+    # --- Zoom create --------------------------------------------------------------------------
+    Row("Zoom create", "400 code 300",
+        fail_zoom_create(forever=status(400, {"code": 300, "message": "Invalid start_time."})),
+        "FAILED", "ZoomRequestRejected", fix=_heal_zoom),
+    Row("Zoom create", "404 code 1001 (user)",
+        fail_zoom_create(forever=status(404, {"code": 1001, "message": "User does not exist."})),
+        "FAILED", "ZoomRequestRejected", fix=_heal_zoom),
+    Row("Zoom create", "429 with Retry-After, then up",
+        fail_zoom_create(status(429, {"code": 429}, {"Retry-After": "1"})), "SUCCEEDED"),
+    Row("Zoom create", "429 without Retry-After, all day",
+        fail_zoom_create(forever=status(429, {"code": 429, "message": "Too many requests"})),
+        "FAILED", "ZoomRateLimited", fix=_heal_zoom),
+    Row("Zoom create", "500, then up", fail_zoom_create(status(500, "oops")), "SUCCEEDED"),
+    Row("Zoom create", "503 all day", fail_zoom_create(forever=status(503, "")), "FAILED",
+        "ZoomUnavailable", fix=_heal_zoom),
+    Row("Zoom create", "timeout before Zoom created it", fail_zoom_create(TIMEOUT_BEFORE),
+        "SUCCEEDED"),
+    Row("Zoom create", "timeout after Zoom created it (adopted)",
+        fail_zoom_create(TIMEOUT_AFTER), "SUCCEEDED"),
+    Row("Zoom create", "connection reset after Zoom created it (adopted)",
+        fail_zoom_create(RESET_AFTER), "SUCCEEDED"),
+    Row("Zoom create", "malformed 2xx, meeting created (adopted on rerun)",
+        fail_zoom_create(GARBAGE_AFTER), "FAILED", "ZoomResponseInvalid", fix=nothing),
+    # --- Zoom get -----------------------------------------------------------------------------
+    Row("Zoom get", "recorded meeting deleted (3001): recreated", _meeting_deleted_in_zoom,
+        "SUCCEEDED", announced=2),
+    # --- DynamoDB -----------------------------------------------------------------------------
+    Row("DynamoDB", "GetItem throttled twice", lambda w: throttle(w, "GetItem", 2), "SUCCEEDED"),
+    Row("DynamoDB", "PutItem throttled twice", lambda w: throttle(w, "PutItem", 2), "SUCCEEDED"),
+    Row("DynamoDB", "live claim of another execution", _live_claim, "SUCCEEDED"),
+    Row("DynamoDB", "hand-edited item fails validation", _hand_edited, "FAILED",
+        "InvalidMeetingRecord", fix=_remove_item),
+    # --- Slack --------------------------------------------------------------------------------
+    Row("Slack", "400 invalid_payload", fail_slack(forever=status(400, "invalid_payload")),
+        "FAILED", "SlackWebhookRejected", fix=_heal_slack),
+    Row("Slack", "403 action_prohibited", fail_slack(forever=status(403, "action_prohibited")),
+        "FAILED", "SlackWebhookRejected", fix=_heal_slack),
+    Row("Slack", "404 channel_not_found", fail_slack(forever=status(404, "channel_not_found")),
+        "FAILED", "SlackWebhookRejected", fix=_heal_slack),
+    Row("Slack", "410 channel_is_archived", fail_slack(forever=status(410, "channel_is_archived")),
+        "FAILED", "SlackWebhookRejected", fix=_heal_slack),
+    Row("Slack", "429, then up", fail_slack(status(429, "rate_limited", {"Retry-After": "1"})),
+        "SUCCEEDED"),
+    Row("Slack", "500, then up", fail_slack(status(500, "internal_error")), "SUCCEEDED"),
+    Row("Slack", "timeout before Slack got it (not reposted)", fail_slack(TIMEOUT_BEFORE),
+        "FAILED", "AnnouncementUncertain", fix=nothing, rerun_status="FAILED", announced=0),
+    Row("Slack", "timeout after Slack posted it (not reposted)", fail_slack(TIMEOUT_AFTER),
+        "FAILED", "AnnouncementUncertain", fix=nothing, rerun_status="FAILED"),
+    # --- the process killed at each step boundary ---------------------------------------------
+    Row("Lambda killed", "after the claim, before calling Zoom",
+        lambda w: once(w, store_module.MeetingStore, "mark_attempt"), "FAILED",
+        "UnexpectedError", fix=nothing),
+    Row("Lambda killed", "after Zoom's 201, before recording it (adopted on rerun)",
+        lambda w: once(w, store_module.MeetingStore, "complete"), "FAILED", "UnexpectedError",
+        fix=nothing),
+    Row("Lambda killed", "after recording the meeting",
+        lambda w: once(w, store_module.MeetingStore, "complete", after=True), "FAILED",
+        "UnexpectedError", fix=nothing),
+    Row("Lambda killed", "after the announcement claim, before posting",
+        lambda w: once(w, store_module.MeetingStore, "mark_notify_attempt"), "FAILED",
+        "UnexpectedError", fix=nothing),
+    Row("Lambda killed", "after posting, before marking notified (not reposted)",
+        lambda w: once(w, store_module.MeetingStore, "mark_notified"), "FAILED",
+        "UnexpectedError", fix=nothing, rerun_status="FAILED"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def world(stack: LocalStack, http: aioresponses, monkeypatch: pytest.MonkeyPatch) -> World:
+    return World.mounted(stack, http, monkeypatch)
+
+
+def _route(report: ExecutionReport) -> str:
+    failed = next((visit.name for visit in report.visits if visit.name.endswith(
+        ("Failed", "Raised"))), None)  # fmt: skip
+    return f"{report.status} via {failed}" if failed else report.status
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_the_promise_holds_under_fault(
+    row: Row, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row.arrange(world)
+    first = world.run()
+    assert first.status == row.status, first.error
+    if row.error:
+        assert first.error == row.error, first.cause
+    final = first
+    if row.fix is not None:
+        row.fix(world)
+        world.expire_leases()
+        final = world.run()
+        assert final.status == row.rerun_status, final.cause
+
+    # At most one meeting exists at Zoom for the day, and it is the recorded one.
+    assert len(world.zoom.meetings) == (1 if row.meeting else 0)
+    item = world.item()
+    if row.meeting:
+        assert item is not None
+        assert int(item["meeting_id"]) in world.zoom.meetings
+    # No meeting was announced twice.
+    announced = [fakes.join_button_url(post) for post in world.slack.announcements]
+    assert len(announced) == row.announced
+    assert len(set(announced)) == len(announced)
+    if final.status == "SUCCEEDED":
+        assert item is not None
+        assert item["status"] == "notified"
+    # Every failed execution's report reached Slack or was raised for the dead-letter queue.
+    runs = {report.arn: report.status for report in (first, final)}
+    failed_runs = sum(status == "FAILED" for status in runs.values())
+    assert len(world.slack.failure_reports) + len(world.undelivered) == failed_runs
+    # No secret anywhere but the passcode inside the announcement.
+    shown = "\n".join(
+        [*world.shown, capsys.readouterr().out]
+        + [
+            json.dumps(post)
+            for post in world.slack.channel
+            if post not in world.slack.announcements
+        ]
+    )
+    leaks = [secret for secret in fakes.SECRET_VALUES if secret in shown]
+    for announcement in world.slack.announcements:
+        text = json.dumps(announcement)
+        leaks += [s for s in fakes.SECRET_VALUES if s in text and s != fakes.PASSWORD]
+    assert leaks == []
+
+    MATRIX.append(
+        {
+            "group": row.group,
+            "fault": row.fault,
+            "route": _route(first),
+            "error": first.error or "",
+            "rerun": final.status if row.fix is not None else "",
+            "meetings": str(len(world.zoom.meetings)),
+            "announced": str(len(world.slack.announcements)),
+            "reports": str(len(world.slack.failure_reports)) + (
+                f" (+{len(world.undelivered)} to DLQ)" if world.undelivered else ""),
+            "leaks": str(len(leaks)),
+        }
+    )  # fmt: skip

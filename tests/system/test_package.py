@@ -1,0 +1,93 @@
+"""The Lambda artifact built by infrastructure/package.py (``make test`` builds the x86_64 one
+before the tests run, so this test needs no network)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+ARTIFACT = REPOSITORY / "dist" / "test" / "zoom-notifier-x86_64.zip"
+sys.path.insert(0, str(REPOSITORY / "infrastructure"))
+
+from package import find_python, handler_modules, template_target  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def unzipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not ARTIFACT.exists():
+        pytest.fail(f"{ARTIFACT} is missing: `make test` builds it before running the tests")
+    target = tmp_path_factory.mktemp("artifact")
+    with zipfile.ZipFile(ARTIFACT) as archive:
+        archive.extractall(target)
+    return target
+
+
+def _import_handlers(unzipped: Path) -> list[str]:
+    """Import every deployed handler in a clean Python of the Lambda runtime, from the unzipped
+    artifact alone; the lines printed: where zoom_notifier came from, the test-only modules
+    loaded, then every zoom_notifier module loaded."""
+    version, _ = template_target()
+    python = find_python(version)
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        + "; ".join(f"import {module}" for module in handler_modules())
+        + "; print(zoom_notifier.__file__)"
+        + "; print(sorted(m for m in sys.modules if m.split('.')[0] in {'moto', 'yaml', 'pytest'}))"
+        + "; print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'zoom_notifier')))"
+    )
+    # -I: isolated (no user site, no PYTHON* variables); -S: not even this machine's site dir.
+    completed = subprocess.run(  # noqa: S603 - an interpreter found by package.find_python
+        [python, "-I", "-S", "-c", script, str(unzipped)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=unzipped,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.splitlines()
+
+
+def test_the_handlers_import_in_a_clean_python_of_the_lambda_runtime(unzipped: Path) -> None:
+    location, test_only, _ = _import_handlers(unzipped)
+
+    assert location.startswith(str(unzipped))
+    assert test_only == "[]"
+
+
+def test_the_artifact_ships_exactly_the_modules_the_handlers_import(unzipped: Path) -> None:
+    *_, imported = _import_handlers(unzipped)
+    shipped = {
+        ".".join(path.relative_to(unzipped).with_suffix("").parts).removesuffix(".__init__")
+        for path in (unzipped / "zoom_notifier").rglob("*.py")
+    }
+    others = {
+        path.relative_to(unzipped).as_posix()
+        for path in (unzipped / "zoom_notifier").rglob("*")
+        if path.is_file() and path.suffix not in {".py", ".pyc"}
+    }
+
+    assert shipped == set(imported.split())
+    assert others == set()
+    assert "zoom_notifier.cli" not in shipped
+    assert not [name for name in shipped if name.startswith("zoom_notifier.local")]
+
+
+def test_the_artifact_holds_compiled_code_and_no_tests_caches_or_local_stand_ins(
+    unzipped: Path,
+) -> None:
+    version, _ = template_target()
+    tag = f"cpython-{version.replace('.', '')}"
+    names = [path.relative_to(unzipped).as_posix() for path in unzipped.rglob("*")]
+
+    assert f"zoom_notifier/handlers/__pycache__/create_meeting.{tag}.pyc" in names
+    assert not [name for name in names if name.startswith("zoom_notifier/local")]
+    assert not [name for name in names if "/tests/" in f"/{name}/"]
+    assert not [name for name in names if name.startswith("tests/")]
+    assert not [name for name in names if ".cpython-311" in name]
+    assert not [name for name in names if name.startswith(("moto/", "pytest/", "yaml/"))]
+    assert ARTIFACT.stat().st_size < 50 * 1024 * 1024

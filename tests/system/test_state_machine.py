@@ -1,0 +1,242 @@
+"""The real state_machine.asl.json, executed by moto's Step Functions interpreter.
+
+The stack comes from infrastructure/template.yaml; the Lambda tasks run our real handlers
+in-process; Zoom and Slack are mocked at the HTTP level. Retry waits are shortened to 1 s by
+substitution (``shorten_retries``); the file itself is untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.support import fakes
+from zoom_notifier.handlers import notify_failure
+from zoom_notifier.local.aws import invocation_count
+from zoom_notifier.local.executions import (
+    ExecutionReport,
+    failure_messages,
+    run_execution,
+)
+from zoom_notifier.local.faults import answer
+from zoom_notifier.local.slack_model import SlackModel
+from zoom_notifier.local.sns import lambda_event
+from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.local.zoom_model import ZoomModel
+
+DAY = "2026-11-27"
+HAPPY_PATH = [
+    "Prepare",
+    "CreateMeeting",
+    "CreateMeetingOutcome",
+    "NotifyMeeting",
+    "NotifyMeetingOutcome",
+    "Announced",
+]
+
+
+put_template = fakes.put_stack_template
+item = fakes.stack_item
+
+
+def failures(stack: LocalStack) -> list[dict[str, Any]]:
+    return [json.loads(n["Message"]) for n in failure_messages(stack)]
+
+
+def failed_attempts(report: ExecutionReport) -> int:
+    """How many task attempts failed (and were retried or caught), from the history."""
+    return sum(1 for event in report.events if event["type"] == "TaskFailed")
+
+
+def test_happy_path_creates_records_and_announces_once(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+
+    report = run_execution(stack, {"date": DAY})
+
+    assert report.status == "SUCCEEDED"
+    assert report.states == HAPPY_PATH
+    assert report.output["create"]["result"]["meeting_id"] == fakes.MEETING_ID
+    assert report.output["notify"]["result"]["outcome"] == "notified"
+    assert zoom.create_calls == 1
+    assert len(slack.announcements) == 1
+    stored = item(stack, DAY)
+    assert stored is not None
+    assert (stored["status"], stored["meeting_id"]) == ("notified", str(fakes.MEETING_ID))
+    assert stored["execution"] == report.arn
+    assert failures(stack) == []
+
+
+def test_a_scheduled_run_uses_the_scheduled_day_in_the_meeting_timezone(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+
+    report = run_execution(stack, {"scheduled_time": "2026-11-30T08:00:00Z"})
+
+    assert report.status == "SUCCEEDED"
+    assert report.output["create"]["result"]["date"] == "2026-11-30"
+    assert item(stack, "2026-11-30") is not None
+
+
+def test_an_invalid_template_takes_the_failure_path_without_calling_zoom(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    put_template(stack, {"topic": "x" * 300})
+
+    report = run_execution(stack, {"date": DAY})
+
+    assert report.status == "FAILED"
+    assert report.states == [
+        "Prepare",
+        "CreateMeeting",
+        "CreateMeetingOutcome",
+        "CreateMeetingFailed",
+        "PublishFailure",
+        "Failed",
+    ]
+    assert report.error == "InvalidMeetingTemplate"
+    assert report.cause is not None
+    assert "field 'topic'" in report.cause
+    (message,) = failures(stack)
+    assert message["error"] == "InvalidMeetingTemplate"
+    assert (message["state"], message["date"], message["template"]) == (
+        "CreateMeeting",
+        DAY,
+        "default",
+    )
+    assert message["execution_arn"] == report.arn
+    assert message["state_machine"] == stack.state_machine_arn
+    assert message["input"] == {"date": DAY}
+    assert zoom.create_calls == 0
+    assert slack.channel == []
+
+
+def test_zoom_503_twice_then_201_is_retried_to_success(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    # Each retry first looks for a meeting the 503 attempt made (the model has none).
+    zoom.create.set(answer(503, ""), answer(503, ""))
+
+    report = run_execution(stack, {"date": DAY})
+
+    assert report.status == "SUCCEEDED"
+    assert report.states == HAPPY_PATH
+    assert failed_attempts(report) == 2
+    assert invocation_count("zoom-notifier-create-meeting") == 3
+    assert zoom.create_calls == 3
+    stored = item(stack, DAY)
+    assert stored is not None
+    assert stored["meeting_id"] == str(fakes.MEETING_ID)
+    assert len(slack.announcements) == 1
+
+
+def test_zoom_down_for_good_exhausts_retries_and_reports_zoom_unavailable(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    zoom.create.set(forever=answer(503, ""))
+
+    report = run_execution(stack, {"date": DAY})
+
+    assert report.status == "FAILED"
+    assert report.states == [
+        "Prepare",
+        "CreateMeeting",
+        "CreateMeetingRaised",
+        "PublishFailure",
+        "Failed",
+    ]
+    attempts = 1 + next(
+        retrier["MaxAttempts"]
+        for retrier in stack.definition["States"]["CreateMeeting"]["Retry"]
+        if "ZoomUnavailable" in retrier["ErrorEquals"]
+    )
+    assert invocation_count("zoom-notifier-create-meeting") == attempts
+    assert report.error == "ZoomUnavailable"
+    (message,) = failures(stack)
+    assert message["error"] == "ZoomUnavailable"
+    # The date was never computed by a step that completed: the input names it.
+    assert (message["date"], message["input"]) == (None, {"date": DAY})
+    assert slack.channel == []
+
+
+def test_an_archived_slack_channel_fails_notify_and_the_meeting_stays_recorded(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    slack.script.set(answer(410, "channel_is_archived"))
+
+    report = run_execution(stack, {"date": DAY})
+
+    assert report.status == "FAILED"
+    assert report.states == [
+        "Prepare",
+        "CreateMeeting",
+        "CreateMeetingOutcome",
+        "NotifyMeeting",
+        "NotifyMeetingOutcome",
+        "NotifyMeetingFailed",
+        "PublishFailure",
+        "Failed",
+    ]
+    assert report.error == "SlackWebhookRejected"
+    (message,) = failures(stack)
+    assert (message["state"], message["error"], message["date"]) == (
+        "NotifyMeeting",
+        "SlackWebhookRejected",
+        DAY,
+    )
+    stored = item(stack, DAY)
+    assert stored is not None
+    assert stored["status"] == "created"
+
+
+def test_the_same_input_twice_makes_one_meeting_and_one_announcement(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+
+    first = run_execution(stack, {"date": DAY})
+    second = run_execution(stack, {"date": DAY})
+
+    assert (first.status, second.status) == ("SUCCEEDED", "SUCCEEDED")
+    assert second.output["create"]["result"]["outcome"] == "existing"
+    assert second.output["notify"]["result"]["outcome"] == "already_notified"
+    assert zoom.create_calls == 1
+    assert len(slack.announcements) == 1
+
+
+def test_a_failed_execution_rerun_after_the_fix_completes_the_day_once(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    slack.script.set(answer(404, "channel_not_found"))
+    failed = run_execution(stack, {"date": DAY})
+    assert failed.status == "FAILED"
+
+    # The operator pointed the webhook at a live channel.
+    rerun = run_execution(stack, {"date": DAY})
+
+    assert rerun.status == "SUCCEEDED"
+    assert rerun.output["create"]["result"]["outcome"] == "existing"
+    assert zoom.create_calls == 1
+    assert slack.attempts == 2  # the refused post, then the announcement
+    assert len(slack.channel) == 1
+    stored = item(stack, DAY)
+    assert stored is not None
+    assert stored["status"] == "notified"
+
+
+def test_the_failure_message_reaches_slack_through_notify_failure(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    put_template(stack, b"{not json")
+    report = run_execution(stack, {"date": DAY})
+    (notification,) = failure_messages(stack)
+
+    result = notify_failure.handler(lambda_event(notification), fakes.FakeContext())
+
+    assert result == {"outcome": "notified", "posted": 1}
+    (post,) = slack.channel
+    text = fakes.slack_text(post)
+    assert f"failed for {DAY}" in text
+    assert "*Step:* CreateMeeting" in text
+    assert "`InvalidMeetingTemplate`" in text
+    assert "not valid JSON" in text
+    assert report.arn in text

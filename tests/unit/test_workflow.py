@@ -1,0 +1,351 @@
+"""The three steps as plain logic, over in-memory collaborators: no moto, no HTTP.
+
+The handler tests prove the wiring to the real clients; these prove the decisions.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.support import fakes
+from tests.support.memory import MemoryStore, MemoryTemplates, ModelSlack, ModelZoom
+from zoom_notifier import workflow
+from zoom_notifier.errors import (
+    AnnouncementUncertain,
+    InvalidMeetingTemplate,
+    MeetingCreationInProgress,
+    MeetingNotFound,
+    SlackUnavailable,
+    SlackWebhookRejected,
+    ZoomRequestRejected,
+    ZoomResponseInvalid,
+    ZoomUnavailable,
+)
+from zoom_notifier.local.faults import (
+    GARBAGE_AFTER,
+    REFUSED,
+    TIMEOUT_AFTER,
+    TIMEOUT_BEFORE,
+    Fault,
+    answer,
+)
+from zoom_notifier.local.slack_model import SlackModel
+from zoom_notifier.local.sns import lambda_event, notification
+from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.models import CreateResult, ExecutionInput, MeetingKey, NotifyInput, SnsEvent
+
+DAY = "2026-11-27"
+KEY = MeetingKey(date=DAY, template="default")
+NOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+OWNER = "arn:execution-a"
+
+
+def clock() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def zoom() -> ZoomModel:
+    return fakes.zoom_model()
+
+
+@pytest.fixture
+def slack() -> SlackModel:
+    return fakes.slack_model()
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def templates() -> MemoryTemplates:
+    return MemoryTemplates({"default": json.dumps(fakes.TEMPLATE).encode()})
+
+
+async def create(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel, owner: str = OWNER
+) -> CreateResult:
+    return await workflow.create_meeting(
+        ExecutionInput(date=DAY),
+        templates=templates,
+        store=store,
+        zoom=ModelZoom(zoom),
+        zoom_user_id=fakes.ZOOM_USER,
+        timezone="Europe/Paris",
+        owner=owner,
+        now=clock,
+    )
+
+
+async def notify(store: MemoryStore, slack: SlackModel, owner: str = OWNER) -> str:
+    result = await workflow.notify_meeting(
+        NotifyInput(date=DAY), store=store, slack=ModelSlack(slack), owner=owner, now=clock
+    )
+    return result.outcome
+
+
+# --- create_meeting ------------------------------------------------------------------------
+
+
+async def test_create_makes_the_meeting_and_records_it(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
+) -> None:
+    result = await create(templates, store, zoom)
+
+    assert (result.outcome, result.meeting_id) == ("created", fakes.MEETING_ID)
+    assert result.start_time == "2026-11-27T08:30:00Z"
+    (request,) = zoom.create_requests
+    assert (request["topic"], request["start_time"]) == (f"Daily stand-up {DAY}", f"{DAY}T09:30:00")
+    record = await store.get(KEY)
+    assert record is not None
+    assert (record.status, record.meeting_id, record.execution) == (
+        "created",
+        fakes.MEETING_ID,
+        OWNER,
+    )
+
+
+async def test_a_second_create_reuses_the_recorded_meeting(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
+) -> None:
+    await create(templates, store, zoom)
+
+    again = await create(templates, store, zoom, owner="arn:execution-b")
+
+    assert (again.outcome, again.meeting_id) == ("existing", fakes.MEETING_ID)
+    assert zoom.create_calls == 1
+
+
+async def test_a_meeting_deleted_at_zoom_is_created_again(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
+) -> None:
+    await create(templates, store, zoom)
+    zoom.delete(fakes.MEETING_ID)
+
+    again = await create(templates, store, zoom, owner="arn:execution-b")
+
+    (replacement,) = zoom.meetings
+    assert (again.outcome, again.meeting_id) == ("created", replacement)
+    record = await store.get(KEY)
+    assert record is not None
+    assert record.meeting_id == replacement
+
+
+async def test_an_invalid_template_fails_before_any_claim_or_zoom_call(
+    store: MemoryStore, zoom: ZoomModel
+) -> None:
+    broken = MemoryTemplates({"default": b'{"topic": "t", "duration": 0}'})
+
+    with pytest.raises(InvalidMeetingTemplate, match="duration"):
+        await create(broken, store, zoom)
+
+    assert store.items == {}
+    assert zoom.create_calls == 0
+
+
+async def test_a_zoom_rejection_releases_the_day(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
+) -> None:
+    zoom.create.set(answer(400, {"code": 300, "message": "Invalid start_time."}))
+
+    with pytest.raises(ZoomRequestRejected, match="300"):
+        await create(templates, store, zoom)
+
+    assert store.items == {}
+
+
+@pytest.mark.parametrize("fault", [TIMEOUT_BEFORE, answer(503, "")])
+async def test_a_transient_zoom_failure_keeps_the_claim_and_marks_the_attempt(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel, fault: Fault
+) -> None:
+    zoom.create.set(fault)
+
+    with pytest.raises(ZoomUnavailable):
+        await create(templates, store, zoom)
+
+    record = await store.get(KEY)
+    assert record is not None
+    assert (record.status, record.claim_owner) == ("creating", OWNER)
+    assert record.attempt_started_at == int(NOW.timestamp())
+    # The retry of the same execution finds no meeting that attempt made, and creates one.
+    assert (await create(templates, store, zoom)).outcome == "created"
+    assert len(zoom.meetings) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"), [(TIMEOUT_AFTER, ZoomUnavailable), (GARBAGE_AFTER, ZoomResponseInvalid)]
+)
+async def test_a_meeting_created_behind_an_unreadable_answer_is_adopted_not_duplicated(
+    templates: MemoryTemplates,
+    store: MemoryStore,
+    zoom: ZoomModel,
+    fault: Fault,
+    error: type[Exception],
+) -> None:
+    zoom.create.set(fault)
+    with pytest.raises(error):
+        await create(templates, store, zoom)
+
+    result = await create(templates, store, zoom)
+
+    assert (result.outcome, result.meeting_id) == ("created", fakes.MEETING_ID)
+    assert zoom.create_calls == 1
+    assert len(zoom.meetings) == 1
+
+
+async def test_a_live_claim_of_another_execution_waits_without_calling_zoom(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
+) -> None:
+    await store.claim(KEY, "arn:execution-b", NOW)
+
+    with pytest.raises(MeetingCreationInProgress, match="execution-b"):
+        await create(templates, store, zoom)
+
+    assert zoom.create_calls == 0
+
+
+async def test_an_expired_claim_of_a_dead_execution_is_taken_over(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
+) -> None:
+    await store.claim(KEY, "arn:execution-b", NOW - timedelta(hours=1))
+
+    assert (await create(templates, store, zoom)).outcome == "created"
+
+
+# --- notify_meeting ------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def created(templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel) -> None:
+    await create(templates, store, zoom)
+
+
+@pytest.mark.usefixtures("created")
+async def test_notify_posts_once_and_marks_the_meeting_notified(
+    store: MemoryStore, slack: SlackModel
+) -> None:
+    assert await notify(store, slack) == "notified"
+    assert await notify(store, slack, owner="arn:execution-b") == "already_notified"
+
+    (announcement,) = slack.announcements
+    assert fakes.JOIN_URL in json.dumps(announcement)
+    record = await store.get(KEY)
+    assert record is not None
+    assert (record.status, record.notified_at) == ("notified", NOW.isoformat())
+
+
+async def test_notify_without_a_recorded_meeting_is_meeting_not_found(
+    store: MemoryStore, slack: SlackModel
+) -> None:
+    with pytest.raises(MeetingNotFound):
+        await notify(store, slack)
+
+
+async def test_notify_while_the_meeting_is_being_created_waits(
+    store: MemoryStore, slack: SlackModel
+) -> None:
+    await store.claim(KEY, OWNER, NOW)
+
+    with pytest.raises(MeetingCreationInProgress):
+        await notify(store, slack)
+
+    assert slack.attempts == 0
+
+
+@pytest.mark.usefixtures("created")
+async def test_a_rejected_post_releases_the_announcement_for_a_rerun(
+    store: MemoryStore, slack: SlackModel
+) -> None:
+    slack.script.set(answer(410, "channel_is_archived"))
+
+    with pytest.raises(SlackWebhookRejected):
+        await notify(store, slack)
+    record = await store.get(KEY)
+    assert record is not None
+    assert (record.status, record.notify_owner, record.notify_attempt_started_at) == (
+        "created",
+        None,
+        None,
+    )
+
+    assert await notify(store, slack, owner="arn:execution-b") == "notified"
+
+
+@pytest.mark.usefixtures("created")
+async def test_a_post_that_surely_did_not_leave_is_retried(
+    store: MemoryStore, slack: SlackModel
+) -> None:
+    slack.script.set(REFUSED)
+
+    with pytest.raises(SlackUnavailable):
+        await notify(store, slack)
+
+    assert await notify(store, slack) == "notified"
+    assert len(slack.announcements) == 1
+
+
+@pytest.mark.usefixtures("created")
+async def test_a_post_that_may_have_arrived_is_never_repeated(
+    store: MemoryStore, slack: SlackModel
+) -> None:
+    slack.script.set(TIMEOUT_AFTER)
+    with pytest.raises(SlackUnavailable):
+        await notify(store, slack)
+
+    with pytest.raises(AnnouncementUncertain, match="remove notify_attempt_started_at"):
+        await notify(store, slack)
+
+    assert slack.attempts == 1
+    assert len(slack.announcements) == 1  # Slack had it: the timeout came after
+
+
+# --- notify_failure ------------------------------------------------------------------------
+
+
+def _failure_event(*errors: str) -> SnsEvent:
+    messages = [
+        json.dumps(
+            {
+                "execution_arn": fakes.EXECUTION_ARN,
+                "state": "CreateMeeting",
+                "error": error,
+                "cause": "because",
+                "date": DAY,
+                "template": "default",
+            }
+        )
+        for error in errors
+    ]
+    return SnsEvent.model_validate(lambda_event(*(notification(m) for m in messages)))
+
+
+async def test_notify_failure_posts_every_message(slack: SlackModel) -> None:
+    result = await workflow.notify_failure(
+        _failure_event("ZoomUnavailable", "InvalidMeetingTemplate"),
+        slack=ModelSlack(slack),
+        timezone="Europe/Paris",
+    )
+
+    assert result.posted == 2
+    assert len(slack.failure_reports) == 2
+
+
+async def test_notify_failure_tries_every_message_then_raises_the_first_error(
+    slack: SlackModel,
+) -> None:
+    slack.script.set(answer(404, "channel_not_found"))
+
+    with pytest.raises(SlackWebhookRejected, match="channel_not_found"):
+        await workflow.notify_failure(
+            _failure_event("ZoomUnavailable", "InvalidMeetingTemplate"),
+            slack=ModelSlack(slack),
+            timezone="Europe/Paris",
+        )
+
+    assert slack.attempts == 2
+    assert len(slack.failure_reports) == 1

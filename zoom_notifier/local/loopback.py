@@ -1,0 +1,183 @@
+"""The models of Zoom and Slack served over HTTP on 127.0.0.1, for the demo and the local run.
+
+Each server runs its own event loop in a thread: the handlers under test run their own loops
+(one per invocation), so the servers need one that outlives them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable
+from typing import Any, Self
+
+from aiohttp import web
+
+from zoom_notifier.local.faults import NetworkFault, Outcome
+from zoom_notifier.local.slack_model import SlackModel
+from zoom_notifier.local.zoom_model import ZoomModel
+
+__all__ = ["LoopbackServer", "SlackServer", "ZoomServer"]
+
+# A scripted timeout: the server answers after the clients' deadlines (15 s for Zoom, 10 s
+# for Slack), so they give up, as they would with a real service that stalled.
+STALL_SECONDS = 20.0
+
+
+class LoopbackServer:
+    """An aiohttp application served on 127.0.0.1 (a free port) from a thread of its own.
+
+    The handlers under test run their own event loops (one per invocation), so the stand-ins
+    need a loop that outlives them.
+    """
+
+    def __init__(self, build: Callable[[], web.Application]) -> None:
+        self._build = build
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    def start(self) -> Self:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self._open())
+            except BaseException as exc:  # reported to the starting thread
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._close())
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="loopback-stand-in", daemon=True)
+        self._thread.start()
+        ready.wait(timeout=10)
+        if failure:
+            raise RuntimeError(f"stand-in server did not start: {failure[0]}")
+        return self
+
+    async def _open(self) -> None:
+        self._runner = web.AppRunner(self._build(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None  # noqa: S101
+        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def _close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+        self._loop = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+async def _respond(request: web.Request, outcome: Outcome) -> web.StreamResponse:
+    if isinstance(outcome, NetworkFault):
+        if outcome.kind == "timeout":
+            await asyncio.sleep(STALL_SECONDS)
+        elif request.transport is not None:  # refused or reset: the client sees it closed
+            request.transport.close()
+        return web.Response(status=504)
+    body: Any = outcome.body
+    if isinstance(body, dict | list):
+        return web.Response(
+            status=outcome.status,
+            text=json.dumps(body),
+            content_type="application/json",
+            headers=outcome.headers,
+        )
+    return web.Response(status=outcome.status, text=str(body), headers=outcome.headers)
+
+
+class ZoomServer(LoopbackServer):
+    """:class:`ZoomModel` at ``{url}/oauth/token`` and ``{url}/v2``."""
+
+    def __init__(self, model: ZoomModel) -> None:
+        super().__init__(self._app)
+        self.model = model
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/v2"
+
+    @property
+    def oauth_url(self) -> str:
+        return f"{self.url}/oauth/token"
+
+    def _app(self) -> web.Application:
+        model = self.model
+
+        async def token(request: web.Request) -> web.StreamResponse:
+            auth = request.headers.get("Authorization")
+            return await _respond(request, model.answer_token(request.query, auth))
+
+        async def create(request: web.Request) -> web.StreamResponse:
+            outcome = model.answer_create(
+                request.match_info["user_id"],
+                await request.read(),
+                request.headers.get("Authorization"),
+            )
+            return await _respond(request, outcome)
+
+        async def listing(request: web.Request) -> web.StreamResponse:
+            outcome = model.answer_list(
+                request.match_info["user_id"], request.query, request.headers.get("Authorization")
+            )
+            return await _respond(request, outcome)
+
+        async def lookup(request: web.Request) -> web.StreamResponse:
+            outcome = model.answer_get(
+                request.match_info["meeting_id"], request.headers.get("Authorization")
+            )
+            return await _respond(request, outcome)
+
+        app = web.Application()
+        app.router.add_post("/oauth/token", token)
+        app.router.add_post("/v2/users/{user_id}/meetings", create)
+        app.router.add_get("/v2/users/{user_id}/meetings", listing)
+        app.router.add_get("/v2/meetings/{meeting_id}", lookup)
+        return app
+
+
+class SlackServer(LoopbackServer):
+    """:class:`SlackModel` at ``{url}{model.path}``."""
+
+    def __init__(self, model: SlackModel) -> None:
+        super().__init__(self._app)
+        self.model = model
+
+    @property
+    def webhook_url(self) -> str:
+        return self.url + self.model.path
+
+    def _app(self) -> web.Application:
+        model = self.model
+
+        async def post(request: web.Request) -> web.StreamResponse:
+            return await _respond(request, model.answer_post(await request.read()))
+
+        app = web.Application()
+        app.router.add_post(model.path, post)
+        return app

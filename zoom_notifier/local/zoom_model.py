@@ -1,0 +1,262 @@
+"""A model of the Zoom endpoints the service calls: its state, its fault scripts, its answers.
+
+One model serves every test and the demo: :mod:`~zoom_notifier.local.loopback` serves it over
+HTTP on 127.0.0.1, and the unit tests mount it into aioresponses. The answers follow Zoom's
+documentation (the real service is the specification):
+
+* Token, ``POST /oauth/token?grant_type=account_credentials&account_id=...`` with HTTP Basic
+  client credentials: 200 ``{"access_token", "token_type": "bearer", "expires_in": 3599,
+  "scope"}``; a wrong grant is 400 ``unsupported_grant_type``, wrong credentials 400
+  ``invalid_client`` (developers.zoom.us/docs/internal-apps/s2s-oauth/).
+* Any API call without a valid token: 401 ``{"code": 124, "message": "Invalid access token."}``
+  (devforum.zoom.us/t/74432).
+* Create Meeting, ``POST /users/{userId}/meetings``: 201 with the meeting, ``start_time`` in
+  UTC (``...Z``), the ``start_url`` (host login) and ``join_url``
+  (developers.zoom.us/docs/api/meetings/#tag/meetings/POST/users/{userId}/meetings).
+* List Meetings, ``GET /users/{userId}/meetings?type=scheduled``: pages of summaries
+  (``next_page_token``); it "only supports scheduled meetings" and never returns instant ones
+  (type 1) (developers.zoom.us/docs/api/meetings/#tag/meetings/GET/users/{userId}/meetings).
+* Get Meeting, ``GET /meetings/{meetingId}``: 200, or 404 ``{"code": 3001, "message":
+  "Meeting does not exist: {id}."}``.
+
+The start instant is computed here with :mod:`zoneinfo` directly, never with the service's own
+time helpers: a model must not share the code it checks.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import json
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from zoom_notifier.local.faults import Outcome, Reply, Script
+
+__all__ = ["SUMMARY_FIELDS", "ZoomModel", "meeting_body", "meeting_summary"]
+
+SUMMARY_FIELDS = (
+    "uuid", "id", "host_id", "topic", "type", "start_time", "duration", "timezone",
+    "created_at", "join_url",
+)  # fmt: skip
+INSTANT_MEETING = 1
+_MAX_PAGE_SIZE = 300
+_INVALID_TOKEN = Reply(401, {"code": 124, "message": "Invalid access token."})
+
+
+def _zoom_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def meeting_body(
+    meeting_id: int,
+    user_id: str,
+    request: Mapping[str, Any],
+    *,
+    created_at: datetime | None = None,
+    join_password: str = "localJoinPwd",
+    start_token: str = "local-host-start-token",
+) -> dict[str, Any]:
+    """What Zoom answers to Create Meeting: the request echoed, plus ids, URLs and UTC time."""
+    timezone = str(request.get("timezone") or "UTC")
+    start_time = request.get("start_time")
+    if isinstance(start_time, str) and start_time and not start_time.endswith("Z"):
+        local = datetime.fromisoformat(start_time).replace(tzinfo=ZoneInfo(timezone))
+        start_time = _zoom_time(local)
+    return {
+        "uuid": base64.b64encode(uuid.uuid4().bytes).decode(),
+        "id": meeting_id,
+        "host_id": "localHostId01",
+        "host_email": user_id if "@" in user_id else "host@example.com",
+        "topic": request.get("topic", "Zoom meeting"),
+        "type": request.get("type", 2),
+        "status": "waiting",
+        "start_time": start_time,
+        "duration": request.get("duration", 60),
+        "timezone": timezone,
+        "agenda": request.get("agenda", ""),
+        "created_at": _zoom_time(created_at or datetime.now(UTC)),
+        "start_url": f"https://zoom.us/s/{meeting_id}?zak={start_token}",
+        "join_url": f"https://zoom.us/j/{meeting_id}?pwd={join_password}",
+        "password": request.get("password", ""),
+        "h323_password": "123456",
+        "pstn_password": "123456",
+        "encrypted_password": join_password,
+        "settings": {
+            "host_video": False,
+            "participant_video": False,
+            **request.get("settings", {}),
+        },
+        "pre_schedule": False,
+    }
+
+
+def meeting_summary(meeting: Mapping[str, Any]) -> dict[str, Any]:
+    """A meeting as List Meetings shows it."""
+    return {key: meeting[key] for key in SUMMARY_FIELDS if key in meeting}
+
+
+@dataclass
+class ZoomModel:
+    """Zoom's Server-to-Server OAuth token endpoint and the meeting endpoints we call.
+
+    ``access_token`` fixes the token value (tests search outputs for it); by default every
+    token is new. Each endpoint has a :class:`~zoom_notifier.local.faults.Script`: ``token``,
+    ``create``, ``listing`` (List Meetings) and ``lookup`` (Get Meeting).
+    """
+
+    account_id: str
+    client_id: str
+    client_secret: str
+    access_token: str | None = None
+    expires_in: int = 3599
+    scope: str = (
+        "meeting:write:meeting:admin meeting:read:meeting:admin meeting:read:list_meetings:admin"
+    )
+    first_meeting_id: int = 84_123_456_789
+    join_password: str = "localJoinPwd"
+    start_token: str = "local-host-start-token"
+    token: Script = field(default_factory=Script)
+    create: Script = field(default_factory=Script)
+    listing: Script = field(default_factory=Script)
+    lookup: Script = field(default_factory=Script)
+    meetings: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)
+    create_requests: list[dict[str, Any]] = field(default_factory=list)
+    create_calls: int = 0
+    tokens: set[str] = field(default_factory=set)
+    _ids: itertools.count[int] = field(init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        # Spaced ids, as Zoom's look: 11 digits, not consecutive.
+        self._ids = itertools.count(self.first_meeting_id, 117)
+
+    def delete(self, meeting_id: int) -> None:
+        """A host deletes the meeting in Zoom's web app."""
+        with self._lock:
+            self.meetings.pop(meeting_id)
+            self.deleted.add(meeting_id)
+
+    # --- the endpoints ----------------------------------------------------------------------
+
+    def answer_token(self, query: Mapping[str, str], authorization: str | None) -> Outcome:
+        return self.token.play(lambda: self._issue_token(query, authorization))
+
+    def answer_create(self, user_id: str, body: bytes, authorization: str | None) -> Outcome:
+        with self._lock:
+            self.create_calls += 1
+        return self.create.play(lambda: self._create(user_id, body, authorization))
+
+    def answer_list(
+        self, user_id: str, query: Mapping[str, str], authorization: str | None
+    ) -> Outcome:
+        return self.listing.play(lambda: self._list(query, authorization))
+
+    def answer_get(self, meeting_id: str, authorization: str | None) -> Outcome:
+        return self.lookup.play(lambda: self._get(meeting_id, authorization))
+
+    # --- what a healthy Zoom does -----------------------------------------------------------
+
+    def _issue_token(self, query: Mapping[str, str], authorization: str | None) -> Reply:
+        if query.get("grant_type") != "account_credentials":
+            return Reply(
+                400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"}
+            )
+        if (
+            _basic_credentials(authorization) != (self.client_id, self.client_secret)
+            or query.get("account_id") != self.account_id
+        ):
+            return Reply(
+                400, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
+            )
+        token = self.access_token or f"local-access-token-{uuid.uuid4().hex[:12]}"
+        with self._lock:
+            self.tokens.add(token)
+        return Reply(
+            200,
+            {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": self.expires_in,
+                "scope": self.scope,
+                "api_url": "https://api.zoom.us",
+            },
+        )
+
+    def _authorized(self, authorization: str | None) -> bool:
+        scheme, _, token = (authorization or "").partition(" ")
+        return scheme == "Bearer" and token in self.tokens
+
+    def _create(self, user_id: str, body: bytes, authorization: str | None) -> Reply:
+        if not self._authorized(authorization):
+            return _INVALID_TOKEN
+        try:
+            request = json.loads(body or b"null")
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            return Reply(
+                400, {"code": 300, "message": "Request Body should be a valid JSON object."}
+            )
+        with self._lock:
+            self.create_requests.append(request)
+            meeting_id = next(self._ids)
+            meeting = meeting_body(
+                meeting_id,
+                user_id,
+                request,
+                join_password=self.join_password,
+                start_token=self.start_token,
+            )
+            self.meetings[meeting_id] = meeting
+        return Reply(201, meeting)
+
+    def _list(self, query: Mapping[str, str], authorization: str | None) -> Reply:
+        if not self._authorized(authorization):
+            return _INVALID_TOKEN
+        page_size = min(int(query.get("page_size") or 30), _MAX_PAGE_SIZE)
+        start = int(query.get("next_page_token") or 0)
+        with self._lock:
+            scheduled = [
+                meeting_summary(meeting)
+                for meeting in self.meetings.values()
+                if meeting["type"] != INSTANT_MEETING
+            ]
+        page = scheduled[start : start + page_size]
+        more = start + page_size < len(scheduled)
+        return Reply(
+            200,
+            {
+                "page_size": page_size,
+                "total_records": len(scheduled),
+                "next_page_token": str(start + page_size) if more else "",
+                "meetings": page,
+            },
+        )
+
+    def _get(self, meeting_id: str, authorization: str | None) -> Reply:
+        if not self._authorized(authorization):
+            return _INVALID_TOKEN
+        with self._lock:
+            meeting = self.meetings.get(int(meeting_id)) if meeting_id.isdigit() else None
+        if meeting is None:
+            return Reply(404, {"code": 3001, "message": f"Meeting does not exist: {meeting_id}."})
+        return Reply(200, meeting)
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme != "Basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user, password
