@@ -88,10 +88,19 @@ def aws_resources(moto_endpoint: str) -> fakes.AwsResources:
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, aws_resources: fakes.AwsResources) -> dict[str, str]:
     """Every setting a deployed function would have, secrets in Secrets Manager."""
-    values = fakes.deployed_environment(aws_resources)
+    values = fakes.deployed_environment()
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
+
+
+@pytest.fixture
+def create_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variables CreateMeeting needs, as the template sets them (nothing created in AWS)."""
+    for name, value in fakes.deployed_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("MEETING_TIMEZONE")
+    monkeypatch.delenv("LOG_LEVEL")
 
 
 @pytest.fixture

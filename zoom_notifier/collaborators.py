@@ -62,14 +62,9 @@ class MeetingRepository(Protocol):
     async def get(self, key: MeetingKey) -> MeetingRecord | None: ...
 
     async def claim(
-        self,
-        key: MeetingKey,
-        owner: str,
-        now: datetime,
-        *,
-        replacing: int | None = None,
-        earlier_attempt: int | None = None,
-    ) -> Claim: ...
+        self, key: MeetingKey, owner: str, now: datetime, *,
+        replacing: int | None = None, earlier_attempt: int | None = None,
+    ) -> Claim: ...  # fmt: skip
 
     async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord: ...
 

@@ -15,12 +15,13 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
 from pydantic import BaseModel
 
 from zoom_notifier.config import ServiceSettings, load_settings
+from zoom_notifier.connections import Connections, open_connections
 from zoom_notifier.container import STATE
 from zoom_notifier.errors import (
     ConfigurationError,
@@ -30,11 +31,12 @@ from zoom_notifier.errors import (
     ZoomNotifierError,
 )
 from zoom_notifier.logs import bind, clear_context, configure_logging, get_logger, redact
-from zoom_notifier.models import FailedResult
+from zoom_notifier.models import FailedResult, parse_event
 
-__all__ = ["Invocation", "LambdaContext", "lambda_handler"]
+__all__ = ["Invocation", "LambdaContext", "Step", "lambda_handler"]
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+EventT = TypeVar("EventT", bound=BaseModel)
 log = get_logger(__name__)
 
 
@@ -58,9 +60,6 @@ class Invocation:
         return execution_arn or f"request:{self.request_id}"
 
 
-Step = Callable[[Any, SettingsT, Invocation], Awaitable[BaseModel]]
-
-
 def _settings(settings_class: type[SettingsT]) -> SettingsT:
     """The settings, read from the environment once per container."""
     cached = STATE.settings.get(settings_class)
@@ -76,34 +75,31 @@ def _configure_logging(level: str) -> None:
         STATE.logging_level = level
 
 
-def lambda_handler(
-    step_name: str,
-    settings_class: type[SettingsT],
-    step: Step[SettingsT],
-    *,
-    return_permanent_errors: bool = True,
-) -> Callable[[Any, Any], dict[str, Any]]:
-    """Wrap an async ``step(event, settings, invocation)`` as a synchronous Lambda handler.
+@dataclass(frozen=True)
+class Step(Generic[EventT, SettingsT]):
+    """A Lambda entry point: its name, its settings and event models, and what it runs.
 
-    ``return_permanent_errors=False`` is for asynchronously invoked functions: see above.
+    ``run(request, settings, invocation, io)`` gets the validated event and settings, who is
+    running, and the invocation's :class:`~zoom_notifier.connections.Connections`.
+    ``return_permanent_errors=False`` is for asynchronously invoked functions (see above).
     """
+
+    name: str
+    settings: type[SettingsT]
+    event: type[EventT]
+    run: Callable[[EventT, SettingsT, Invocation, Connections], Awaitable[BaseModel]]
+    return_permanent_errors: bool = True
+
+
+def lambda_handler(step: Step[Any, Any]) -> Callable[[Any, Any], dict[str, Any]]:
+    """The synchronous Lambda handler of ``step``."""
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         cold_start, STATE.cold_start = STATE.cold_start, False
         # A fresh loop per invocation: nothing bound to a previous (closed) loop survives.
-        return asyncio.run(
-            _invoke(
-                step_name,
-                settings_class,
-                step,
-                event,
-                context,
-                cold_start=cold_start,
-                return_permanent_errors=return_permanent_errors,
-            )
-        )
+        return asyncio.run(_invoke(step, event, context, cold_start=cold_start))
 
-    handler.__doc__ = f"Lambda entry point of the {step_name} step."
+    handler.__doc__ = f"Lambda entry point of the {step.name} step."
     return handler
 
 
@@ -114,27 +110,20 @@ def _redacted(exc: ZoomNotifierError) -> ZoomNotifierError:
 
 
 async def _invoke(
-    step_name: str,
-    settings_class: type[SettingsT],
-    step: Step[SettingsT],
-    event: Any,
-    context: Any,
-    *,
-    cold_start: bool,
-    return_permanent_errors: bool,
+    step: Step[Any, Any], event: Any, context: Any, *, cold_start: bool
 ) -> dict[str, Any]:
     started = time.perf_counter()
     clear_context()
-    settings: SettingsT | None = None
+    settings: ServiceSettings | None = None
     settings_error: ConfigurationError | None = None
     try:
-        settings = _settings(settings_class)
+        settings = _settings(step.settings)
     except ConfigurationError as exc:
         settings_error = exc
     _configure_logging(settings.log_level if settings else "INFO")
     request_id = str(getattr(context, "aws_request_id", "local"))
     bind(
-        step=step_name,
+        step=step.name,
         function_name=getattr(context, "function_name", None),
         function_memory_size=getattr(context, "memory_limit_in_mb", None),
         function_arn=getattr(context, "invoked_function_arn", None),
@@ -148,7 +137,9 @@ async def _invoke(
         if settings is None:
             assert settings_error is not None  # noqa: S101
             raise settings_error  # noqa: TRY301 - reported like any other permanent error
-        result = await step(event, settings, Invocation(request_id))
+        request = parse_event(step.event, event)
+        async with open_connections() as io:
+            result = await step.run(request, settings, Invocation(request_id), io)
         outcome = str(getattr(result, "outcome", "ok"))
         return result.model_dump(mode="json")
     except PermanentError as exc:
@@ -161,7 +152,7 @@ async def _invoke(
             template=context_vars.get("template"),
         )
         log.error("step failed permanently", error=failed.error, cause=failed.cause)
-        if not return_permanent_errors:
+        if not step.return_permanent_errors:
             raise _redacted(exc) from None
         return failed.model_dump(mode="json")
     except TransientError as exc:

@@ -10,7 +10,7 @@ written goes through :class:`MeetingRecord`.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -36,6 +36,11 @@ __all__ = [
     "NOTIFY_CLAIM_SECONDS",
     "RETENTION_DAYS",
     "MeetingStore",
+    "announcement_claimed",
+    "announcement_released",
+    "claim_record",
+    "created_record",
+    "notified_record",
     "record_from_item",
 ]
 
@@ -45,6 +50,13 @@ CLAIM_SECONDS = 120
 NOTIFY_CLAIM_SECONDS = 60
 # Items expire (DynamoDB TTL) this long after their meeting date.
 RETENTION_DAYS = 90
+
+# The two leases on an item: (the status it is held in, the attribute naming its owner).
+Lease = Literal["create", "announce"]
+_LEASES: dict[Lease, tuple[str, str]] = {
+    "create": ("creating", "claim_owner"),
+    "announce": ("created", "notify_owner"),
+}
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -87,6 +99,75 @@ def record_from_item(item: dict[str, Any], key: MeetingKey) -> MeetingRecord:
         ) from None
 
 
+# --- the items each transition writes (pure: what changes, never whether it may) -----------
+
+
+def claim_record(
+    key: MeetingKey, owner: str, now: datetime, attempt_started_at: int | None
+) -> MeetingRecord:
+    """The ``creating`` item of ``owner``'s claim, with its lease."""
+    return MeetingRecord(
+        date=key.date,
+        template=key.template,
+        status="creating",
+        claim_owner=owner,
+        claim_expires_at=_epoch(now) + CLAIM_SECONDS,
+        execution=owner,
+        attempt_started_at=attempt_started_at,
+        expires_at=_expires_at(key),
+    )
+
+
+def created_record(
+    key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime
+) -> MeetingRecord:
+    """The ``created`` item of the meeting Zoom made."""
+    return MeetingRecord(
+        date=key.date,
+        template=key.template,
+        status="created",
+        meeting_id=meeting.id,
+        join_url=meeting.join_url,
+        topic=meeting.topic,
+        start_time=meeting.start_time,
+        timezone=meeting.timezone,
+        password=meeting.password,
+        created_at=now.astimezone(UTC).isoformat(),
+        execution=owner,
+        expires_at=_expires_at(key),
+    )
+
+
+_NO_ANNOUNCEMENT_CLAIM = {
+    "notify_owner": None,
+    "notify_expires_at": None,
+    "notify_attempt_started_at": None,
+}
+
+
+def announcement_claimed(record: MeetingRecord, owner: str, now: datetime) -> MeetingRecord:
+    """``record`` with ``owner``'s announcement lease."""
+    return record.model_copy(
+        update={"notify_owner": owner, "notify_expires_at": _epoch(now) + NOTIFY_CLAIM_SECONDS}
+    )
+
+
+def announcement_released(record: MeetingRecord) -> MeetingRecord:
+    """``record`` with no announcement lease nor post in progress."""
+    return record.model_copy(update=_NO_ANNOUNCEMENT_CLAIM)
+
+
+def notified_record(record: MeetingRecord, now: datetime) -> MeetingRecord:
+    """``record`` once its announcement went out."""
+    return record.model_copy(
+        update={
+            "status": "notified",
+            "notified_at": now.astimezone(UTC).isoformat(),
+            **_NO_ANNOUNCEMENT_CLAIM,
+        }
+    )
+
+
 def _key(key: MeetingKey) -> dict[str, Any]:
     return {"date": {"S": key.date}, "template": {"S": key.template}}
 
@@ -127,16 +208,7 @@ class MeetingStore:
         :class:`MeetingCreationInProgress`. ``earlier_attempt`` (an unresolved Zoom call seen
         on the item before claiming) is kept on the new claim, so it is never forgotten.
         """
-        claim = MeetingRecord(
-            date=key.date,
-            template=key.template,
-            status="creating",
-            claim_owner=owner,
-            claim_expires_at=_epoch(now) + CLAIM_SECONDS,
-            execution=owner,
-            attempt_started_at=earlier_attempt,
-            expires_at=_expires_at(key),
-        )
+        claim = claim_record(key, owner, now, earlier_attempt)
         condition = (
             "attribute_not_exists(#date) OR (#status = :creating AND "
             "(claim_expires_at < :now OR claim_owner = :owner))"
@@ -174,13 +246,7 @@ class MeetingStore:
     async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord:
         """Record, before calling Zoom, that a create attempt begins (kept if it dies)."""
         marked = claim.model_copy(update={"attempt_started_at": at})
-        existing = await self._conditional_put(
-            marked,
-            "#status = :creating AND claim_owner = :owner",
-            {":creating": {"S": "creating"}, ":owner": {"S": owner}},
-            "marking the create attempt on",
-        )
-        if existing is not None:
+        if await self._put_if_held(marked, owner, "marking the create attempt on", "create"):
             raise MeetingCreationInProgress(
                 f"the claim on {claim.date}/{claim.template} was taken over before Zoom was called"
             )
@@ -190,27 +256,8 @@ class MeetingStore:
         self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime
     ) -> MeetingRecord:
         """Record the created meeting, if ``owner`` still holds the claim."""
-        record = MeetingRecord(
-            date=key.date,
-            template=key.template,
-            status="created",
-            meeting_id=meeting.id,
-            join_url=meeting.join_url,
-            topic=meeting.topic,
-            start_time=meeting.start_time,
-            timezone=meeting.timezone,
-            password=meeting.password,
-            created_at=now.astimezone(UTC).isoformat(),
-            execution=owner,
-            expires_at=_expires_at(key),
-        )
-        existing = await self._conditional_put(
-            record,
-            "#status = :creating AND claim_owner = :owner",
-            {":creating": {"S": "creating"}, ":owner": {"S": owner}},
-            "recording the meeting for",
-        )
-        if existing is not None:
+        record = created_record(key, owner, meeting, now)
+        if await self._put_if_held(record, owner, "recording the meeting for", "create"):
             raise MeetingClaimLost(
                 f"created Zoom meeting {meeting.id} for {key.date}/{key.template}, but another "
                 "execution took the claim meanwhile; delete the duplicate meeting in Zoom"
@@ -245,9 +292,7 @@ class MeetingStore:
         item's ``notify_attempt_started_at`` as read, so a post that began since cannot be
         overlooked.
         """
-        claimed = record.model_copy(
-            update={"notify_owner": owner, "notify_expires_at": _epoch(now) + NOTIFY_CLAIM_SECONDS}
-        )
+        claimed = announcement_claimed(record, owner, now)
         attempt_condition = "attribute_not_exists(notify_attempt_started_at)"
         values: dict[str, Any] = {
             ":created": {"S": "created"},
@@ -283,11 +328,8 @@ class MeetingStore:
     ) -> MeetingRecord:
         """Set (or, with ``at=None``, clear) the marker of a Slack post in progress."""
         marked = claimed.model_copy(update={"notify_attempt_started_at": at})
-        existing = await self._conditional_put(
-            marked,
-            "#status = :created AND notify_owner = :owner",
-            {":created": {"S": "created"}, ":owner": {"S": owner}},
-            "marking the announcement attempt on",
+        existing = await self._put_if_held(
+            marked, owner, "marking the announcement attempt on", "announce"
         )
         if existing is not None and existing.status != "notified":
             raise NotificationInProgress(
@@ -299,15 +341,7 @@ class MeetingStore:
         self, record: MeetingRecord, owner: str, now: datetime
     ) -> MeetingRecord:
         """Record that the announcement went out."""
-        notified = record.model_copy(
-            update={
-                "status": "notified",
-                "notified_at": now.astimezone(UTC).isoformat(),
-                "notify_owner": None,
-                "notify_expires_at": None,
-                "notify_attempt_started_at": None,
-            }
-        )
+        notified = notified_record(record, now)
         existing = await self._conditional_put(
             notified,
             "#status = :created AND meeting_id = :id AND notify_owner = :owner",
@@ -326,17 +360,20 @@ class MeetingStore:
 
     async def release_notification(self, record: MeetingRecord, owner: str) -> None:
         """Give up ``owner``'s announcement claim after a failed post."""
-        await self._conditional_put(
-            record.model_copy(
-                update={
-                    "notify_owner": None,
-                    "notify_expires_at": None,
-                    "notify_attempt_started_at": None,
-                }
-            ),
-            "#status = :created AND notify_owner = :owner",
-            {":created": {"S": "created"}, ":owner": {"S": owner}},
-            "releasing the announcement claim on",
+        await self._put_if_held(
+            announcement_released(record), owner, "releasing the announcement claim on", "announce"
+        )
+
+    async def _put_if_held(
+        self, record: MeetingRecord, owner: str, verb: str, lease: Lease
+    ) -> MeetingRecord | None:
+        """Put ``record`` if ``owner`` holds the ``lease``: None, else the item found."""
+        status, owner_attribute = _LEASES[lease]
+        return await self._conditional_put(
+            record,
+            f"#status = :status AND {owner_attribute} = :owner",
+            {":status": {"S": status}, ":owner": {"S": owner}},
+            verb,
         )
 
     async def _conditional_put(

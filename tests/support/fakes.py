@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 from aioresponses import aioresponses
-from boto3.dynamodb.types import TypeDeserializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from yarl import URL
 
 from zoom_notifier.local.aws import LocalAws
@@ -163,8 +163,8 @@ class AwsResources:
         return list(self.dynamodb.scan(TableName=TABLE)["Items"])
 
 
-def deployed_environment(resources: AwsResources) -> dict[str, str]:
-    del resources
+def deployed_environment() -> dict[str, str]:
+    """Every setting a deployed function has, secrets named by their Secrets Manager ids."""
     return {
         "MEETINGS_TABLE": TABLE,
         "TEMPLATE_BUCKET": BUCKET,
@@ -263,34 +263,25 @@ class FakeContext:
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:zoom-notifier-test"
 
 
+def put_item(dynamodb: Any, table: str, date: str, **attributes: Any) -> None:
+    """Write a meetings-table item of (date, "default") directly, as an operator could."""
+    item = {"date": date, "template": "default", **attributes}
+    serializer = TypeSerializer()
+    dynamodb.put_item(
+        TableName=table, Item={name: serializer.serialize(value) for name, value in item.items()}
+    )
+
+
 def put_claim_item(dynamodb: Any, table: str, date: str, *, owner: str, expires_in: int) -> None:
     """A `creating` item whose lease belongs to ``owner`` and ends in ``expires_in`` seconds."""
     now = int(time.time())
-    dynamodb.put_item(
-        TableName=table,
-        Item={
-            "date": {"S": date},
-            "template": {"S": "default"},
-            "status": {"S": "creating"},
-            "claim_owner": {"S": owner},
-            "claim_expires_at": {"N": str(now + expires_in)},
-            "expires_at": {"N": str(now + 86400)},
-        },
-    )
+    put_item(dynamodb, table, date, status="creating", claim_owner=owner,
+             claim_expires_at=now + expires_in, expires_at=now + 86400)  # fmt: skip
 
 
 def put_hand_edited_item(dynamodb: Any, table: str, date: str) -> None:
     """A `created` item someone edited by hand: its meeting id is not a number."""
-    dynamodb.put_item(
-        TableName=table,
-        Item={
-            "date": {"S": date},
-            "template": {"S": "default"},
-            "status": {"S": "created"},
-            "meeting_id": {"S": "not a number"},
-            "expires_at": {"N": "1"},
-        },
-    )
+    put_item(dynamodb, table, date, status="created", meeting_id="not a number", expires_at=1)
 
 
 def deploy_stack(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from zoom_notifier.collaborators import AlreadyDone, Claim, Claimed
@@ -31,7 +31,13 @@ from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.models import MeetingKey, MeetingRecord, ZoomMeeting, ZoomMeetingSummary
 from zoom_notifier.slack import check_webhook_answer
-from zoom_notifier.store import CLAIM_SECONDS, NOTIFY_CLAIM_SECONDS
+from zoom_notifier.store import (
+    announcement_claimed,
+    announcement_released,
+    claim_record,
+    created_record,
+    notified_record,
+)
 from zoom_notifier.template import MeetingTemplate, parse_template
 from zoom_notifier.zoom import ZoomAnswer, error_for, meeting_from, meeting_list_from
 
@@ -67,14 +73,9 @@ class MemoryStore:
         return self.items.get((key.date, key.template))
 
     async def claim(
-        self,
-        key: MeetingKey,
-        owner: str,
-        now: datetime,
-        *,
-        replacing: int | None = None,
-        earlier_attempt: int | None = None,
-    ) -> Claim:
+        self, key: MeetingKey, owner: str, now: datetime, *,
+        replacing: int | None = None, earlier_attempt: int | None = None,
+    ) -> Claim:  # fmt: skip
         found = await self.get(key)
         free = found is None or (
             found.status == "creating"
@@ -88,16 +89,8 @@ class MemoryStore:
         attempts = [earlier_attempt]
         if found is not None and found.status == "creating":
             attempts.append(found.attempt_started_at)
-        claim = MeetingRecord(
-            date=key.date,
-            template=key.template,
-            status="creating",
-            claim_owner=owner,
-            claim_expires_at=_epoch(now) + CLAIM_SECONDS,
-            execution=owner,
-            attempt_started_at=min((at for at in attempts if at is not None), default=None),
-            expires_at=_epoch(now) + 86400,
-        )
+        earliest = min((at for at in attempts if at is not None), default=None)
+        claim = claim_record(key, owner, now, earliest)
         self.put(claim)
         return Claimed(claim)
 
@@ -117,20 +110,7 @@ class MemoryStore:
     ) -> MeetingRecord:
         if not self._holds(key, owner):
             raise MeetingClaimLost(f"created Zoom meeting {meeting.id}, but the claim was lost")
-        record = MeetingRecord(
-            date=key.date,
-            template=key.template,
-            status="created",
-            meeting_id=meeting.id,
-            join_url=meeting.join_url,
-            topic=meeting.topic,
-            start_time=meeting.start_time,
-            timezone=meeting.timezone,
-            password=meeting.password,
-            created_at=now.astimezone(UTC).isoformat(),
-            execution=owner,
-            expires_at=_epoch(now) + 86400,
-        )
+        record = created_record(key, owner, meeting, now)
         self.put(record)
         return record
 
@@ -148,9 +128,7 @@ class MemoryStore:
         same_attempt = found.notify_attempt_started_at == record.notify_attempt_started_at
         if not (lease_free and same_attempt and found.meeting_id == record.meeting_id):
             raise NotificationInProgress(f"another execution ({found.notify_owner}) is announcing")
-        claimed = record.model_copy(
-            update={"notify_owner": owner, "notify_expires_at": _epoch(now) + NOTIFY_CLAIM_SECONDS}
-        )
+        claimed = announcement_claimed(record, owner, now)
         self.put(claimed)
         return Claimed(claimed)
 
@@ -172,29 +150,13 @@ class MemoryStore:
     ) -> MeetingRecord:
         if not self._announcing(record, owner):
             raise NotificationInProgress("the announcement claim was taken over")
-        notified = record.model_copy(
-            update={
-                "status": "notified",
-                "notified_at": now.astimezone(UTC).isoformat(),
-                "notify_owner": None,
-                "notify_expires_at": None,
-                "notify_attempt_started_at": None,
-            }
-        )
+        notified = notified_record(record, now)
         self.put(notified)
         return notified
 
     async def release_notification(self, record: MeetingRecord, owner: str) -> None:
         if self._announcing(record, owner):
-            self.put(
-                record.model_copy(
-                    update={
-                        "notify_owner": None,
-                        "notify_expires_at": None,
-                        "notify_attempt_started_at": None,
-                    }
-                )
-            )
+            self.put(announcement_released(record))
 
 
 def _answer(outcome: Outcome) -> ZoomAnswer:

@@ -134,7 +134,7 @@ def test_plain_variable_secrets_are_redacted_too(
     aws_resources: fakes.AwsResources,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name, value in fakes.deployed_environment(aws_resources).items():
+    for name, value in fakes.deployed_environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("ZOOM_CREDENTIALS_SECRET")
     monkeypatch.setenv("ZOOM_ACCOUNT_ID", fakes.ACCOUNT_ID)

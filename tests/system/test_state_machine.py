@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.support import fakes
 from zoom_notifier.handlers import notify_failure
 from zoom_notifier.local.aws import invocation_count
@@ -25,6 +27,9 @@ from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
 
 DAY = "2026-11-27"
+# Every test needs Zoom to answer: the model, mounted.
+pytestmark = pytest.mark.usefixtures("zoom")
+
 HAPPY_PATH = [
     "Prepare",
     "CreateMeeting",
@@ -37,6 +42,13 @@ HAPPY_PATH = [
 
 put_template = fakes.put_stack_template
 item = fakes.stack_item
+
+
+def stored(stack: LocalStack, day: str = DAY) -> dict[str, Any]:
+    """The day's item, which must exist."""
+    found = item(stack, day)
+    assert found is not None, f"no item for {day}"
+    return found
 
 
 def failures(stack: LocalStack) -> list[dict[str, Any]]:
@@ -60,22 +72,21 @@ def test_happy_path_creates_records_and_announces_once(
     assert report.output["notify"]["result"]["outcome"] == "notified"
     assert zoom.create_calls == 1
     assert len(slack.announcements) == 1
-    stored = item(stack, DAY)
-    assert stored is not None
-    assert (stored["status"], stored["meeting_id"]) == ("notified", str(fakes.MEETING_ID))
-    assert stored["execution"] == report.arn
+    record = stored(stack)
+    assert (record["status"], record["meeting_id"]) == ("notified", str(fakes.MEETING_ID))
+    assert record["execution"] == report.arn
     assert failures(stack) == []
 
 
 def test_a_scheduled_run_uses_the_scheduled_day_in_the_meeting_timezone(
-    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+    stack: LocalStack, slack: SlackModel
 ) -> None:
 
     report = run_execution(stack, {"scheduled_time": "2026-11-30T08:00:00Z"})
 
     assert report.status == "SUCCEEDED"
     assert report.output["create"]["result"]["date"] == "2026-11-30"
-    assert item(stack, "2026-11-30") is not None
+    assert stored(stack, "2026-11-30")["status"] == "notified"
 
 
 def test_an_invalid_template_takes_the_failure_path_without_calling_zoom(
@@ -124,9 +135,8 @@ def test_zoom_503_twice_then_201_is_retried_to_success(
     assert failed_attempts(report) == 2
     assert invocation_count("zoom-notifier-create-meeting") == 3
     assert zoom.create_calls == 3
-    stored = item(stack, DAY)
-    assert stored is not None
-    assert stored["meeting_id"] == str(fakes.MEETING_ID)
+    record = stored(stack)
+    assert record["meeting_id"] == str(fakes.MEETING_ID)
     assert len(slack.announcements) == 1
 
 
@@ -160,7 +170,7 @@ def test_zoom_down_for_good_exhausts_retries_and_reports_zoom_unavailable(
 
 
 def test_an_archived_slack_channel_fails_notify_and_the_meeting_stays_recorded(
-    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+    stack: LocalStack, slack: SlackModel
 ) -> None:
     slack.script.set(answer(410, "channel_is_archived"))
 
@@ -184,9 +194,8 @@ def test_an_archived_slack_channel_fails_notify_and_the_meeting_stays_recorded(
         "SlackWebhookRejected",
         DAY,
     )
-    stored = item(stack, DAY)
-    assert stored is not None
-    assert stored["status"] == "created"
+    record = stored(stack)
+    assert record["status"] == "created"
 
 
 def test_the_same_input_twice_makes_one_meeting_and_one_announcement(
@@ -218,13 +227,12 @@ def test_a_failed_execution_rerun_after_the_fix_completes_the_day_once(
     assert zoom.create_calls == 1
     assert slack.attempts == 2  # the refused post, then the announcement
     assert len(slack.channel) == 1
-    stored = item(stack, DAY)
-    assert stored is not None
-    assert stored["status"] == "notified"
+    record = stored(stack)
+    assert record["status"] == "notified"
 
 
 def test_the_failure_message_reaches_slack_through_notify_failure(
-    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+    stack: LocalStack, slack: SlackModel
 ) -> None:
     put_template(stack, b"{not json")
     report = run_execution(stack, {"date": DAY})

@@ -15,19 +15,6 @@ from zoom_notifier.config import (
 from zoom_notifier.errors import ConfigurationError
 
 
-@pytest.fixture
-def create_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "MEETINGS_TABLE": fakes.TABLE,
-        "TEMPLATE_BUCKET": fakes.BUCKET,
-        "TEMPLATE_KEY": fakes.TEMPLATE_KEY,
-        "ZOOM_USER_ID": fakes.ZOOM_USER,
-        "ZOOM_CREDENTIALS_SECRET": fakes.ZOOM_SECRET_ID,
-        "SLACK_WEBHOOK_SECRET": fakes.SLACK_SECRET_ID,
-    }.items():
-        monkeypatch.setenv(name, value)
-
-
 @pytest.mark.usefixtures("create_env")
 def test_defaults_match_the_documented_table() -> None:
     settings = load_settings(CreateSettings)

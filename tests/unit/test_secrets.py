@@ -13,19 +13,6 @@ from zoom_notifier.config import CreateSettings, FailureSettings, load_settings
 from zoom_notifier.secrets import SecretSource, slack_webhook_url, zoom_credentials
 
 
-@pytest.fixture
-def create_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "MEETINGS_TABLE": fakes.TABLE,
-        "TEMPLATE_BUCKET": fakes.BUCKET,
-        "TEMPLATE_KEY": fakes.TEMPLATE_KEY,
-        "ZOOM_USER_ID": fakes.ZOOM_USER,
-        "ZOOM_CREDENTIALS_SECRET": fakes.ZOOM_SECRET_ID,
-        "SLACK_WEBHOOK_SECRET": fakes.SLACK_SECRET_ID,
-    }.items():
-        monkeypatch.setenv(name, value)
-
-
 @pytest.mark.usefixtures("create_env")
 @pytest.mark.usefixtures("create_env")
 async def test_secrets_are_fetched_once_and_cached_until_their_ttl(

@@ -277,10 +277,11 @@ async def test_a_rejected_post_releases_the_announcement_for_a_rerun(
 
 
 @pytest.mark.usefixtures("created")
+@pytest.mark.parametrize("fault", [REFUSED, answer(500, "internal_error")])
 async def test_a_post_that_surely_did_not_leave_is_retried(
-    store: MemoryStore, slack: SlackModel
+    store: MemoryStore, slack: SlackModel, fault: Fault
 ) -> None:
-    slack.script.set(REFUSED)
+    slack.script.set(fault)
 
     with pytest.raises(SlackUnavailable):
         await notify(store, slack)
@@ -324,14 +325,17 @@ def _failure_event(*errors: str) -> SnsEvent:
     return SnsEvent.model_validate(lambda_event(*(notification(m) for m in messages)))
 
 
-async def test_notify_failure_posts_every_message(slack: SlackModel) -> None:
+async def report(slack: SlackModel, *errors: str) -> int:
+    """Run notify_failure on one SNS event holding a failure message per error."""
     result = await workflow.notify_failure(
-        _failure_event("ZoomUnavailable", "InvalidMeetingTemplate"),
-        slack=ModelSlack(slack),
-        timezone="Europe/Paris",
+        _failure_event(*errors), slack=ModelSlack(slack), timezone="Europe/Paris"
     )
+    return result.posted
 
-    assert result.posted == 2
+
+async def test_notify_failure_posts_every_message(slack: SlackModel) -> None:
+    assert await report(slack, "ZoomUnavailable", "InvalidMeetingTemplate") == 2
+
     assert len(slack.failure_reports) == 2
 
 
@@ -341,11 +345,7 @@ async def test_notify_failure_tries_every_message_then_raises_the_first_error(
     slack.script.set(answer(404, "channel_not_found"))
 
     with pytest.raises(SlackWebhookRejected, match="channel_not_found"):
-        await workflow.notify_failure(
-            _failure_event("ZoomUnavailable", "InvalidMeetingTemplate"),
-            slack=ModelSlack(slack),
-            timezone="Europe/Paris",
-        )
+        await report(slack, "ZoomUnavailable", "InvalidMeetingTemplate")
 
     assert slack.attempts == 2
     assert len(slack.failure_reports) == 1

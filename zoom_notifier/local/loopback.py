@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 from aiohttp import web
 
@@ -20,20 +19,21 @@ from zoom_notifier.local.zoom_model import ZoomModel
 
 __all__ = ["LoopbackServer", "SlackServer", "ZoomServer"]
 
+ModelT = TypeVar("ModelT")
 # A scripted timeout: the server answers after the clients' deadlines (15 s for Zoom, 10 s
 # for Slack), so they give up, as they would with a real service that stalled.
 STALL_SECONDS = 20.0
 
 
-class LoopbackServer:
-    """An aiohttp application served on 127.0.0.1 (a free port) from a thread of its own.
+class LoopbackServer(Generic[ModelT]):
+    """A model's aiohttp application served on 127.0.0.1 (a free port) from a thread of its own.
 
-    The handlers under test run their own event loops (one per invocation), so the stand-ins
-    need a loop that outlives them.
+    The handlers under test run their own event loops (one per invocation), so the servers
+    need a loop that outlives them. Subclasses route requests to the model in ``_app``.
     """
 
-    def __init__(self, build: Callable[[], web.Application]) -> None:
-        self._build = build
+    def __init__(self, model: ModelT) -> None:
+        self.model = model
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -66,7 +66,7 @@ class LoopbackServer:
         return self
 
     async def _open(self) -> None:
-        self._runner = web.AppRunner(self._build(), access_log=None)
+        self._runner = web.AppRunner(self._app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -74,6 +74,9 @@ class LoopbackServer:
         assert server is not None  # noqa: S101
         port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{port}"
+
+    def _app(self) -> web.Application:
+        raise NotImplementedError
 
     async def _close(self) -> None:
         if self._runner is not None:
@@ -111,12 +114,8 @@ async def _respond(request: web.Request, outcome: Outcome) -> web.StreamResponse
     return web.Response(status=outcome.status, text=str(body), headers=outcome.headers)
 
 
-class ZoomServer(LoopbackServer):
+class ZoomServer(LoopbackServer[ZoomModel]):
     """:class:`ZoomModel` at ``{url}/oauth/token`` and ``{url}/v2``."""
-
-    def __init__(self, model: ZoomModel) -> None:
-        super().__init__(self._app)
-        self.model = model
 
     @property
     def api_url(self) -> str:
@@ -161,12 +160,8 @@ class ZoomServer(LoopbackServer):
         return app
 
 
-class SlackServer(LoopbackServer):
+class SlackServer(LoopbackServer[SlackModel]):
     """:class:`SlackModel` at ``{url}{model.path}``."""
-
-    def __init__(self, model: SlackModel) -> None:
-        super().__init__(self._app)
-        self.model = model
 
     @property
     def webhook_url(self) -> str:

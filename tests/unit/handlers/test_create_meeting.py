@@ -13,11 +13,13 @@ from aioresponses import aioresponses
 
 from tests.support import fakes
 from zoom_notifier.config import CreateSettings, load_settings
+from zoom_notifier.connections import open_connections
 from zoom_notifier.errors import MeetingCreationInProgress, ZoomRateLimited
 from zoom_notifier.handlers.create_meeting import create_meeting, handler
 from zoom_notifier.lambda_runtime import Invocation
 from zoom_notifier.local.faults import TIMEOUT_BEFORE, Fault, answer
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.models import ExecutionInput
 
 DAY = "2026-11-27"
 
@@ -441,7 +443,9 @@ async def test_five_concurrent_creates_make_one_meeting(
         event = {"date": DAY, "execution_arn": f"{fakes.EXECUTION_ARN}-{n}"}
         for _ in range(50):
             try:
-                result = await create_meeting(event, settings, Invocation(f"req-{n}"))
+                async with open_connections() as io:
+                    request = ExecutionInput.model_validate(event)
+                    result = await create_meeting(request, settings, Invocation(f"req-{n}"), io)
             except MeetingCreationInProgress:
                 await asyncio.sleep(0.05)
             else:
@@ -529,27 +533,21 @@ def test_a_malformed_zoom_secret_is_a_configuration_error(
     assert http.requests == {}
 
 
-@pytest.mark.usefixtures("env")
-def test_a_missing_zoom_secret_is_a_configuration_error(
-    http: aioresponses, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.usefixtures("env", "zoom")
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("ZOOM_CREDENTIALS_SECRET", "no/such/secret", "ResourceNotFoundException"),
+        ("MEETINGS_TABLE", "no-such-table", "ResourceNotFoundException"),
+    ],
+)
+def test_a_setting_naming_a_missing_resource_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
 ) -> None:
-    monkeypatch.setenv("ZOOM_CREDENTIALS_SECRET", "no/such/secret")
+    monkeypatch.setenv(variable, value)
 
     result = invoke({"date": DAY})
 
     assert result["error"] == "ConfigurationError"
-    assert "ZOOM_CREDENTIALS_SECRET='no/such/secret'" in result["cause"]
-    assert "ResourceNotFoundException" in result["cause"]
-    del http
-
-
-@pytest.mark.usefixtures("env")
-def test_a_missing_table_is_a_configuration_error(
-    http: aioresponses, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MEETINGS_TABLE", "no-such-table")
-
-    result = invoke({"date": DAY})
-
-    assert result["error"] == "ConfigurationError"
-    assert "MEETINGS_TABLE='no-such-table'" in result["cause"]
+    assert f"{variable}={value!r}" in result["cause"]
+    assert expected in result["cause"]

@@ -286,7 +286,7 @@ def test_a_bad_webhook_secret_is_a_configuration_error_that_never_shows_it(
 def test_a_plain_webhook_url_variable_works_without_secrets_manager(
     slack: SlackModel, aws_resources: fakes.AwsResources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in fakes.deployed_environment(aws_resources).items():
+    for name, value in fakes.deployed_environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("SLACK_WEBHOOK_SECRET")
     monkeypatch.setenv("SLACK_WEBHOOK_URL", fakes.WEBHOOK_URL)
