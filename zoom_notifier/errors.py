@@ -36,6 +36,8 @@ __all__ = [
     "TransientError",
     "UnexpectedError",
     "ZoomAuthFailed",
+    "ZoomDailyLimitReached",
+    "ZoomMeetingMisplaced",
     "ZoomNotifierError",
     "ZoomRateLimited",
     "ZoomRequestRejected",
@@ -146,6 +148,16 @@ class ZoomRequestRejected(PermanentError):
         self.status = status
         self.code = code
         self.zoom_message = zoom_message
+
+
+class ZoomDailyLimitReached(PermanentError):
+    """Zoom's daily limit of meeting creations for the host is reached (a 429 that retrying
+    for minutes cannot clear); the message says when it resets."""
+
+
+class ZoomMeetingMisplaced(PermanentError):
+    """Zoom created the meeting at another instant or in another zone than asked (it did not
+    take the template's ``timezone``); the meeting is reported, never announced."""
 
 
 class ZoomResponseInvalid(PermanentError):

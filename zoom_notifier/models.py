@@ -188,7 +188,9 @@ class MeetingRecord(BaseModel):
     ``attempt_started_at`` and ``notify_attempt_started_at`` mark calls whose outcome is unknown.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Operators add attributes in the console (a note) and global tables add aws:rep:*: an
+    # attribute we do not know is ignored; the types of the ones we know are checked on read.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     date: IsoDate
     template: TemplateName

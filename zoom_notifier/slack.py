@@ -36,6 +36,9 @@ class SlackWebhook:
                 status = response.status
                 body = (await response.text(errors="replace")).strip()
                 retry_after = response.headers.get("Retry-After")
+        except aiohttp.ConnectionTimeoutError:
+            # Only the connection timed out (a TimeoutError too): nothing was sent.
+            raise SlackUnavailable("could not connect to Slack's webhook in time") from None
         except TimeoutError:
             raise SlackUnavailable(
                 "Slack did not answer the webhook post in time", maybe_delivered=True
@@ -63,7 +66,13 @@ def check_webhook_answer(status: int, body: str, retry_after: str | None) -> Non
         hint = f"; retry after {seconds:g}s" if seconds is not None else ""
         raise SlackRateLimited(f"Slack rate-limited the webhook (HTTP 429{hint})", seconds)
     if status >= 500:
-        raise SlackUnavailable(f"Slack failed the webhook post (HTTP {status}: {quoted})")
+        # 503 means the request was not processed (RFC 9110 15.6.4); a 500 (rollup_error),
+        # 502 or 504 may come after Slack posted it, and Slack documents no way to tell: the
+        # safe reading is "maybe delivered", so it is never posted twice (README's table).
+        raise SlackUnavailable(
+            f"Slack failed the webhook post (HTTP {status}: {quoted})",
+            maybe_delivered=status != 503,
+        )
     # 4xx: invalid_payload, action_prohibited, channel_not_found, channel_is_archived,
     # no_service, ... and any unexpected 2xx/3xx: the message did not go out, and resending
     # the same payload to the same webhook will not change that.

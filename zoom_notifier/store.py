@@ -80,8 +80,42 @@ def _to_item(record: MeetingRecord) -> dict[str, Any]:
     }
 
 
+# The DynamoDB type of every attribute we know: numbers are N, everything else S.
+_NUMBER_ATTRIBUTES = frozenset(
+    {
+        "meeting_id",
+        "claim_expires_at",
+        "notify_expires_at",
+        "attempt_started_at",
+        "notify_attempt_started_at",
+        "expires_at",
+    }
+)
+
+
+def _wrong_types(item: dict[str, Any]) -> list[str]:
+    """Known attributes stored with another DynamoDB type than ours (a hand-edited item)."""
+    wrong = []
+    for name in MeetingRecord.model_fields:
+        value = item.get(name)
+        expected = "N" if name in _NUMBER_ATTRIBUTES else "S"
+        if isinstance(value, dict) and set(value) != {expected}:
+            found = ", ".join(sorted(value)) or "nothing"
+            wrong.append(f"'{name}' is stored as {found}, not {expected}")
+    return wrong
+
+
 def record_from_item(item: dict[str, Any], key: MeetingKey) -> MeetingRecord:
-    """The validated record of a DynamoDB item, or InvalidMeetingRecord naming the problem."""
+    """The validated record of a DynamoDB item, or InvalidMeetingRecord naming the problem.
+
+    A known attribute of another DynamoDB type (``meeting_id`` saved as a string) is refused
+    at once: converting it would make every later conditional write on it fail to match.
+    """
+    if wrong := _wrong_types(item):
+        raise InvalidMeetingRecord(
+            f"the stored item for date {key.date} template {key.template} was edited: "
+            f"{'; '.join(wrong)}; fix or delete it, then rerun"
+        )
     try:
         data = {name: _deserializer.deserialize(value) for name, value in item.items()}
     except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from zoom_notifier.errors import InvalidMeetingTemplate
 from zoom_notifier.logs import register_secret
@@ -30,6 +30,7 @@ DATE_PLACEHOLDER = "{date}"
 _TIME_OF_DAY = re.compile(r"^(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?$")
 # Zoom accepts "yyyy-MM-ddTHH:mm:ssZ" (UTC) or "yyyy-MM-ddTHH:mm:ss" (in `timezone`).
 _ZOOM_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z?$")
+INSTANT_MEETING, SCHEDULED_MEETING = 1, 2
 # Zoom's documented passcode alphabet.
 _PASSCODE_PATTERN = r"^[A-Za-z0-9@*_-]+$"
 
@@ -66,6 +67,25 @@ class MeetingTemplate(BaseModel):
             'must be a time of day ("09:30" or "09:30:00") or a Zoom timestamp '
             '("2026-01-31T09:30:00" or "2026-01-31T09:30:00Z")'
         )
+
+    @model_validator(mode="after")
+    def _adoptable(self) -> MeetingTemplate:
+        # An interrupted create is resolved by finding its meeting in List Meetings, which
+        # never returns instant meetings (developers.zoom.us/docs/api/meetings/#tag/meetings/
+        # GET/users/{userId}/meetings); Zoom makes a scheduled meeting without start_time an
+        # instant one. Such a meeting could be created twice, so it is refused up front.
+        if self.type == INSTANT_MEETING:
+            raise ValueError(
+                "type 1 (instant) meetings are not supported: after an interrupted create "
+                "they cannot be found again, so a retry could make a second one; use type 2 "
+                "with a start_time"
+            )
+        if self.type == SCHEDULED_MEETING and self.start_time is None:
+            raise ValueError(
+                "a scheduled meeting (type 2) needs a start_time: without one Zoom creates an "
+                "instant meeting, which cannot be found again after an interrupted create"
+            )
+        return self
 
     @field_validator("timezone")
     @classmethod

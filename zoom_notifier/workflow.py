@@ -22,6 +22,7 @@ from zoom_notifier.errors import (
     SlackRateLimited,
     SlackUnavailable,
     SlackWebhookRejected,
+    ZoomMeetingMisplaced,
     ZoomNotifierError,
     ZoomResponseInvalid,
 )
@@ -35,7 +36,10 @@ from zoom_notifier.models import (
     NotifyInput,
     NotifyResult,
     SnsEvent,
+    ZoomMeeting,
 )
+from zoom_notifier.template import SCHEDULED_MEETING, MeetingTemplate
+from zoom_notifier.zoom_time import utc_instant
 
 if TYPE_CHECKING:
     from zoom_notifier.collaborators import (
@@ -45,7 +49,14 @@ if TYPE_CHECKING:
         ZoomMeetings,
     )
 
-__all__ = ["Clock", "create_meeting", "notify_failure", "notify_meeting", "utc_now"]
+__all__ = [
+    "Clock",
+    "check_placement",
+    "create_meeting",
+    "notify_failure",
+    "notify_meeting",
+    "utc_now",
+]
 
 Clock = Callable[[], datetime]
 log = get_logger(__name__)
@@ -116,6 +127,7 @@ async def create_meeting(
     await store.mark_attempt(claim.record, owner, attempt_at)
     try:
         meeting = await zoom.create_meeting(zoom_user_id, zoom_request.request_body())
+        check_placement(meeting, zoom_request)
     except ZoomResponseInvalid:
         # The meeting may exist at Zoom: keep the claim and its attempt marker, so the next
         # attempt looks for it instead of creating another.
@@ -127,6 +139,27 @@ async def create_meeting(
     record = await store.complete(key, owner, meeting, now())
     log.info("meeting created", start_time=record.start_time)
     return _create_result(record, "created")
+
+
+def check_placement(meeting: ZoomMeeting, request: MeetingTemplate) -> None:
+    """Raise ZoomMeetingMisplaced if Zoom put the meeting at another instant than asked.
+
+    Zoom takes ``timezone`` from its own list and may fall back to the account's zone
+    (developers.zoom.us/docs/api/references/abbreviations/#timezones): the meeting then starts
+    at another instant. Such a meeting is reported, never recorded nor announced.
+    """
+    timezone = request.timezone or "UTC"
+    wanted = utc_instant(request.start_time, timezone)
+    got = utc_instant(meeting.start_time, meeting.timezone or timezone)
+    # Recurring meetings answer with their first occurrence, which may differ on purpose.
+    if request.type != SCHEDULED_MEETING or wanted is None or got == wanted:
+        return
+    raise ZoomMeetingMisplaced(
+        f"Zoom created meeting {meeting.id} starting {got.isoformat() if got else 'at no time'} "
+        f"(zone {meeting.timezone!r}) instead of {wanted.isoformat()} ({timezone!r}): Zoom did "
+        "not take the template's timezone and used the account's. It was not announced. Delete "
+        f"meeting {meeting.id} in Zoom, set a timezone from Zoom's list in the template, rerun"
+    )
 
 
 async def notify_meeting(

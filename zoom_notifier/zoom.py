@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -19,13 +20,14 @@ from pydantic import BaseModel, ValidationError
 from zoom_notifier.container import STATE, CachedValue
 from zoom_notifier.errors import (
     ZoomAuthFailed,
+    ZoomDailyLimitReached,
     ZoomNotifierError,
     ZoomRateLimited,
     ZoomRequestRejected,
     ZoomResponseInvalid,
     ZoomUnavailable,
 )
-from zoom_notifier.http import retry_after_seconds
+from zoom_notifier.http import retry_after_moment, retry_after_seconds
 from zoom_notifier.logs import get_logger, register_secret
 from zoom_notifier.models import ZoomMeeting, ZoomMeetingList, ZoomMeetingSummary
 from zoom_notifier.secrets import ZoomCredentials
@@ -285,9 +287,37 @@ def _zoom_detail(answer: ZoomAnswer) -> str:
     return (", " + ": ".join(parts)) if parts else ""
 
 
+def _is_daily_limit(answer: ZoomAnswer) -> bool:
+    # Zoom's daily-limit 429: "You have exceeded the daily rate limit (100) of Meeting
+    # Create/Update API requests ... You may resume these requests at GMT 00:00:00." and,
+    # per the rate-limit guide, X-RateLimit-Type: Daily-limit with an ISO 8601 Retry-After
+    # (devforum.zoom.us/t/18928, developers.zoom.us/docs/api/rate-limits/).
+    headers = {name.lower(): value for name, value in answer.headers.items()}
+    if headers.get("x-ratelimit-type", "").lower() == "daily-limit":
+        return True
+    data = answer.json()
+    message = data.get("message") if isinstance(data, dict) else None
+    return isinstance(message, str) and "daily rate limit" in message.lower()
+
+
+def _daily_limit(answer: ZoomAnswer, action: str) -> ZoomDailyLimitReached:
+    retry_after = {name.lower(): value for name, value in answer.headers.items()}.get("retry-after")
+    when = retry_after_moment(retry_after)
+    resets = (
+        when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if when else "00:00 UTC (Zoom's reset)"
+    )
+    return ZoomDailyLimitReached(
+        f"Zoom refused to {action}: the host reached Zoom's daily limit of meeting "
+        f"create/update requests (HTTP 429{_zoom_detail(answer)}); it resets at {resets}. "
+        "Rerun after that; if it recurs, spread the templates over more hosts"
+    )
+
+
 def error_for(answer: ZoomAnswer, action: str) -> ZoomNotifierError:
     """Our error for a non-success answer of Zoom to ``action``."""
     status = answer.status
+    if status == 429 and _is_daily_limit(answer):
+        return _daily_limit(answer, action)
     if status == 429:
         retry_after = retry_after_seconds(answer.headers.get("Retry-After"))
         hint = f"; retry after {retry_after:g}s" if retry_after is not None else ""

@@ -217,6 +217,6 @@ class ModelSlack:
         if isinstance(outcome, NetworkFault):
             raise SlackUnavailable(
                 f"no answer from Slack ({outcome.kind})",
-                maybe_delivered=outcome.kind != "refused",
+                maybe_delivered=outcome.kind not in {"refused", "connect_timeout"},
             )
         check_webhook_answer(outcome.status, str(outcome.body), outcome.headers.get("Retry-After"))

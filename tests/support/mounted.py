@@ -30,6 +30,8 @@ def _result(url: URL, outcome: Outcome) -> CallbackResult:
         if outcome.kind == "refused":
             key = ConnectionKey(url.host or "", url.port or 443, True, True, None, None, None)
             raise aiohttp.ClientConnectorError(key, OSError(111, "Connection refused"))
+        if outcome.kind == "connect_timeout":
+            raise aiohttp.ConnectionTimeoutError(f"Connection timeout to host {url}")
         if outcome.kind == "timeout":
             raise TimeoutError
         raise aiohttp.ServerDisconnectedError(f"Server disconnected: {url}")

@@ -16,6 +16,7 @@ the same input. After every row the promise holds:
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,11 +39,14 @@ from zoom_notifier import store as store_module
 from zoom_notifier.container import reset_container
 from zoom_notifier.local.executions import ExecutionReport
 from zoom_notifier.local.faults import (
+    CONNECT_TIMEOUT,
     GARBAGE_AFTER,
+    REFUSED,
     RESET_AFTER,
     TIMEOUT_AFTER,
     TIMEOUT_BEFORE,
     answer,
+    answer_after,
 )
 from zoom_notifier.local.stack import LocalStack
 
@@ -128,6 +132,39 @@ def _hand_edited(world: World) -> None:
     fakes.put_hand_edited_item(world.stack.client("dynamodb"), world.table, DAY)
 
 
+def _meeting_id_as_string(world: World) -> None:
+    fakes.put_item(world.stack.client("dynamodb"), world.table, DAY, status="created",
+                   meeting_id="123", join_url="https://zoom.us/j/123",
+                   expires_at=int(time.time()) + 86400)  # fmt: skip
+
+
+def _operator_note(world: World) -> None:
+    fakes.put_item(world.stack.client("dynamodb"), world.table, DAY, status="creating",
+                   claim_owner="arn:dead-execution", claim_expires_at=1,
+                   expires_at=int(time.time()) + 86400, operator_note="checked by Ana")  # fmt: skip
+
+
+_DAILY_LIMIT = {
+    "code": 429,
+    "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API "
+    "requests permitted for this particular user. You may resume these requests at GMT 00:00:00.",
+}
+
+
+_DAILY_LIMIT_HEADERS = {"X-RateLimit-Type": "Daily-limit", "Retry-After": "2026-11-28T00:00:00Z"}
+
+
+def _zoom_ignores_timezones(world: World) -> None:
+    world.zoom.known_timezones = frozenset({"UTC"})
+
+
+def _operator_fixes_timezone(world: World) -> None:
+    """As the failure report says: delete the misplaced meeting, use a zone Zoom knows."""
+    for meeting_id in list(world.zoom.meetings):
+        world.zoom.delete(meeting_id)
+    world.zoom.known_timezones = None
+
+
 def _remove_item(world: World) -> None:
     world.stack.client("dynamodb").delete_item(
         TableName=world.table, Key={"date": {"S": DAY}, "template": {"S": "default"}}
@@ -150,6 +187,9 @@ ROWS = [
         "InvalidMeetingTemplate", fix=_restore_template),
     Row("S3", "schema-invalid template", _put_template({"topic": "t", "duration": 0}), "FAILED",
         "InvalidMeetingTemplate", fix=_restore_template),
+    Row("S3", "template that Zoom would make an instant meeting",
+        _put_template({"topic": "Stand-up {date}"}), "FAILED", "InvalidMeetingTemplate",
+        fix=_restore_template),
     # --- Secrets Manager ----------------------------------------------------------------------
     Row("Secrets Manager", "secret missing", _env("ZOOM_CREDENTIALS_SECRET", "no/such/secret"),
         "FAILED", "ConfigurationError", fix=_env_back("ZOOM_CREDENTIALS_SECRET")),
@@ -179,6 +219,14 @@ ROWS = [
         fail_zoom_create(forever=status(429, {"code": 429, "message": "Too many requests"})),
         "FAILED", "ZoomRateLimited", fix=_heal_zoom),
     Row("Zoom create", "500, then up", fail_zoom_create(status(500, "oops")), "SUCCEEDED"),
+    Row("Zoom create", "401 code 124: token renewed, then up",
+        fail_zoom_create(status(401, {"code": 124, "message": "Invalid access token."})),
+        "SUCCEEDED"),
+    Row("Zoom create", "429 daily limit (permanent), rerun after the reset",
+        fail_zoom_create(forever=status(429, _DAILY_LIMIT, _DAILY_LIMIT_HEADERS)),
+        "FAILED", "ZoomDailyLimitReached", fix=_heal_zoom),
+    Row("Zoom create", "timezone not in Zoom's list: account zone used (reported)",
+        _zoom_ignores_timezones, "FAILED", "ZoomMeetingMisplaced", fix=_operator_fixes_timezone),
     Row("Zoom create", "503 all day", fail_zoom_create(forever=status(503, "")), "FAILED",
         "ZoomUnavailable", fix=_heal_zoom),
     Row("Zoom create", "timeout before Zoom created it", fail_zoom_create(TIMEOUT_BEFORE),
@@ -198,6 +246,9 @@ ROWS = [
     Row("DynamoDB", "live claim of another execution", _live_claim, "SUCCEEDED"),
     Row("DynamoDB", "hand-edited item fails validation", _hand_edited, "FAILED",
         "InvalidMeetingRecord", fix=_remove_item),
+    Row("DynamoDB", "hand-edited meeting_id saved as a string", _meeting_id_as_string,
+        "FAILED", "InvalidMeetingRecord", fix=_remove_item),
+    Row("DynamoDB", "operator's extra attribute on the item", _operator_note, "SUCCEEDED"),
     # --- Slack --------------------------------------------------------------------------------
     Row("Slack", "400 invalid_payload", fail_slack(forever=status(400, "invalid_payload")),
         "FAILED", "SlackWebhookRejected", fix=_heal_slack),
@@ -209,7 +260,20 @@ ROWS = [
         "FAILED", "SlackWebhookRejected", fix=_heal_slack),
     Row("Slack", "429, then up", fail_slack(status(429, "rate_limited", {"Retry-After": "1"})),
         "SUCCEEDED"),
-    Row("Slack", "500, then up", fail_slack(status(500, "internal_error")), "SUCCEEDED"),
+    Row("Slack", "503, then up", fail_slack(status(503, "")), "SUCCEEDED"),
+    Row("Slack", "connect timeout (nothing sent), then up", fail_slack(CONNECT_TIMEOUT),
+        "SUCCEEDED"),
+    Row("Slack", "connection refused, then up", fail_slack(REFUSED), "SUCCEEDED"),
+    Row("Slack", "500 rollup_error, not posted (not reposted)",
+        fail_slack(status(500, "rollup_error")), "FAILED", "AnnouncementUncertain", fix=nothing,
+        rerun_status="FAILED", announced=0),
+    Row("Slack", "500 rollup_error after posting (not reposted)",
+        fail_slack(answer_after(500, "rollup_error")), "FAILED", "AnnouncementUncertain",
+        fix=nothing, rerun_status="FAILED"),
+    Row("Slack", "502 after posting (not reposted)", fail_slack(answer_after(502, "")),
+        "FAILED", "AnnouncementUncertain", fix=nothing, rerun_status="FAILED"),
+    Row("Slack", "504, not posted (not reposted)", fail_slack(status(504, "")), "FAILED",
+        "AnnouncementUncertain", fix=nothing, rerun_status="FAILED", announced=0),
     Row("Slack", "timeout before Slack got it (not reposted)", fail_slack(TIMEOUT_BEFORE),
         "FAILED", "AnnouncementUncertain", fix=nothing, rerun_status="FAILED", announced=0),
     Row("Slack", "timeout after Slack posted it (not reposted)", fail_slack(TIMEOUT_AFTER),

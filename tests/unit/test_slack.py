@@ -7,7 +7,14 @@ import pytest
 
 from tests.support import fakes
 from zoom_notifier.errors import SlackUnavailable, SlackWebhookRejected
-from zoom_notifier.local.faults import REFUSED, RESET_AFTER, Fault, answer
+from zoom_notifier.local.faults import (
+    CONNECT_TIMEOUT,
+    REFUSED,
+    RESET_AFTER,
+    TIMEOUT_AFTER,
+    Fault,
+    answer,
+)
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.slack import SlackWebhook
 
@@ -46,3 +53,28 @@ async def test_a_long_error_body_is_quoted_trimmed(slack: SlackModel) -> None:
             await SlackWebhook(session, fakes.WEBHOOK_URL).post({"text": "hi"})
 
     assert len(str(raised.value)) < 300
+
+
+@pytest.mark.parametrize(
+    ("fault", "maybe_delivered"),
+    [
+        (REFUSED, False),
+        (CONNECT_TIMEOUT, False),  # aiohttp's ConnectionTimeoutError is a TimeoutError too
+        (TIMEOUT_AFTER, True),
+        (RESET_AFTER, True),
+        (answer(503, ""), False),
+        (answer(500, "rollup_error"), True),
+        (answer(502, ""), True),
+        (answer(504, ""), True),
+    ],
+)
+async def test_what_may_have_been_delivered(
+    slack: SlackModel, fault: Fault, maybe_delivered: bool
+) -> None:
+    slack.script.set(fault)
+
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(SlackUnavailable) as raised:
+            await SlackWebhook(session, fakes.WEBHOOK_URL).post({"text": "hi"})
+
+    assert raised.value.maybe_delivered is maybe_delivered

@@ -14,6 +14,7 @@ from zoom_notifier.aws import AwsClients
 from zoom_notifier.collaborators import AlreadyDone, Claimed
 from zoom_notifier.errors import (
     AwsUnavailable,
+    InvalidMeetingRecord,
     MeetingClaimLost,
     MeetingCreationInProgress,
     NotificationInProgress,
@@ -165,4 +166,27 @@ async def test_throttling_is_aws_unavailable() -> None:
     store = MeetingStore(_ThrottledClient(), fakes.TABLE)  # type: ignore[arg-type]
 
     with pytest.raises(AwsUnavailable, match="ProvisionedThroughputExceededException"):
+        await store.get(KEY)
+
+
+async def test_an_unknown_attribute_added_by_hand_is_ignored(
+    store: MeetingStore, aws_resources: fakes.AwsResources
+) -> None:
+    fakes.put_item(aws_resources.dynamodb, fakes.TABLE, KEY.date, status="creating",
+                   expires_at=1, operator_note="moved to 10:00")  # fmt: skip
+
+    record = await store.get(KEY)
+
+    assert record is not None
+    assert record.status == "creating"
+
+
+async def test_a_known_attribute_of_another_type_is_refused_at_once(
+    store: MeetingStore, aws_resources: fakes.AwsResources
+) -> None:
+    # Converted, "123" would pass validation and then never match a conditional write.
+    fakes.put_item(aws_resources.dynamodb, fakes.TABLE, KEY.date, status="created",
+                   meeting_id="123", join_url="https://zoom.us/j/123", expires_at=1)  # fmt: skip
+
+    with pytest.raises(InvalidMeetingRecord, match="'meeting_id' is stored as S, not N"):
         await store.get(KEY)

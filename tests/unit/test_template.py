@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -40,15 +41,20 @@ def test_an_impossible_start_time_is_rejected(start_time: str) -> None:
 
 
 def test_the_template_timezone_wins_over_the_default() -> None:
-    assert parse({"topic": "t", "timezone": "Asia/Tokyo"}).resolve(DAY, "UTC").timezone == (
-        "Asia/Tokyo"
-    )
-    assert parse({"topic": "t"}).resolve(DAY, "Europe/Paris").timezone == "Europe/Paris"
+    tokyo = {"topic": "t", "start_time": "09:30", "timezone": "Asia/Tokyo"}
+    assert parse(tokyo).resolve(DAY, "UTC").timezone == "Asia/Tokyo"
+    plain = {"topic": "t", "start_time": "09:30"}
+    assert parse(plain).resolve(DAY, "Europe/Paris").timezone == "Europe/Paris"
 
 
 def test_date_placeholders_are_replaced_in_topic_and_agenda_only() -> None:
     template = parse(
-        {"topic": "Stand-up {date}", "agenda": "{date}: notes", "settings": {"x": "{date}"}}
+        {
+            "topic": "Stand-up {date}",
+            "start_time": "09:30",
+            "agenda": "{date}: notes",
+            "settings": {"x": "{date}"},
+        }
     )
 
     body = template.resolve(DAY, "UTC").request_body()
@@ -62,6 +68,7 @@ def test_unknown_zoom_fields_pass_through() -> None:
     template = parse(
         {
             "topic": "t",
+            "start_time": "09:30",
             "default_password": False,
             "tracking_fields": [{"field": "team", "value": "core"}],
             "recurrence": {"type": 1},
@@ -76,7 +83,28 @@ def test_unknown_zoom_fields_pass_through() -> None:
 
 
 def test_type_defaults_to_scheduled() -> None:
-    assert parse({"topic": "t"}).type == 2
+    assert parse({"topic": "t", "start_time": "09:30"}).type == 2
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ({"topic": "t", "type": 1}, "type 1 (instant) meetings are not supported"),
+        ({"topic": "t", "type": 1, "start_time": "09:30"}, "cannot be found again"),
+        ({"topic": "t"}, "a scheduled meeting (type 2) needs a start_time"),
+    ],
+)
+def test_a_meeting_that_could_not_be_found_again_is_refused(
+    template: dict[str, object], expected: str
+) -> None:
+    # List Meetings never returns instant meetings, and Zoom makes a scheduled meeting
+    # without start_time an instant one: an interrupted create of these could be repeated.
+    with pytest.raises(InvalidMeetingTemplate, match=re.escape(expected)):
+        parse(template)
+
+
+def test_recurring_meetings_without_a_fixed_time_need_no_start_time() -> None:
+    assert parse({"topic": "t", "type": 3}).type == 3
 
 
 def test_an_oversized_template_is_refused() -> None:

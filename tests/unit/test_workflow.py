@@ -20,6 +20,8 @@ from zoom_notifier.errors import (
     MeetingNotFound,
     SlackUnavailable,
     SlackWebhookRejected,
+    ZoomDailyLimitReached,
+    ZoomMeetingMisplaced,
     ZoomRequestRejected,
     ZoomResponseInvalid,
     ZoomUnavailable,
@@ -217,6 +219,30 @@ async def test_an_expired_claim_of_a_dead_execution_is_taken_over(
     assert (await create(templates, store, zoom)).outcome == "created"
 
 
+async def test_a_meeting_zoom_put_in_another_zone_is_reported_and_never_recorded(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
+) -> None:
+    zoom.known_timezones = frozenset({"UTC"})  # Zoom falls back to the account's zone
+
+    with pytest.raises(ZoomMeetingMisplaced, match=f"Delete meeting {fakes.MEETING_ID}"):
+        await create(templates, store, zoom)
+
+    assert store.items == {}  # released: a rerun after the fix creates the right meeting
+
+
+async def test_the_daily_limit_releases_the_day(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
+) -> None:
+    zoom.create.set(
+        answer(429, {"code": 429, "message": "You have exceeded the daily rate limit (100)"})
+    )
+
+    with pytest.raises(ZoomDailyLimitReached):
+        await create(templates, store, zoom)
+
+    assert store.items == {}
+
+
 # --- notify_meeting ------------------------------------------------------------------------
 
 
@@ -277,7 +303,7 @@ async def test_a_rejected_post_releases_the_announcement_for_a_rerun(
 
 
 @pytest.mark.usefixtures("created")
-@pytest.mark.parametrize("fault", [REFUSED, answer(500, "internal_error")])
+@pytest.mark.parametrize("fault", [REFUSED, answer(503, "")])
 async def test_a_post_that_surely_did_not_leave_is_retried(
     store: MemoryStore, slack: SlackModel, fault: Fault
 ) -> None:

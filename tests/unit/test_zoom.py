@@ -9,7 +9,13 @@ import pytest
 from aioresponses import aioresponses
 
 from tests.support import fakes
-from zoom_notifier.errors import ZoomRequestRejected, ZoomResponseInvalid, ZoomUnavailable
+from zoom_notifier.errors import (
+    ZoomDailyLimitReached,
+    ZoomRateLimited,
+    ZoomRequestRejected,
+    ZoomResponseInvalid,
+    ZoomUnavailable,
+)
 from zoom_notifier.local.faults import REFUSED, RESET_AFTER, Fault, answer
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.secrets import ZoomCredentials
@@ -133,3 +139,37 @@ async def test_a_bad_meeting_list_is_our_error(
 
     with pytest.raises(error):
         await client.list_scheduled_meetings(fakes.ZOOM_USER)
+
+
+DAILY_LIMIT = {
+    "code": 429,
+    "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests "
+    "permitted for this particular user. You may resume these requests at GMT 00:00:00.",
+}
+
+
+@pytest.mark.parametrize(
+    ("headers", "resets"),
+    [
+        ({"X-RateLimit-Type": "Daily-limit", "Retry-After": "2026-11-28T00:00:00Z"},
+         "2026-11-28 00:00 UTC"),
+        ({}, "00:00 UTC (Zoom's reset)"),
+    ],
+)  # fmt: skip
+async def test_the_daily_limit_is_permanent_and_says_when_it_resets(
+    zoom: ZoomModel, client: ZoomClient, headers: dict[str, str], resets: str
+) -> None:
+    zoom.create.set(answer(429, DAILY_LIMIT, headers))
+
+    with pytest.raises(ZoomDailyLimitReached) as raised:
+        await client.create_meeting(fakes.ZOOM_USER, {"topic": "t"})
+
+    assert f"resets at {resets}" in str(raised.value)
+
+
+async def test_a_per_second_limit_stays_transient(zoom: ZoomModel, client: ZoomClient) -> None:
+    message = "You have reached the maximum per-second rate limit for this API. Try again later."
+    zoom.create.set(answer(429, {"code": 429, "message": message}, {"Retry-After": "1"}))
+
+    with pytest.raises(ZoomRateLimited):
+        await client.create_meeting(fakes.ZOOM_USER, {"topic": "t"})

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "CONNECT_TIMEOUT",
     "GARBAGE_AFTER",
     "REFUSED",
     "RESET_AFTER",
@@ -26,18 +27,22 @@ __all__ = [
     "Reply",
     "Script",
     "answer",
+    "answer_after",
 ]
 
 # A fault: what the next call gets instead of the normal answer.
 #   ("status", code, body, headers)  answer with this status, body (dict: JSON) and headers;
 #                                    the service does nothing
 #   ("refused",)                     the connection is refused: nothing was sent
+#   ("connect_timeout",)             connecting times out: nothing was sent
 #   ("timeout_before",)              the client times out before the service acts
 #   ("timeout_after",)               the service acts, then the client times out
 #   ("reset_after",)                 the service acts, then the connection is reset
 #   ("garbage_after",)               the service acts, then answers 2xx with an unreadable body
+#   ("status_after", code, body, headers)  the service acts, then answers this status
 Fault = tuple[Any, ...]
 REFUSED: Fault = ("refused",)
+CONNECT_TIMEOUT: Fault = ("connect_timeout",)
 TIMEOUT_BEFORE: Fault = ("timeout_before",)
 TIMEOUT_AFTER: Fault = ("timeout_after",)
 RESET_AFTER: Fault = ("reset_after",)
@@ -49,6 +54,11 @@ def answer(status: int, body: Any = "", headers: Mapping[str, str] | None = None
     return ("status", status, body, dict(headers or {}))
 
 
+def answer_after(status: int, body: Any = "", headers: Mapping[str, str] | None = None) -> Fault:
+    """The service does its work, then answers ``status`` all the same (a gateway error)."""
+    return ("status_after", status, body, dict(headers or {}))
+
+
 @dataclass(frozen=True)
 class Reply:
     """An HTTP answer: ``body`` is JSON when it is a dict or a list, else text."""
@@ -58,11 +68,14 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+NetworkFaultKind = Literal["refused", "connect_timeout", "timeout", "reset"]
+
+
 @dataclass(frozen=True)
 class NetworkFault:
-    """The client gets no answer: the connection is refused, it times out, or it is reset."""
+    """The client gets no answer: refused, connecting times out, answering times out, reset."""
 
-    kind: Literal["refused", "timeout", "reset"]
+    kind: NetworkFaultKind
 
 
 Outcome = Reply | NetworkFault
@@ -103,15 +116,19 @@ class Script:
             return NetworkFault(_AFTER[kind])
         if kind == "garbage_after":
             return Reply(reply.status, "<html>upstream proxy</html>")
+        if kind == "status_after":
+            _, status, body, headers = fault
+            return Reply(status, body, headers or {})
         raise ValueError(f"unknown fault {fault!r}")
 
 
 # Faults that stop a call before the service acts, and after it acted.
-_BEFORE: dict[str, Literal["refused", "timeout", "reset"]] = {
+_BEFORE: dict[str, NetworkFaultKind] = {
     "refused": "refused",
+    "connect_timeout": "connect_timeout",
     "timeout_before": "timeout",
 }
-_AFTER: dict[str, Literal["refused", "timeout", "reset"]] = {
+_AFTER: dict[str, NetworkFaultKind] = {
     "timeout_after": "timeout",
     "reset_after": "reset",
 }

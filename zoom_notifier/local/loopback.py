@@ -98,7 +98,7 @@ class LoopbackServer(Generic[ModelT]):
 
 async def _respond(request: web.Request, outcome: Outcome) -> web.StreamResponse:
     if isinstance(outcome, NetworkFault):
-        if outcome.kind == "timeout":
+        if outcome.kind in {"timeout", "connect_timeout"}:
             await asyncio.sleep(STALL_SECONDS)
         elif request.transport is not None:  # refused or reset: the client sees it closed
             request.transport.close()

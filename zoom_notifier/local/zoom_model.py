@@ -62,9 +62,13 @@ def meeting_body(
     created_at: datetime | None = None,
     join_password: str = "localJoinPwd",
     start_token: str = "local-host-start-token",
+    timezone: str | None = None,
 ) -> dict[str, Any]:
-    """What Zoom answers to Create Meeting: the request echoed, plus ids, URLs and UTC time."""
-    timezone = str(request.get("timezone") or "UTC")
+    """What Zoom answers to Create Meeting: the request echoed, plus ids, URLs and UTC time.
+
+    ``timezone`` is the zone Zoom used (default: the one asked for).
+    """
+    timezone = timezone or str(request.get("timezone") or "UTC")
     start_time = request.get("start_time")
     if isinstance(start_time, str) and start_time and not start_time.endswith("Z"):
         local = datetime.fromisoformat(start_time).replace(tzinfo=ZoneInfo(timezone))
@@ -119,6 +123,10 @@ class ZoomModel:
     scope: str = (
         "meeting:write:meeting:admin meeting:read:meeting:admin meeting:read:list_meetings:admin"
     )
+    # Zoom's own list of zones (None: it knows every IANA zone); for a zone not in it, Zoom
+    # uses the account's zone instead (developers.zoom.us/docs/api/references/abbreviations/).
+    known_timezones: frozenset[str] | None = None
+    account_timezone: str = "America/Los_Angeles"
     first_meeting_id: int = 84_123_456_789
     join_password: str = "localJoinPwd"
     start_token: str = "local-host-start-token"
@@ -208,12 +216,15 @@ class ZoomModel:
         with self._lock:
             self.create_requests.append(request)
             meeting_id = next(self._ids)
+            asked = str(request.get("timezone") or "UTC")
+            known = self.known_timezones is None or asked in self.known_timezones
             meeting = meeting_body(
                 meeting_id,
                 user_id,
                 request,
                 join_password=self.join_password,
                 start_token=self.start_token,
+                timezone=asked if known else self.account_timezone,
             )
             self.meetings[meeting_id] = meeting
         return Reply(201, meeting)

@@ -177,7 +177,10 @@ def test_a_named_template_is_read_from_its_own_object(
         (b'{"topic": "ok",\n  "duration": 30,,}', "not valid JSON: Expecting property name"),
         (b"\xff\xfe", "is not UTF-8 text"),
         # 196 chars + "{date}" resolves to 206 characters.
-        ({"topic": "t" * 194 + "{date}"}, "resolved for 2026-11-27: field 'topic'"),
+        (
+            {"topic": "t" * 194 + "{date}", "start_time": "09:30"},
+            "resolved for 2026-11-27: field 'topic'",
+        ),
     ],
 )
 def test_an_invalid_template_fails_permanently_naming_the_problem_without_calling_zoom(
