@@ -74,6 +74,8 @@ class MeetingRepository(Protocol):
 
     async def release(self, key: MeetingKey, owner: str) -> None: ...
 
+    async def end_claim(self, claim: MeetingRecord, owner: str) -> None: ...
+
     async def claim_notification(
         self, record: MeetingRecord, owner: str, now: datetime
     ) -> Claim: ...
@@ -86,7 +88,9 @@ class MeetingRepository(Protocol):
         self, record: MeetingRecord, owner: str, now: datetime
     ) -> MeetingRecord: ...
 
-    async def release_notification(self, record: MeetingRecord, owner: str) -> None: ...
+    async def release_notification(
+        self, record: MeetingRecord, owner: str, *, keep_attempt: bool = False
+    ) -> None: ...
 
 
 class ZoomMeetings(Protocol):

@@ -5,11 +5,15 @@ and ``Catch`` blocks match on these names: rename a class only together with the
 
 Two families:
 
-* :class:`TransientError` subclasses are **raised** by the handlers. Step Functions retries them
-  with backoff, then catches them into the failure path.
-* :class:`PermanentError` subclasses are **returned** by the handlers as
-  ``{"outcome": "failed", "error": <class name>, "cause": <message>}``: retrying cannot help, so
-  the Choice state routes straight to the failure path.
+* :class:`TransientError` subclasses: Step Functions retries them with backoff; if they persist,
+  the task (and the execution) fails under their name.
+* :class:`PermanentError` subclasses: retrying cannot help, so no retrier matches them and the
+  task fails at once under their name. The execution then ends FAILED *at that task*, which is
+  what lets the console's Redrive rerun exactly the step that failed; an EventBridge rule on
+  the execution's status reports it to the failure topic.
+
+Every error is raised; its message starts with the step's name (``CreateMeeting: ...``), so the
+failure report names the step from the execution's ``cause`` alone.
 
 Messages never contain secrets (credentials, tokens, the webhook URL, meeting passwords, the
 host's ``start_url``): they are shown in Step Functions, Slack and the logs.
@@ -21,6 +25,7 @@ __all__ = [
     "AnnouncementUncertain",
     "AwsUnavailable",
     "ConfigurationError",
+    "DeadlineExceeded",
     "InvalidExecutionInput",
     "InvalidMeetingRecord",
     "InvalidMeetingTemplate",
@@ -109,6 +114,10 @@ class MeetingCreationInProgress(TransientError):
 
 class NotificationInProgress(TransientError):
     """Another execution is announcing this (date, template) right now."""
+
+
+class DeadlineExceeded(TransientError):
+    """The step used up its invocation's time (a slow dependency); retried like one."""
 
 
 class AwsUnavailable(TransientError):

@@ -1,11 +1,12 @@
 """What every Lambda entry point shares: one event loop per invocation, settings loaded once per
 container, log context, the summary line, and the error contract.
 
-For a step of the state machine, permanent errors become an ``outcome: failed`` result and
-transient errors are re-raised under their own class name (the Step Functions error name). For
-a function invoked asynchronously (by SNS), every error is raised: nobody reads its result, and
-raising is what makes Lambda retry and then keep the event in the dead-letter target. Anything
-unforeseen is re-raised as :class:`UnexpectedError` with a redacted message.
+Every error is raised under its class name (the Step Functions error name), its message
+redacted and prefixed with the step's name: the state machine retries the transient ones and
+fails at the task on the others (see :mod:`zoom_notifier.errors`); for ``notify_failure``,
+invoked asynchronously by SNS, raising is what makes Lambda retry and then keep the event in
+the dead-letter target. Anything unforeseen is raised as :class:`UnexpectedError`. The step
+runs within the invocation's deadline (:mod:`zoom_notifier.deadline`).
 """
 
 from __future__ import annotations
@@ -17,21 +18,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-import structlog
 from pydantic import BaseModel
 
 from zoom_notifier.config import ServiceSettings, load_settings
 from zoom_notifier.connections import Connections, open_connections
 from zoom_notifier.container import STATE
+from zoom_notifier.deadline import invocation_deadline
 from zoom_notifier.errors import (
     ConfigurationError,
+    DeadlineExceeded,
     PermanentError,
     TransientError,
     UnexpectedError,
     ZoomNotifierError,
 )
 from zoom_notifier.logs import bind, clear_context, configure_logging, get_logger, redact
-from zoom_notifier.models import FailedResult, parse_event
+from zoom_notifier.models import parse_event
 
 __all__ = ["Invocation", "LambdaContext", "Step", "lambda_handler"]
 
@@ -55,9 +57,14 @@ class Invocation:
 
     request_id: str
 
-    def owner(self, execution_arn: str | None) -> str:
-        """The execution's ARN when the state machine passed it (stable across its retries)."""
-        return execution_arn or f"request:{self.request_id}"
+    def owner(self, execution_arn: str | None, redrive_count: int = 0) -> str:
+        """Who holds a claim: the execution, in its current attempt (stable across the
+        attempt's retries). A redriven execution keeps its ARN, so each redrive is another
+        owner: it never takes over a claim that an invocation of the previous attempt may still
+        hold (stopping an execution does not stop a running Lambda); it waits for the lease."""
+        if execution_arn is None:
+            return f"request:{self.request_id}"
+        return execution_arn if redrive_count == 0 else f"{execution_arn}/redrive-{redrive_count}"
 
 
 def _settings(settings_class: type[SettingsT]) -> SettingsT:
@@ -81,14 +88,12 @@ class Step(Generic[EventT, SettingsT]):
 
     ``run(request, settings, invocation, io)`` gets the validated event and settings, who is
     running, and the invocation's :class:`~zoom_notifier.connections.Connections`.
-    ``return_permanent_errors=False`` is for asynchronously invoked functions (see above).
     """
 
     name: str
     settings: type[SettingsT]
     event: type[EventT]
     run: Callable[[EventT, SettingsT, Invocation, Connections], Awaitable[BaseModel]]
-    return_permanent_errors: bool = True
 
 
 def lambda_handler(step: Step[Any, Any]) -> Callable[[Any, Any], dict[str, Any]]:
@@ -103,10 +108,36 @@ def lambda_handler(step: Step[Any, Any]) -> Callable[[Any, Any], dict[str, Any]]
     return handler
 
 
-def _redacted(exc: ZoomNotifierError) -> ZoomNotifierError:
-    """The same exception, its text cleared of secrets (an answer may have echoed one)."""
-    exc.args = tuple(redact(arg) for arg in exc.args)
+def _reported(exc: ZoomNotifierError, step: str) -> ZoomNotifierError:
+    """The same exception, its text cleared of secrets (an answer may have echoed one) and
+    prefixed with the step's name."""
+    first, *rest = exc.args or ("",)
+    exc.args = (f"{step}: {redact(first)}", *(redact(arg) for arg in rest))
     return exc
+
+
+async def _run_within(
+    budget: float | None,
+    step: Step[Any, Any],
+    request: BaseModel,
+    settings: ServiceSettings,
+    invocation: Invocation,
+) -> BaseModel:
+    """Run the step, ending it as DeadlineExceeded (retried) before Lambda's own timeout."""
+    try:
+        async with asyncio.timeout(budget) as deadline, open_connections() as io:
+            return await step.run(request, settings, invocation, io)
+    except TimeoutError:
+        if deadline.expired():
+            raise DeadlineExceeded(
+                f"the step ran out of time after {budget:.0f} s (a dependency was slow)"
+            ) from None
+        raise
+
+
+def _remaining_ms(context: Any) -> int | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return int(remaining()) if callable(remaining) else None
 
 
 async def _invoke(
@@ -138,30 +169,22 @@ async def _invoke(
             assert settings_error is not None  # noqa: S101
             raise settings_error  # noqa: TRY301 - reported like any other permanent error
         request = parse_event(step.event, event)
-        async with open_connections() as io:
-            result = await step.run(request, settings, Invocation(request_id), io)
+        with invocation_deadline(_remaining_ms(context)) as budget:
+            result = await _run_within(budget, step, request, settings, Invocation(request_id))
         outcome = str(getattr(result, "outcome", "ok"))
         return result.model_dump(mode="json")
     except PermanentError as exc:
         outcome = "failed"
-        context_vars = structlog.contextvars.get_contextvars()
-        failed = FailedResult(
-            error=exc.name,
-            cause=redact(exc.cause),
-            date=context_vars.get("date"),
-            template=context_vars.get("template"),
-        )
-        log.error("step failed permanently", error=failed.error, cause=failed.cause)
-        if not step.return_permanent_errors:
-            raise _redacted(exc) from None
-        return failed.model_dump(mode="json")
+        log.error("step failed permanently", error=exc.name, cause=redact(exc.cause))
+        raise _reported(exc, step.name) from None
     except TransientError as exc:
         outcome = "retry"
         log.warning("step failed transiently; it will be retried", error=exc.name, cause=exc.cause)
-        raise _redacted(exc) from None
+        raise _reported(exc, step.name) from None
     except Exception as exc:
         log.exception("unexpected error")
-        raise UnexpectedError(redact(f"{type(exc).__name__}: {exc}")) from None
+        unexpected = UnexpectedError(f"{type(exc).__name__}: {exc}")
+        raise _reported(unexpected, step.name) from None
     finally:
         log.info(
             "invocation finished",

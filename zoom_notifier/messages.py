@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from zoom_notifier.models import FailureMessage, MeetingRecord
+from zoom_notifier.models import ExecutionStatusChange, FailureMessage, MeetingRecord
 from zoom_notifier.zoom_time import utc_instant
 
 __all__ = [
@@ -31,8 +31,9 @@ HEADER_TEXT_LIMIT = 150
 SECTION_TEXT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 4000
 CAUSE_LIMIT = 1500
-# "@channel" typed as text only pings with link_names; a word joiner keeps it inert anyway.
-_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+# "@channel" typed as text only pings with link_names; a word joiner keeps it inert anyway
+# (after every such prefix: the invisible joiner costs nothing where no mention was meant).
+_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone))", re.IGNORECASE)
 _CONSOLE_HOSTS = {
     "aws": "console.aws.amazon.com",
     "aws-cn": "console.amazonaws.cn",
@@ -153,14 +154,40 @@ def failure_alert(
 ) -> dict[str, Any]:
     """A readable Slack alert for any message on the failure topic.
 
-    The state machine's failure message gets the full treatment; a CloudWatch alarm, a Step
-    Functions status-change event, or any other text is still shown readably.
+    The execution status change that the stack's EventBridge rule publishes (and a failure
+    message in the documented format) gets the full treatment; a CloudWatch alarm or any other
+    text is still shown readably.
     """
     try:
-        failure = FailureMessage.model_validate_json(message)
+        failure = _from_status_change(ExecutionStatusChange.model_validate_json(message))
     except ValidationError:
-        return _other_alert(message, subject)
+        try:
+            failure = FailureMessage.model_validate_json(message)
+        except ValidationError:
+            return _other_alert(message, subject)
     return _failure_message_alert(failure, ZoneInfo(timezone))
+
+
+_STEPS = ("CreateMeeting", "NotifyMeeting")
+_ENDED = {"TIMED_OUT": "the execution timed out", "ABORTED": "the execution was aborted"}
+
+
+def _from_status_change(change: ExecutionStatusChange) -> FailureMessage:
+    """The failure an execution's status change describes. The step is named by the cause
+    (every handler error starts with ``<Step>: ``); a timeout or an abort names none."""
+    detail = change.detail
+    cause = _unwrap_cause(detail.cause) if detail.cause else _ENDED.get(detail.status, "")
+    step, _, rest = cause.partition(": ")
+    known = step in _STEPS
+    return FailureMessage(
+        execution_arn=detail.execution_arn,
+        state_machine=detail.state_machine_arn,
+        state=step if known else "unknown step (see the execution's history)",
+        error=detail.error or detail.status,
+        cause=rest if known else cause,
+        input=detail.execution_input(),
+        redrive_count=detail.redrive_count,
+    )
 
 
 def _failure_message_alert(failure: FailureMessage, zone: ZoneInfo) -> dict[str, Any]:
@@ -174,10 +201,13 @@ def _failure_message_alert(failure: FailureMessage, zone: ZoneInfo) -> dict[str,
     )
     url = console_url(failure.execution_arn)
     execution = escape(failure.execution_arn)
+    redriven = f" (redrive {failure.redrive_count})" if failure.redrive_count else ""
     rerun = [
-        f"*Execution:* <{url}|{execution}>" if url else f"*Execution:* {execution}",
-        "To rerun: fix the cause, then start a new execution of the state machine with the "
-        "same input (safe: nothing is created or announced twice).",
+        (f"*Execution:* <{url}|{execution}>" if url else f"*Execution:* {execution}") + redriven,
+        "*To rerun*, fix the cause, then *Redrive* the execution in the console (it reruns "
+        f"only the failed step): `aws stepfunctions redrive-execution --execution-arn "
+        f"{execution}`. Or start a fresh one with the same input: `zoom-notifier rerun "
+        f"{execution}`. Both are safe: nothing is created or announced twice.",
     ]
     blocks = [
         _section(_cut(f"{title}\n*Step:* {step}   *Error:* `{error}`", SECTION_TEXT_LIMIT)),

@@ -3,6 +3,7 @@ the typed results returned to Step Functions, and the failure messages on the SN
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, tzinfo
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -25,7 +26,7 @@ __all__ = [
     "DEFAULT_TEMPLATE",
     "CreateResult",
     "ExecutionInput",
-    "FailedResult",
+    "ExecutionStatusChange",
     "FailureAlertResult",
     "FailureMessage",
     "MeetingKey",
@@ -71,8 +72,9 @@ class ExecutionInput(BaseModel):
     """The execution input handed to ``create_meeting``.
 
     ``date`` wins over ``scheduled_time``; with neither, the date is today in
-    ``MEETING_TIMEZONE``. ``execution_arn`` is added by the state machine. Other fields are
-    ignored, so the same input can carry notes for humans.
+    ``MEETING_TIMEZONE``. The state machine passes ``{"input": <execution input>,
+    "execution_arn", "redrive_count"}``; a flat object works too (a direct invocation). Other
+    fields are ignored, so the same input can carry notes for humans.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -81,6 +83,15 @@ class ExecutionInput(BaseModel):
     scheduled_time: AwareDatetime | None = None
     template: TemplateName = DEFAULT_TEMPLATE
     execution_arn: str | None = None
+    redrive_count: int = Field(default=0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("input"), dict):
+            wrapper = {key: value for key, value in data.items() if key != "input"}
+            return {**data["input"], **wrapper}
+        return data
 
     @field_validator("date")
     @classmethod
@@ -114,6 +125,7 @@ class NotifyInput(BaseModel):
     date: IsoDate
     template: TemplateName = DEFAULT_TEMPLATE
     execution_arn: str | None = None
+    redrive_count: int = Field(default=0, ge=0)
 
     _real = field_validator("date")(_real_date)
 
@@ -251,16 +263,6 @@ class NotifyResult(BaseModel):
     meeting_id: int
 
 
-class FailedResult(BaseModel):
-    """A permanent failure: the Choice state routes it to the failure path."""
-
-    outcome: Literal["failed"] = "failed"
-    error: str
-    cause: str
-    date: str | None = None
-    template: str | None = None
-
-
 class FailureAlertResult(BaseModel):
     """``notify_failure`` posted every message of its SNS event."""
 
@@ -272,7 +274,8 @@ class FailureAlertResult(BaseModel):
 
 
 class FailureMessage(BaseModel):
-    """What the state machine's failure path publishes to the failure topic.
+    """A failed execution, as the Slack report describes it (built from the execution's status
+    change event; published as JSON in this shape, it is read the same way).
 
     ``date`` and ``template`` are null when the step failed before knowing them; ``input`` (the
     execution input) then still tells which day was meant.
@@ -288,6 +291,7 @@ class FailureMessage(BaseModel):
     date: str | None = None
     template: str | None = None
     input: dict[str, Any] | None = None
+    redrive_count: int = 0
 
     def meeting_key(self, zone: tzinfo) -> MeetingKey | None:
         """The (date, template) that failed, from the message or else from the input."""
@@ -302,6 +306,38 @@ class FailureMessage(BaseModel):
         if request.date is None and request.scheduled_time is None:
             return None
         return request.meeting_key(zone, datetime.now(zone))
+
+
+class ExecutionStatusDetail(BaseModel):
+    """The ``detail`` of EventBridge's "Step Functions Execution Status Change" event
+    (docs.aws.amazon.com/step-functions/latest/dg/cw-events.html)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    execution_arn: str = Field(alias="executionArn")
+    state_machine_arn: str | None = Field(default=None, alias="stateMachineArn")
+    status: str
+    input: str | None = None
+    error: str | None = None
+    cause: str | None = None
+    redrive_count: int = Field(default=0, alias="redriveCount")
+
+    def execution_input(self) -> dict[str, Any]:
+        """The execution's input, or ``{}`` when it is missing or unreadable."""
+        try:
+            data = json.loads(self.input or "{}")
+        except json.JSONDecodeError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+
+class ExecutionStatusChange(BaseModel):
+    """An execution that ended FAILED, TIMED_OUT or ABORTED, as EventBridge publishes it."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    detail_type: Literal["Step Functions Execution Status Change"] = Field(alias="detail-type")
+    detail: ExecutionStatusDetail
 
 
 class SnsMessage(BaseModel):

@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from zoom_notifier.deadline import call_timeout
 from zoom_notifier.errors import SlackRateLimited, SlackUnavailable, SlackWebhookRejected
 from zoom_notifier.http import retry_after_seconds
 
@@ -29,9 +30,12 @@ class SlackWebhook:
 
     async def post(self, payload: dict[str, Any]) -> None:
         """Post ``payload``; return only when Slack answered ``200 ok``."""
+        timeout = call_timeout(REQUEST_TIMEOUT)
+        if timeout is None:
+            raise SlackUnavailable("too little time left in this invocation to post to Slack")
         try:
             async with self._session.post(
-                self._url, json=payload, timeout=REQUEST_TIMEOUT, allow_redirects=False
+                self._url, json=payload, timeout=timeout, allow_redirects=False
             ) as response:
                 status = response.status
                 body = (await response.text(errors="replace")).strip()

@@ -40,6 +40,7 @@ __all__ = [
     "announcement_released",
     "claim_record",
     "created_record",
+    "lease_ended",
     "notified_record",
     "record_from_item",
 ]
@@ -186,9 +187,18 @@ def announcement_claimed(record: MeetingRecord, owner: str, now: datetime) -> Me
     )
 
 
-def announcement_released(record: MeetingRecord) -> MeetingRecord:
-    """``record`` with no announcement lease nor post in progress."""
-    return record.model_copy(update=_NO_ANNOUNCEMENT_CLAIM)
+def announcement_released(record: MeetingRecord, *, keep_attempt: bool = False) -> MeetingRecord:
+    """``record`` with no announcement lease; with ``keep_attempt``, the marker of a post that
+    may have reached Slack stays."""
+    update = dict(_NO_ANNOUNCEMENT_CLAIM)
+    if keep_attempt:
+        del update["notify_attempt_started_at"]
+    return record.model_copy(update=update)
+
+
+def lease_ended(claim: MeetingRecord) -> MeetingRecord:
+    """``claim`` with its creation lease over (its attempt marker kept)."""
+    return claim.model_copy(update={"claim_expires_at": 0})
 
 
 def notified_record(record: MeetingRecord, now: datetime) -> MeetingRecord:
@@ -392,11 +402,22 @@ class MeetingStore:
             )
         return notified
 
-    async def release_notification(self, record: MeetingRecord, owner: str) -> None:
-        """Give up ``owner``'s announcement claim after a failed post."""
+    async def release_notification(
+        self, record: MeetingRecord, owner: str, *, keep_attempt: bool = False
+    ) -> None:
+        """Give up ``owner``'s announcement claim after a failed post (see
+        :func:`announcement_released`)."""
         await self._put_if_held(
-            announcement_released(record), owner, "releasing the announcement claim on", "announce"
+            announcement_released(record, keep_attempt=keep_attempt),
+            owner,
+            "releasing the announcement claim on",
+            "announce",
         )
+
+    async def end_claim(self, claim: MeetingRecord, owner: str) -> None:
+        """End ``owner``'s creation lease now, keeping its attempt marker: the invocation that
+        held it is over, so another may take the key at once (and adopt what it left)."""
+        await self._put_if_held(lease_ended(claim), owner, "ending the claim on", "create")
 
     async def _put_if_held(
         self, record: MeetingRecord, owner: str, verb: str, lease: Lease

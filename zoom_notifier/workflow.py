@@ -7,7 +7,7 @@ second announcement.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from zoom_notifier.errors import (
     SlackRateLimited,
     SlackUnavailable,
     SlackWebhookRejected,
+    TransientError,
     ZoomMeetingMisplaced,
     ZoomNotifierError,
     ZoomResponseInvalid,
@@ -114,31 +115,46 @@ async def create_meeting(
     if isinstance(claim, AlreadyDone):
         log.info("another execution created the meeting meanwhile")
         return _create_result(claim.record, "existing")
-    if claim.earlier_attempt is not None:
-        adopted = await find_earlier_meeting(
-            zoom, zoom_user_id, zoom_request, claim.earlier_attempt
-        )
-        if adopted is not None:
-            bind(meeting_id=adopted.id)
-            log.warning("adopted the meeting of an interrupted attempt")
-            record = await store.complete(key, owner, adopted, now())
-            return _create_result(record, "created")
-    attempt_at = claim.earlier_attempt or int(now().timestamp())
-    await store.mark_attempt(claim.record, owner, attempt_at)
+    held = claim.record
     try:
+        if claim.earlier_attempt is not None:
+            adopted = await find_earlier_meeting(
+                zoom, zoom_user_id, zoom_request, claim.earlier_attempt
+            )
+            if adopted is not None:
+                bind(meeting_id=adopted.id)
+                log.warning("adopted the meeting of an interrupted attempt")
+                record = await store.complete(key, owner, adopted, now())
+                return _create_result(record, "created")
+        attempt_at = claim.earlier_attempt or int(now().timestamp())
+        held = await store.mark_attempt(claim.record, owner, attempt_at)
         meeting = await zoom.create_meeting(zoom_user_id, zoom_request.request_body())
         check_placement(meeting, zoom_request)
     except ZoomResponseInvalid:
-        # The meeting may exist at Zoom: keep the claim and its attempt marker, so the next
-        # attempt looks for it instead of creating another.
+        # The meeting may exist at Zoom: keep the attempt marker, so the next attempt looks
+        # for it instead of creating another.
+        await _end_lease(store.end_claim(held, owner))
         raise
     except PermanentError:
         await store.release(key, owner)
+        raise
+    except TransientError:
+        # This invocation stops here: its lease ends (a redrive need not wait for it), the
+        # marker of a Zoom call whose outcome is unknown stays.
+        await _end_lease(store.end_claim(held, owner))
         raise
     bind(meeting_id=meeting.id)
     record = await store.complete(key, owner, meeting, now())
     log.info("meeting created", start_time=record.start_time)
     return _create_result(record, "created")
+
+
+async def _end_lease(ending: Awaitable[None]) -> None:
+    """Best effort: the lease expires by itself if AWS cannot be told now."""
+    try:
+        await ending
+    except ZoomNotifierError as exc:
+        log.warning("could not end the lease; it expires by itself", error=exc.name)
 
 
 def check_placement(meeting: ZoomMeeting, request: MeetingTemplate) -> None:
@@ -212,9 +228,10 @@ async def notify_meeting(
         await store.release_notification(record, owner)
         raise
     except (SlackUnavailable, SlackRateLimited) as exc:
-        if not (isinstance(exc, SlackUnavailable) and exc.maybe_delivered):
-            # Slack surely did not post it: the retry may post without doubt.
-            await store.mark_notify_attempt(attempt, owner, None)
+        # This invocation stops here, so its lease ends. A post that Slack surely did not
+        # make leaves no marker (the retry posts); one that may have reached Slack keeps it.
+        maybe_delivered = isinstance(exc, SlackUnavailable) and exc.maybe_delivered
+        await _end_lease(store.release_notification(attempt, owner, keep_attempt=maybe_delivered))
         raise
     await store.mark_notified(record, owner, now())
     log.info("meeting announced")

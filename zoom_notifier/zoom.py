@@ -18,6 +18,7 @@ import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from zoom_notifier.container import STATE, CachedValue
+from zoom_notifier.deadline import call_timeout
 from zoom_notifier.errors import (
     ZoomAuthFailed,
     ZoomDailyLimitReached,
@@ -215,6 +216,10 @@ class ZoomClient:
         headers = {"Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
+        timeout = call_timeout(REQUEST_TIMEOUT)
+        if timeout is None:
+            # Not started, so nothing is ambiguous: the retry has a whole invocation.
+            raise ZoomUnavailable(f"too little time left in this invocation to call Zoom {method}")
         try:
             async with self._session.request(
                 method,
@@ -223,7 +228,7 @@ class ZoomClient:
                 params=params,
                 auth=auth,
                 headers=headers,
-                timeout=REQUEST_TIMEOUT,
+                timeout=timeout,
                 allow_redirects=False,
             ) as response:
                 text = await response.text(errors="replace")

@@ -15,6 +15,7 @@ from aioresponses import aioresponses
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from yarl import URL
 
+from zoom_notifier.errors import PermanentError
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack, deploy, shorten_retries
@@ -251,6 +252,15 @@ def calls(http: aioresponses, method: str, url: str | re.Pattern[str]) -> list[A
 
 def slack_payloads(http: aioresponses) -> list[dict[str, Any]]:
     return [call.kwargs["json"] for call in calls(http, "POST", WEBHOOK_URL)]
+
+
+def recorded(handler: Callable[[Any, Any], dict[str, Any]], event: Any) -> dict[str, Any]:
+    """The handler's result, or ``{"outcome": "failed", "error", "cause"}`` for the permanent
+    error it raised (what the execution's history keeps of a failed task)."""
+    try:
+        return handler(event, FakeContext())
+    except PermanentError as exc:
+        return {"outcome": "failed", "error": exc.name, "cause": str(exc)}
 
 
 @dataclass

@@ -36,6 +36,7 @@ from zoom_notifier.store import (
     announcement_released,
     claim_record,
     created_record,
+    lease_ended,
     notified_record,
 )
 from zoom_notifier.template import MeetingTemplate, parse_template
@@ -114,6 +115,10 @@ class MemoryStore:
         self.put(record)
         return record
 
+    async def end_claim(self, claim: MeetingRecord, owner: str) -> None:
+        if self._holds(claim.key, owner):
+            self.put(lease_ended(claim))
+
     async def release(self, key: MeetingKey, owner: str) -> None:
         if self._holds(key, owner):
             del self.items[(key.date, key.template)]
@@ -154,9 +159,11 @@ class MemoryStore:
         self.put(notified)
         return notified
 
-    async def release_notification(self, record: MeetingRecord, owner: str) -> None:
+    async def release_notification(
+        self, record: MeetingRecord, owner: str, *, keep_attempt: bool = False
+    ) -> None:
         if self._announcing(record, owner):
-            self.put(announcement_released(record))
+            self.put(announcement_released(record, keep_attempt=keep_attempt))
 
 
 def _answer(outcome: Outcome) -> ZoomAnswer:

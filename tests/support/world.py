@@ -21,7 +21,12 @@ from tests.support.mounted import mount_slack, mount_zoom
 from zoom_notifier import aws as aws_module
 from zoom_notifier.container import reset_container
 from zoom_notifier.handlers import notify_failure
-from zoom_notifier.local.executions import ExecutionReport, failure_messages, run_execution
+from zoom_notifier.local.executions import (
+    ExecutionReport,
+    failure_messages,
+    redrive_execution,
+    run_execution,
+)
 from zoom_notifier.local.faults import Fault, Script
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event
@@ -57,6 +62,7 @@ class World:
     slack: SlackModel
     monkeypatch: pytest.MonkeyPatch
     undelivered: list[str] = field(default_factory=list)
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # every text the outside world saw
 
     @classmethod
@@ -68,6 +74,11 @@ class World:
         mount_zoom(zoom, http, api_url=fakes.ZOOM_API, oauth_url=fakes.OAUTH_URL)
         mount_slack(slack, http, base_url="https://hooks.slack.com")
         return cls(stack, zoom, slack, monkeypatch)
+
+    def finish(self) -> None:
+        """Wait for what the row started beside the executions (another execution's thread)."""
+        for cleanup in self.cleanups:
+            cleanup()
 
     @property
     def table(self) -> str:
@@ -96,7 +107,14 @@ class World:
             )
 
     def run(self) -> ExecutionReport:
-        report = run_execution(self.stack, {"date": DAY}, timeout=60)
+        """A new execution for the day, its failure report handed to notify_failure."""
+        return self._reported(run_execution(self.stack, {"date": DAY}, timeout=60))
+
+    def redrive(self, failed: ExecutionReport) -> ExecutionReport:
+        """The console's Redrive of ``failed``, its failure report handed to notify_failure."""
+        return self._reported(redrive_execution(self.stack, failed, timeout=60))
+
+    def _reported(self, report: ExecutionReport) -> ExecutionReport:
         self.shown.append(json.dumps([report.output, report.error, report.cause], default=str))
         self.shown.extend(json.dumps(event, default=str) for event in report.events)
         for notification in failure_messages(self.stack):
@@ -109,8 +127,16 @@ class World:
         return report
 
 
-def once(world: World, target: Any, name: str, *, after: bool = False) -> None:
-    """Make ``target.name`` crash the process once (before or after it did its work)."""
+def once(
+    world: World,
+    target: Any,
+    name: str,
+    *,
+    after: bool = False,
+    crash: type[BaseException] | None = None,
+) -> None:
+    """Make ``target.name`` crash the process once (before or after it did its work); with
+    ``crash=LambdaTimedOut``, Lambda stops the function there at its timeout."""
     original = getattr(target, name)
     crashed: list[bool] = []
 
@@ -120,7 +146,7 @@ def once(world: World, target: Any, name: str, *, after: bool = False) -> None:
         crashed.append(True)
         if after:
             await original(*args, **kwargs)
-        raise SimulatedCrash(f"killed {'after' if after else 'before'} {name}")
+        raise (crash or SimulatedCrash)(f"killed {'after' if after else 'before'} {name}")
 
     world.monkeypatch.setattr(target, name, crashing)
 

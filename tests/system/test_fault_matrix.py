@@ -1,12 +1,15 @@
 """The fault matrix: every fault the service must survive, through the real state machine.
 
-Each row injects one fault, runs the day, hands the failure message (if any) to
-notify_failure, then, for a day that failed, fixes the fault, lets the leases expire and reruns
-the same input. After every row the promise holds:
+Each row injects one fault, runs the day, hands the failure report (the execution's status
+change) to notify_failure, then, for a day that failed, fixes the fault, lets the leases
+expire and *redrives* the failed execution, as an operator does from the console. After every
+row the promise holds:
 
 * at most one Zoom meeting exists for the day, and it is the recorded one;
 * no meeting was announced twice;
-* every failed execution's report reached Slack, or was raised for the dead-letter queue;
+* every failed execution's report reached Slack; only in rows that break Slack itself may it
+  be raised for the dead-letter queue instead;
+* the retries a row promises are in the execution's history;
 * no secret appears in any log line, result, history, SNS message, Slack post or error text
   (the passcode only inside the announcement).
 
@@ -16,6 +19,7 @@ the same input. After every row the promise holds:
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +41,8 @@ from tests.support.world import (
 )
 from zoom_notifier import store as store_module
 from zoom_notifier.container import reset_container
+from zoom_notifier.handlers import create_meeting
+from zoom_notifier.local.aws import LambdaTimedOut
 from zoom_notifier.local.executions import ExecutionReport
 from zoom_notifier.local.faults import (
     CONNECT_TIMEOUT,
@@ -67,6 +73,8 @@ class Row:
     rerun_status: str = "SUCCEEDED"
     announced: int = 1  # announcements in the channel at the end
     meeting: bool = True  # a meeting exists (and is recorded) at the end
+    retried: str | None = None  # an error the first execution retried (from its history)
+    blocks_reports: bool = False  # Slack refuses the failure reports too
 
     @property
     def id(self) -> str:
@@ -122,10 +130,20 @@ def _delete_object(world: World) -> None:
 
 
 def _live_claim(world: World) -> None:
-    fakes.put_claim_item(
-        world.stack.client("dynamodb"), world.table, DAY, owner="arn:another-execution",
-        expires_in=2,
-    )  # fmt: skip
+    """Another execution's CreateMeeting is mid-create (its Zoom call held) when ours starts;
+    it finishes a few seconds later. Ours must wait for it, then reuse its meeting."""
+    release = threading.Event()
+    world.zoom.create.set(("hold", release))
+    other = threading.Thread(
+        target=create_meeting.handler,
+        args=({"date": DAY, "execution_arn": "arn:another-execution"}, fakes.FakeContext()),
+    )
+    other.start()
+    deadline = time.monotonic() + 10
+    while world.zoom.create_calls == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    threading.Timer(3, release.set).start()
+    world.cleanups.append(other.join)
 
 
 def _hand_edited(world: World) -> None:
@@ -204,8 +222,10 @@ ROWS = [
         "FAILED", "ZoomAuthFailed", fix=_heal_zoom),
     Row("Zoom token", "401", fail_zoom_token(forever=status(401, {"reason": "Bad credentials"})),
         "FAILED", "ZoomAuthFailed", fix=_heal_zoom),
-    Row("Zoom token", "503, then up", fail_zoom_token(status(503, "down")), "SUCCEEDED"),
-    Row("Zoom token", "timeout, then up", fail_zoom_token(TIMEOUT_BEFORE), "SUCCEEDED"),
+    Row("Zoom token", "503, then up", fail_zoom_token(status(503, "down")), "SUCCEEDED",
+        retried="ZoomUnavailable"),
+    Row("Zoom token", "timeout, then up", fail_zoom_token(TIMEOUT_BEFORE), "SUCCEEDED",
+        retried="ZoomUnavailable"),
     # --- Zoom create --------------------------------------------------------------------------
     Row("Zoom create", "400 code 300",
         fail_zoom_create(forever=status(400, {"code": 300, "message": "Invalid start_time."})),
@@ -214,11 +234,17 @@ ROWS = [
         fail_zoom_create(forever=status(404, {"code": 1001, "message": "User does not exist."})),
         "FAILED", "ZoomRequestRejected", fix=_heal_zoom),
     Row("Zoom create", "429 with Retry-After, then up",
-        fail_zoom_create(status(429, {"code": 429}, {"Retry-After": "1"})), "SUCCEEDED"),
+        fail_zoom_create(status(429, {"code": 429}, {"Retry-After": "1"})), "SUCCEEDED",
+        retried="ZoomRateLimited"),
     Row("Zoom create", "429 without Retry-After, all day",
         fail_zoom_create(forever=status(429, {"code": 429, "message": "Too many requests"})),
         "FAILED", "ZoomRateLimited", fix=_heal_zoom),
-    Row("Zoom create", "500, then up", fail_zoom_create(status(500, "oops")), "SUCCEEDED"),
+    Row("Zoom create", "500, then up", fail_zoom_create(status(500, "oops")), "SUCCEEDED",
+        retried="ZoomUnavailable"),
+    Row("Zoom create", "400 echoing the passcode (never shown)",
+        fail_zoom_create(forever=status(400, {"code": 300,
+                                              "message": f"Invalid password {fakes.PASSWORD}"})),
+        "FAILED", "ZoomRequestRejected", fix=_heal_zoom),
     Row("Zoom create", "401 code 124: token renewed, then up",
         fail_zoom_create(status(401, {"code": 124, "message": "Invalid access token."})),
         "SUCCEEDED"),
@@ -230,20 +256,24 @@ ROWS = [
     Row("Zoom create", "503 all day", fail_zoom_create(forever=status(503, "")), "FAILED",
         "ZoomUnavailable", fix=_heal_zoom),
     Row("Zoom create", "timeout before Zoom created it", fail_zoom_create(TIMEOUT_BEFORE),
-        "SUCCEEDED"),
+        "SUCCEEDED", retried="ZoomUnavailable"),
     Row("Zoom create", "timeout after Zoom created it (adopted)",
-        fail_zoom_create(TIMEOUT_AFTER), "SUCCEEDED"),
+        fail_zoom_create(TIMEOUT_AFTER), "SUCCEEDED", retried="ZoomUnavailable"),
     Row("Zoom create", "connection reset after Zoom created it (adopted)",
-        fail_zoom_create(RESET_AFTER), "SUCCEEDED"),
+        fail_zoom_create(RESET_AFTER), "SUCCEEDED", retried="ZoomUnavailable"),
     Row("Zoom create", "malformed 2xx, meeting created (adopted on rerun)",
         fail_zoom_create(GARBAGE_AFTER), "FAILED", "ZoomResponseInvalid", fix=nothing),
     # --- Zoom get -----------------------------------------------------------------------------
     Row("Zoom get", "recorded meeting deleted (3001): recreated", _meeting_deleted_in_zoom,
         "SUCCEEDED", announced=2),
     # --- DynamoDB -----------------------------------------------------------------------------
-    Row("DynamoDB", "GetItem throttled twice", lambda w: throttle(w, "GetItem", 2), "SUCCEEDED"),
+    Row("DynamoDB", "GetItem throttled twice (botocore retries)",
+        lambda w: throttle(w, "GetItem", 2), "SUCCEEDED"),
+    Row("DynamoDB", "GetItem throttled past botocore's retries",
+        lambda w: throttle(w, "GetItem", 3), "SUCCEEDED", retried="AwsUnavailable"),
     Row("DynamoDB", "PutItem throttled twice", lambda w: throttle(w, "PutItem", 2), "SUCCEEDED"),
-    Row("DynamoDB", "live claim of another execution", _live_claim, "SUCCEEDED"),
+    Row("DynamoDB", "live claim of another execution (a real one, mid-create)", _live_claim,
+        "SUCCEEDED", retried="MeetingCreationInProgress"),
     Row("DynamoDB", "hand-edited item fails validation", _hand_edited, "FAILED",
         "InvalidMeetingRecord", fix=_remove_item),
     Row("DynamoDB", "hand-edited meeting_id saved as a string", _meeting_id_as_string,
@@ -251,19 +281,21 @@ ROWS = [
     Row("DynamoDB", "operator's extra attribute on the item", _operator_note, "SUCCEEDED"),
     # --- Slack --------------------------------------------------------------------------------
     Row("Slack", "400 invalid_payload", fail_slack(forever=status(400, "invalid_payload")),
-        "FAILED", "SlackWebhookRejected", fix=_heal_slack),
+        "FAILED", "SlackWebhookRejected", fix=_heal_slack, blocks_reports=True),
     Row("Slack", "403 action_prohibited", fail_slack(forever=status(403, "action_prohibited")),
-        "FAILED", "SlackWebhookRejected", fix=_heal_slack),
+        "FAILED", "SlackWebhookRejected", fix=_heal_slack, blocks_reports=True),
     Row("Slack", "404 channel_not_found", fail_slack(forever=status(404, "channel_not_found")),
-        "FAILED", "SlackWebhookRejected", fix=_heal_slack),
+        "FAILED", "SlackWebhookRejected", fix=_heal_slack, blocks_reports=True),
     Row("Slack", "410 channel_is_archived", fail_slack(forever=status(410, "channel_is_archived")),
-        "FAILED", "SlackWebhookRejected", fix=_heal_slack),
+        "FAILED", "SlackWebhookRejected", fix=_heal_slack, blocks_reports=True),
     Row("Slack", "429, then up", fail_slack(status(429, "rate_limited", {"Retry-After": "1"})),
-        "SUCCEEDED"),
-    Row("Slack", "503, then up", fail_slack(status(503, "")), "SUCCEEDED"),
+        "SUCCEEDED", retried="SlackRateLimited"),
+    Row("Slack", "503, then up", fail_slack(status(503, "")), "SUCCEEDED",
+        retried="SlackUnavailable"),
     Row("Slack", "connect timeout (nothing sent), then up", fail_slack(CONNECT_TIMEOUT),
-        "SUCCEEDED"),
-    Row("Slack", "connection refused, then up", fail_slack(REFUSED), "SUCCEEDED"),
+        "SUCCEEDED", retried="SlackUnavailable"),
+    Row("Slack", "connection refused, then up", fail_slack(REFUSED), "SUCCEEDED",
+        retried="SlackUnavailable"),
     Row("Slack", "500 rollup_error, not posted (not reposted)",
         fail_slack(status(500, "rollup_error")), "FAILED", "AnnouncementUncertain", fix=nothing,
         rerun_status="FAILED", announced=0),
@@ -294,6 +326,16 @@ ROWS = [
     Row("Lambda killed", "after posting, before marking notified (not reposted)",
         lambda w: once(w, store_module.MeetingStore, "mark_notified"), "FAILED",
         "UnexpectedError", fix=nothing, rerun_status="FAILED"),
+    # --- Lambda stopping a function at its timeout (Sandbox.Timedout), retried in place -------
+    Row("Lambda timeout", "CreateMeeting, after Zoom created it (adopted on the retry)",
+        lambda w: once(w, store_module.MeetingStore, "complete", crash=LambdaTimedOut),
+        "SUCCEEDED", retried="Sandbox.Timedout"),
+    Row("Lambda timeout", "NotifyMeeting, before posting (posted on the retry)",
+        lambda w: once(w, store_module.MeetingStore, "mark_notify_attempt", crash=LambdaTimedOut),
+        "SUCCEEDED", retried="Sandbox.Timedout"),
+    Row("Lambda timeout", "NotifyMeeting, after posting (never reposted)",
+        lambda w: once(w, store_module.MeetingStore, "mark_notified", crash=LambdaTimedOut),
+        "FAILED", "AnnouncementUncertain", fix=nothing, rerun_status="FAILED"),
 ]  # fmt: skip
 
 
@@ -302,10 +344,22 @@ def world(stack: LocalStack, http: aioresponses, monkeypatch: pytest.MonkeyPatch
     return World.mounted(stack, http, monkeypatch)
 
 
+def _retried(report: ExecutionReport) -> list[str]:
+    """The errors of the task attempts that failed, from the execution's history."""
+    return [
+        str(event["taskFailedEventDetails"].get("error"))
+        for event in report.events
+        if event["type"] == "TaskFailed"
+    ]
+
+
+def _failed_state(report: ExecutionReport) -> str:
+    return report.visits[-1].name
+
+
 def _route(report: ExecutionReport) -> str:
-    failed = next((visit.name for visit in report.visits if visit.name.endswith(
-        ("Failed", "Raised"))), None)  # fmt: skip
-    return f"{report.status} via {failed}" if failed else report.status
+    return report.status if report.status == "SUCCEEDED" else (
+        f"{report.status} at {_failed_state(report)}")  # fmt: skip
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
@@ -317,12 +371,18 @@ def test_the_promise_holds_under_fault(
     assert first.status == row.status, first.error
     if row.error:
         assert first.error == row.error, first.cause
+    if row.retried:
+        assert row.retried in _retried(first), _retried(first)
     final = first
     if row.fix is not None:
         row.fix(world)
         world.expire_leases()
-        final = world.run()
+        final = world.redrive(first)
+        assert (final.arn, final.redrive_count) == (first.arn, 1)
         assert final.status == row.rerun_status, final.cause
+        # Redrive reruns the failed step, not the ones that had succeeded.
+        assert final.states[0] == _failed_state(first)
+    world.finish()
 
     # At most one meeting exists at Zoom for the day, and it is the recorded one.
     assert len(world.zoom.meetings) == (1 if row.meeting else 0)
@@ -338,9 +398,13 @@ def test_the_promise_holds_under_fault(
         assert item is not None
         assert item["status"] == "notified"
     # Every failed execution's report reached Slack or was raised for the dead-letter queue.
-    runs = {report.arn: report.status for report in (first, final)}
-    failed_runs = sum(status == "FAILED" for status in runs.values())
-    assert len(world.slack.failure_reports) + len(world.undelivered) == failed_runs
+    runs = [first] if final is first else [first, final]
+    failed_runs = sum(report.status == "FAILED" for report in runs)
+    if row.blocks_reports:
+        assert len(world.slack.failure_reports) + len(world.undelivered) == failed_runs
+    else:
+        assert world.undelivered == []
+        assert len(world.slack.failure_reports) == failed_runs
     # No secret anywhere but the passcode inside the announcement.
     shown = "\n".join(
         [*world.shown, capsys.readouterr().out]
@@ -362,7 +426,7 @@ def test_the_promise_holds_under_fault(
             "fault": row.fault,
             "route": _route(first),
             "error": first.error or "",
-            "rerun": final.status if row.fix is not None else "",
+            "redrive": final.status if row.fix is not None else "",
             "meetings": str(len(world.zoom.meetings)),
             "announced": str(len(world.slack.announcements)),
             "reports": str(len(world.slack.failure_reports)) + (

@@ -34,7 +34,9 @@ from zoom_notifier.local.faults import answer
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event, notification
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.store import CLAIM_SECONDS, NOTIFY_CLAIM_SECONDS
 
+REPOSITORY = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 HANDLERS = {
@@ -120,14 +122,14 @@ def _exercise(
     context = fakes.FakeContext()
     if handler.endswith("create_meeting.handler"):
         zoom.create.set(answer(400, {"code": 300, "message": "bad"}))  # release
-        create_meeting.handler({"date": "2026-11-26"}, context)
+        fakes.recorded(create_meeting.handler, {"date": "2026-11-26"})
         create_meeting.handler({"date": "2026-11-27"}, context)
         create_meeting.handler({"date": "2026-11-27"}, context)  # reads the recorded meeting
-        create_meeting.handler({"date": "2026-11-27", "template": "missing"}, context)
+        fakes.recorded(create_meeting.handler, {"date": "2026-11-27", "template": "missing"})
     elif handler.endswith("notify_meeting.handler"):
         resources.put_created_meeting("2026-11-27")
         slack.script.set(answer(410, "channel_is_archived"))  # release
-        notify_meeting.handler({"date": "2026-11-27"}, context)
+        fakes.recorded(notify_meeting.handler, {"date": "2026-11-27"})
         notify_meeting.handler({"date": "2026-11-27"}, context)
     else:
         notify_failure.handler(lambda_event(notification("hello")), context)
@@ -197,7 +199,7 @@ def test_each_role_grants_exactly_what_the_code_calls_on_the_exact_resources(
         assert granted[action] == [{"Fn::Sub": f"${{{log_group}.Arn}}"}]
 
 
-def test_the_state_machine_role_invokes_the_two_steps_and_publishes_failures() -> None:
+def test_the_state_machine_role_only_invokes_the_two_steps() -> None:
     granted = _granted("StateMachineRole")
 
     assert granted["lambda:InvokeFunction"] == [
@@ -206,8 +208,8 @@ def test_the_state_machine_role_invokes_the_two_steps_and_publishes_failures() -
         {"Fn::GetAtt": ["NotifyMeetingFunction", "Arn"]},
         {"Fn::Sub": "${NotifyMeetingFunction.Arn}:*"},
     ]
-    assert granted["sns:Publish"] == [{"Ref": "FailureTopic"}]
-    assert granted["kms:GenerateDataKey*"] == [{"Fn::GetAtt": ["FailureTopicKey", "Arn"]}]
+    # Failures are reported by the EventBridge rule, not by the state machine.
+    assert not [action for action in granted if action.startswith(("sns:", "kms:"))]
 
 
 def test_the_state_machine_logs_without_execution_data() -> None:
@@ -217,7 +219,6 @@ def test_the_state_machine_logs_without_execution_data() -> None:
     assert machine["DefinitionSubstitutions"] == {
         "CreateMeetingFunctionArn": {"Fn::GetAtt": ["CreateMeetingFunction", "Arn"]},
         "NotifyMeetingFunctionArn": {"Fn::GetAtt": ["NotifyMeetingFunction", "Arn"]},
-        "FailureTopicArn": {"Ref": "FailureTopic"},
     }
 
 
@@ -229,17 +230,23 @@ def test_the_schedule_starts_the_state_machine_with_the_scheduled_time() -> None
     }
     assert schedule["ScheduleExpressionTimezone"] == {"Ref": "ScheduleTimezone"}
     assert TEMPLATE["Parameters"]["ScheduleExpression"]["Default"] == "cron(0 9 ? * MON-FRI *)"
-    assert _granted("ScheduleRole") == {"states:StartExecution": [{"Ref": "StateMachine"}]}
+    assert _granted("ScheduleRole") == {
+        "states:StartExecution": [{"Ref": "StateMachine"}],
+        "sqs:SendMessage": [{"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}],
+    }
+    assert schedule["Target"]["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}
+    }
 
 
-def test_what_no_catch_sees_still_reaches_the_failure_topic() -> None:
-    rule = RESOURCES["ExecutionEndedAbnormallyRule"]["Properties"]
-    alarm = RESOURCES["FailedExecutionsAlarm"]["Properties"]
+def test_every_unsuccessful_execution_reaches_the_failure_topic() -> None:
+    rule = RESOURCES["ExecutionFailedRule"]["Properties"]
 
-    assert rule["EventPattern"]["detail"]["status"] == ["TIMED_OUT", "ABORTED"]
+    assert rule["EventPattern"]["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
     assert rule["Targets"][0]["Arn"] == {"Ref": "FailureTopic"}
-    assert alarm["MetricName"] == "ExecutionsFailed"
-    assert alarm["AlarmActions"] == [{"Ref": "FailureTopic"}]
+    (publish,) = RESOURCES["FailureTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert publish["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [
+        "ExecutionFailedRule", "Arn"]}}}  # fmt: skip
     key_policy = RESOURCES["FailureTopicKey"]["Properties"]["KeyPolicy"]["Statement"]
     services = {
         service for statement in key_policy for service in statement["Principal"].get("Service", [])
@@ -278,3 +285,36 @@ def test_every_skipped_security_check_says_why() -> None:
     for logical_id, skip in skips:
         assert skip["id"].startswith("CKV_"), logical_id
         assert len(skip.get("comment", "")) >= 40, f"{logical_id} {skip['id']}: give the reason"
+
+
+def test_stuck_dead_letter_queues_alarm_outside_slack() -> None:
+    for alarm_id, queue_id in (
+        ("FailureReportsUndeliveredAlarm", "FailureDeadLetterQueue"),
+        ("ScheduledStartsMissedAlarm", "ScheduleDeadLetterQueue"),
+    ):
+        alarm = RESOURCES[alarm_id]["Properties"]
+        assert alarm["Dimensions"] == [
+            {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
+        ]
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (
+            1,
+            "GreaterThanOrEqualToThreshold",
+        )
+        # Not the failure topic: its Slack path may be what is broken.
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    subscription = RESOURCES["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Protocol"] == "email"
+
+
+def test_task_timeouts_exceed_the_functions_and_leases_exceed_both() -> None:
+    definition = json.loads((REPOSITORY / "state_machine.asl.json").read_text())
+    for state, function_id in (
+        ("CreateMeeting", "CreateMeetingFunction"),
+        ("NotifyMeeting", "NotifyMeetingFunction"),
+    ):
+        function_timeout = FUNCTIONS[function_id]["Timeout"]
+        assert definition["States"][state]["TimeoutSeconds"] > function_timeout
+    # A lease outlives the longest invocation, so a live one is never taken over.
+    assert FUNCTIONS["CreateMeetingFunction"]["Timeout"] < CLAIM_SECONDS
+    assert FUNCTIONS["NotifyMeetingFunction"]["Timeout"] < NOTIFY_CLAIM_SECONDS

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _pytest.capture import CaptureResult
 
 from tests.support import fakes
 from zoom_notifier.handlers import create_meeting, notify_failure, notify_meeting
@@ -23,15 +24,19 @@ class Outputs:
 
     def __init__(self) -> None:
         self.texts: list[str] = []
+        self.errors: list[str] = []  # the error of each run ("" for a result)
 
     def run(self, handler: Callable[[Any, Any], dict[str, Any]], event: Any) -> None:
         try:
             self.texts.append(json.dumps(handler(event, fakes.FakeContext())))
+            self.errors.append("")
         except Exception as exc:  # every exception text is searched
             self.texts.append(f"{type(exc).__name__}: {exc}")
+            self.errors.append(type(exc).__name__)
 
-    def leaks(self, captured: str) -> list[str]:
-        shown = "\n".join([*self.texts, captured])
+    def leaks(self, captured: CaptureResult[str]) -> list[str]:
+        """Secrets in any result, error text, or line written to stdout or stderr."""
+        shown = "\n".join([*self.texts, captured.out, captured.err])
         return [secret for secret in fakes.SECRET_VALUES if secret in shown]
 
 
@@ -58,7 +63,8 @@ def test_success_paths_show_no_secret(
     outputs.run(notify_meeting.handler, {"date": DAY})
     outputs.run(notify_failure.handler, failure_message("X", "y"))
 
-    assert outputs.leaks(capsys.readouterr().out) == []
+    assert outputs.errors == ["", "", "", "", ""]  # every path ran to its result
+    assert outputs.leaks(capsys.readouterr()) == []
     # The passcode is meant for the announcement, and only there.
     (announcement, _) = slack.channel
     assert fakes.PASSWORD in json.dumps(announcement)
@@ -66,23 +72,26 @@ def test_success_paths_show_no_secret(
 
 @pytest.mark.usefixtures("env")
 @pytest.mark.parametrize(
-    "fault",
+    ("fault", "error"),
     [
-        answer(400, {"code": 300, "message": "Bad password Fk7pw9"}),
-        answer(500, f"upstream echoed {fakes.CLIENT_SECRET}"),
-        answer(201, json.dumps({"start_url": fakes.START_URL, "id": "x"})),
-        TIMEOUT_BEFORE,
+        (answer(400, {"code": 300, "message": f"Bad password {fakes.PASSWORD}"}),
+         "ZoomRequestRejected"),
+        (answer(500, f"upstream echoed {fakes.CLIENT_SECRET}"), "ZoomUnavailable"),
+        (answer(201, json.dumps({"start_url": fakes.START_URL, "id": "x"})),
+         "ZoomResponseInvalid"),
+        (TIMEOUT_BEFORE, "ZoomUnavailable"),
     ],
-)
+)  # fmt: skip
 def test_failure_paths_show_no_secret(
-    zoom: ZoomModel, capsys: pytest.CaptureFixture[str], fault: Fault
+    zoom: ZoomModel, capsys: pytest.CaptureFixture[str], fault: Fault, error: str
 ) -> None:
     outputs = Outputs()
     zoom.create.set(fault)
 
     outputs.run(create_meeting.handler, {"date": DAY})
 
-    assert outputs.leaks(capsys.readouterr().out) == []
+    assert outputs.errors == [error]  # the path the case names was reached
+    assert outputs.leaks(capsys.readouterr()) == []
 
 
 @pytest.mark.usefixtures("env")
@@ -105,7 +114,10 @@ def test_slack_failure_paths_show_no_secret(
     outputs.run(notify_meeting.handler, {"date": DAY})
     outputs.run(notify_failure.handler, failure_message("SlackWebhookRejected", "x"))
 
-    assert outputs.leaks(capsys.readouterr().out) == []
+    assert outputs.errors[0] == ""
+    assert outputs.errors[1:] == [outputs.errors[1]] * 2
+    assert outputs.errors[1] in {"SlackWebhookRejected", "SlackUnavailable"}
+    assert outputs.leaks(capsys.readouterr()) == []
 
 
 @pytest.mark.usefixtures("env", "zoom", "slack")
@@ -122,9 +134,12 @@ def test_an_unexpected_error_carrying_a_secret_is_redacted_in_message_and_traceb
 
     outputs.run(notify_meeting.handler, {"date": DAY})
 
-    captured = capsys.readouterr().out
-    assert "UnexpectedError: RuntimeError: bug while posting to [REDACTED]" in outputs.texts[-1]
-    assert "Traceback" in captured
+    captured = capsys.readouterr()
+    assert (
+        "UnexpectedError: NotifyMeeting: RuntimeError: bug while posting to [REDACTED]"
+        in outputs.texts[-1]
+    )
+    assert "Traceback" in captured.out
     assert outputs.leaks(captured) == []
 
 
@@ -145,5 +160,5 @@ def test_plain_variable_secrets_are_redacted_too(
 
     outputs.run(create_meeting.handler, {"date": DAY})
 
-    assert "ZoomAuthFailed" in outputs.texts[0]
-    assert outputs.leaks(capsys.readouterr().out) == []
+    assert outputs.errors == ["ZoomAuthFailed"]
+    assert outputs.leaks(capsys.readouterr()) == []

@@ -8,6 +8,8 @@ substitution (``shorten_retries``); the file itself is untouched.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -18,7 +20,9 @@ from zoom_notifier.local.aws import invocation_count
 from zoom_notifier.local.executions import (
     ExecutionReport,
     failure_messages,
+    redrive_execution,
     run_execution,
+    wait_for,
 )
 from zoom_notifier.local.faults import answer
 from zoom_notifier.local.slack_model import SlackModel
@@ -30,14 +34,7 @@ DAY = "2026-11-27"
 # Every test needs Zoom to answer: the model, mounted.
 pytestmark = pytest.mark.usefixtures("zoom")
 
-HAPPY_PATH = [
-    "Prepare",
-    "CreateMeeting",
-    "CreateMeetingOutcome",
-    "NotifyMeeting",
-    "NotifyMeetingOutcome",
-    "Announced",
-]
+HAPPY_PATH = ["CreateMeeting", "CreateMeetingOutcome", "NotifyMeeting", "Announced"]
 
 
 put_template = fakes.put_stack_template
@@ -52,7 +49,8 @@ def stored(stack: LocalStack, day: str = DAY) -> dict[str, Any]:
 
 
 def failures(stack: LocalStack) -> list[dict[str, Any]]:
-    return [json.loads(n["Message"]) for n in failure_messages(stack)]
+    """The ``detail`` of each status change the failure topic received (from the rule)."""
+    return [json.loads(n["Message"])["detail"] for n in failure_messages(stack)]
 
 
 def failed_attempts(report: ExecutionReport) -> int:
@@ -97,27 +95,18 @@ def test_an_invalid_template_takes_the_failure_path_without_calling_zoom(
     report = run_execution(stack, {"date": DAY})
 
     assert report.status == "FAILED"
-    assert report.states == [
-        "Prepare",
-        "CreateMeeting",
-        "CreateMeetingOutcome",
-        "CreateMeetingFailed",
-        "PublishFailure",
-        "Failed",
-    ]
+    # It fails at the task, unretried, so that Redrive reruns exactly this step.
+    assert report.states == ["CreateMeeting"]
+    assert failed_attempts(report) == 1
     assert report.error == "InvalidMeetingTemplate"
     assert report.cause is not None
+    assert "CreateMeeting: meeting template" in report.cause
     assert "field 'topic'" in report.cause
     (message,) = failures(stack)
-    assert message["error"] == "InvalidMeetingTemplate"
-    assert (message["state"], message["date"], message["template"]) == (
-        "CreateMeeting",
-        DAY,
-        "default",
-    )
-    assert message["execution_arn"] == report.arn
-    assert message["state_machine"] == stack.state_machine_arn
-    assert message["input"] == {"date": DAY}
+    assert (message["status"], message["error"]) == ("FAILED", "InvalidMeetingTemplate")
+    assert message["executionArn"] == report.arn
+    assert message["stateMachineArn"] == stack.state_machine_arn
+    assert json.loads(message["input"]) == {"date": DAY}
     assert zoom.create_calls == 0
     assert slack.channel == []
 
@@ -148,13 +137,7 @@ def test_zoom_down_for_good_exhausts_retries_and_reports_zoom_unavailable(
     report = run_execution(stack, {"date": DAY})
 
     assert report.status == "FAILED"
-    assert report.states == [
-        "Prepare",
-        "CreateMeeting",
-        "CreateMeetingRaised",
-        "PublishFailure",
-        "Failed",
-    ]
+    assert report.states == ["CreateMeeting"]
     attempts = 1 + next(
         retrier["MaxAttempts"]
         for retrier in stack.definition["States"]["CreateMeeting"]["Retry"]
@@ -164,8 +147,8 @@ def test_zoom_down_for_good_exhausts_retries_and_reports_zoom_unavailable(
     assert report.error == "ZoomUnavailable"
     (message,) = failures(stack)
     assert message["error"] == "ZoomUnavailable"
-    # The date was never computed by a step that completed: the input names it.
-    assert (message["date"], message["input"]) == (None, {"date": DAY})
+    # The report names the day from the execution's input.
+    assert json.loads(message["input"]) == {"date": DAY}
     assert slack.channel == []
 
 
@@ -177,23 +160,11 @@ def test_an_archived_slack_channel_fails_notify_and_the_meeting_stays_recorded(
     report = run_execution(stack, {"date": DAY})
 
     assert report.status == "FAILED"
-    assert report.states == [
-        "Prepare",
-        "CreateMeeting",
-        "CreateMeetingOutcome",
-        "NotifyMeeting",
-        "NotifyMeetingOutcome",
-        "NotifyMeetingFailed",
-        "PublishFailure",
-        "Failed",
-    ]
+    assert report.states == ["CreateMeeting", "CreateMeetingOutcome", "NotifyMeeting"]
     assert report.error == "SlackWebhookRejected"
     (message,) = failures(stack)
-    assert (message["state"], message["error"], message["date"]) == (
-        "NotifyMeeting",
-        "SlackWebhookRejected",
-        DAY,
-    )
+    assert message["error"] == "SlackWebhookRejected"
+    assert "NotifyMeeting: Slack rejected" in message["cause"]
     record = stored(stack)
     assert record["status"] == "created"
 
@@ -248,3 +219,59 @@ def test_the_failure_message_reaches_slack_through_notify_failure(
     assert "`InvalidMeetingTemplate`" in text
     assert "not valid JSON" in text
     assert report.arn in text
+
+
+def test_a_redrive_reruns_only_the_failed_step_under_the_same_arn(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    slack.script.set(forever=answer(404, "channel_not_found"))
+    failed = run_execution(stack, {"date": DAY})
+    assert (failed.status, failed.states[-1]) == ("FAILED", "NotifyMeeting")
+    slack.script.set()  # the operator fixed the webhook
+    slack.script.forever = None
+
+    redriven = redrive_execution(stack, failed)
+
+    assert (redriven.arn, redriven.redrive_count) == (failed.arn, 1)
+    assert redriven.status == "SUCCEEDED"
+    assert redriven.states == ["NotifyMeeting", "Announced"]  # CreateMeeting is not rerun
+    assert zoom.create_calls == 1
+    assert len(slack.announcements) == 1
+    assert stored(stack)["execution"] == failed.arn  # created by the first attempt
+
+
+def test_a_redrive_waits_for_an_invocation_of_the_previous_attempt_still_running(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    # Attempt 0's CreateMeeting is stuck at Zoom when the operator stops the execution (which
+    # does not stop a running Lambda) and redrives it at once. moto cannot stop an execution,
+    # so the stopped execution is its history so far, reported ABORTED as AWS would.
+    release = threading.Event()
+    zoom.create.set(("hold", release))
+    sfn = stack.client("stepfunctions")
+    arn = sfn.start_execution(
+        stateMachineArn=stack.state_machine_arn, name="stuck", input=json.dumps({"date": DAY})
+    )["executionArn"]
+    deadline = time.monotonic() + 10
+    while zoom.create_calls == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    aborted = ExecutionReport(
+        arn=arn, input={"date": DAY}, redrive_count=0, status="ABORTED", output=None,
+        error=None, cause=None, visits=(), events=tuple(history),
+    )  # fmt: skip
+    threading.Timer(2, release.set).start()  # the old invocation finishes meanwhile
+
+    redriven = redrive_execution(stack, aborted)
+    wait_for(stack, arn, {"date": DAY})  # the stopped execution's leftovers, for a clean end
+
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    # It found attempt 0's live claim (another owner: same ARN, earlier redrive count) and
+    # waited instead of taking it over; then it reused the meeting attempt 0 created.
+    errors = [e["taskFailedEventDetails"]["error"] for e in redriven.events
+              if e["type"] == "TaskFailed"]  # fmt: skip
+    assert "MeetingCreationInProgress" in errors
+    assert redriven.output["create"]["result"]["outcome"] == "existing"
+    assert zoom.create_calls == 1
+    assert len(zoom.meetings) == 1
+    assert len(slack.announcements) == 1

@@ -234,8 +234,16 @@ def test_any_message_on_the_failure_topic_renders_within_slacks_limits(
         assert len(block["text"]["text"]) <= SECTION_TEXT_LIMIT
 
 
+# Text that tries to ping or link: mentions and Slack's control sequences, mixed into any text.
+_MENTIONS = st.sampled_from(
+    ["@channel", "@here", "@everyone", "<!channel>", "<!here>", "<!everyone>", "<@U123>",
+     "<https://evil.example|click>", "&lt;!channel&gt;"]
+)  # fmt: skip
+_HOSTILE_TEXT = st.lists(st.text(max_size=20) | _MENTIONS, max_size=12).map("".join)
+
+
 @EXAMPLES
-@given(st.text(max_size=250), st.none() | st.text(min_size=1, max_size=10))
+@given(_HOSTILE_TEXT, st.none() | st.text(min_size=1, max_size=10))
 def test_any_topic_renders_an_announcement_within_slacks_limits(
     topic: str, password: str | None
 ) -> None:
@@ -253,5 +261,17 @@ def test_any_topic_renders_an_announcement_within_slacks_limits(
     payload = meeting_announcement(record)
 
     assert len(payload["text"]) <= FALLBACK_TEXT_LIMIT
-    rendered = json.dumps(payload)
-    assert "<!" not in rendered.replace("<https://zoom.us/j/1|", "")
+    # plain_text blocks are shown literally (docs.slack.dev/reference/block-kit/composition-
+    # objects/text-object); the fallback and mrkdwn texts are parsed, so nothing may ping,
+    # mention or link there: control sequences are escaped, mention words broken.
+    parsed = [payload["text"]] + [
+        block["text"]["text"]
+        for block in payload["blocks"]
+        if block.get("text", {}).get("type") == "mrkdwn"
+    ]
+    for text in parsed:
+        assert "<!" not in text
+        assert "<@" not in text
+        assert "<https://evil" not in text
+        for word in ("@channel", "@here", "@everyone"):
+            assert word not in text

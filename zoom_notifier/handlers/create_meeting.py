@@ -31,7 +31,7 @@ async def create_meeting(
         zoom=zoom,
         zoom_user_id=settings.zoom_user_id,
         timezone=settings.meeting_timezone,
-        owner=invocation.owner(request.execution_arn),
+        owner=invocation.owner(request.execution_arn, request.redrive_count),
     )
 
 

@@ -25,6 +25,4 @@ async def notify_failure(
     return await workflow.notify_failure(event, slack=webhook, timezone=settings.meeting_timezone)
 
 
-handler = lambda_handler(
-    Step("NotifyFailure", FailureSettings, SnsEvent, notify_failure, return_permanent_errors=False)
-)
+handler = lambda_handler(Step("NotifyFailure", FailureSettings, SnsEvent, notify_failure))

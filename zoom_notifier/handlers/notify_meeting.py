@@ -21,7 +21,7 @@ async def notify_meeting(
         request,
         store=MeetingStore(await io.aws.dynamodb(), settings.meetings_table),
         slack=SlackWebhook(io.http, await slack_webhook_url(settings, io.secrets)),
-        owner=invocation.owner(request.execution_arn),
+        owner=invocation.owner(request.execution_arn, request.redrive_count),
     )
 
 

@@ -4,7 +4,11 @@ our real handlers in this process.
 moto's Docker-free Lambda backend answers every invoke with a canned result; we replace its
 ``invoke`` so that a Step Functions task (or any Invoke call) runs the registered handler, with
 Lambda's contract: a returned value is the payload, a raised exception becomes a function error
-whose ``errorType`` is the exception's class name (which the state machine's Retry matches).
+whose ``errorType`` is the exception's class name (which the state machine's Retry matches),
+and :class:`LambdaTimedOut` is reported as Lambda reports a function timeout
+(``Sandbox.Timedout``). moto's interpreter has no ``$$.Execution.RedriveCount``; we add it,
+and let a redrive (:func:`~zoom_notifier.local.executions.redrive_execution`) keep the
+execution's ARN.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import traceback
 import urllib.request
 import uuid
@@ -23,14 +28,23 @@ from typing import Any, Self
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.dynamodb.responses import DynamoHandler
 from moto.server import ThreadedMotoServer
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-__all__ = ["Handler", "LambdaContext", "LocalAws", "invocation_count"]
+__all__ = ["Handler", "LambdaContext", "LambdaTimedOut", "LocalAws", "invocation_count"]
 
 Handler = Callable[[Any, Any], Any]
 _MOTO_CONFIG = {
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},
 }
+
+
+class LambdaTimedOut(BaseException):
+    """Raise (from a test's patch) to play Lambda stopping the function at its timeout.
+
+    A BaseException, so that no handler code catches it: Lambda's kill is not an error the
+    function sees.
+    """
 
 
 @dataclass(frozen=True)
@@ -41,12 +55,23 @@ class LambdaContext:
     invoked_function_arn: str
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     memory_limit_in_mb: int = 256
+    timeout_seconds: float | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        if self.timeout_seconds is None:
+            return 900_000
+        left = self.timeout_seconds - (time.monotonic() - self.started)
+        return max(int(left * 1000), 0)
 
 
 @dataclass
 class _Registry:
     handlers: dict[str, Handler] = field(default_factory=dict)
+    timeouts: dict[str, float] = field(default_factory=dict)
     invocations: dict[str, int] = field(default_factory=dict)
+    # Execution ARN -> (the ARN its context shows, its redrive count): see redrive_execution.
+    contexts: dict[str, tuple[str, int]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -80,8 +105,22 @@ def _dispatch(
     raw = body.decode() if isinstance(body, bytes) else (body or "")
     event = json.loads(raw) if raw else {}
     arn = f"arn:aws:lambda:{backend.region_name}:{backend.account_id}:function:{name}"
+    context = LambdaContext(
+        function_name=name, invoked_function_arn=arn, timeout_seconds=_registry.timeouts.get(name)
+    )
     try:
-        result = handler(event, LambdaContext(function_name=name, invoked_function_arn=arn))
+        result = handler(event, context)
+    except LambdaTimedOut:
+        # What Lambda answers when it stops a function at its timeout, as Step Functions
+        # shows it (docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+        response_headers["x-amz-function-error"] = "Unhandled"
+        seconds = _registry.timeouts.get(name, 3.0)
+        return json.dumps(
+            {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"Task timed out after {seconds:.2f} seconds",
+            }
+        ).encode()
     except Exception as exc:  # Lambda reports every exception as a function error
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps(
@@ -106,6 +145,22 @@ def _atomic_dynamodb_action(handler: DynamoHandler) -> Any:
         return _unlocked_dynamodb_action(handler)
 
 
+_unpatched_environment = ExecutionWorker._get_evaluation_environment
+
+
+def _environment_with_redrives(worker: ExecutionWorker) -> Any:
+    # Step Functions' context object has Execution.RedriveCount; moto's has not. A redriven
+    # execution (emulated as a new one) shows the ARN and count of the execution it redrives.
+    environment = _unpatched_environment(worker)
+    execution: dict[str, Any] = environment.states.context_object.context_object_data[  # type: ignore[assignment]
+        "Execution"
+    ]
+    shown_arn, redrives = _registry.contexts.get(execution["Id"], (execution["Id"], 0))
+    execution["Id"] = shown_arn
+    execution["RedriveCount"] = redrives
+    return environment
+
+
 def invocation_count(function_name: str) -> int:
     """How many times the local handler of ``function_name`` was invoked."""
     return _registry.invocations.get(function_name, 0)
@@ -118,6 +173,7 @@ class LocalAws:
         self._server: ThreadedMotoServer | None = None
         self._original_invoke: Any = None
         self._original_dynamodb_action: Any = None
+        self._original_environment: Any = None
         self._previous_port: str | None = None
         self.endpoint = ""
 
@@ -136,12 +192,15 @@ class LocalAws:
         LambdaSimpleBackend.invoke = _dispatch  # type: ignore[method-assign,assignment]
         self._original_dynamodb_action = DynamoHandler.call_action
         DynamoHandler.call_action = _atomic_dynamodb_action  # type: ignore[method-assign]
+        self._original_environment = ExecutionWorker._get_evaluation_environment
+        ExecutionWorker._get_evaluation_environment = _environment_with_redrives  # type: ignore[method-assign,assignment]
         return self
 
     def stop(self) -> None:
         if self._original_invoke is not None:
             LambdaSimpleBackend.invoke = self._original_invoke  # type: ignore[method-assign]
             DynamoHandler.call_action = self._original_dynamodb_action  # type: ignore[method-assign]
+            ExecutionWorker._get_evaluation_environment = self._original_environment  # type: ignore[method-assign]
             self._original_invoke = None
         if self._previous_port is None:
             os.environ.pop("MOTO_PORT", None)
@@ -161,11 +220,22 @@ class LocalAws:
         """Forget every resource and registered handler (between tests)."""
         self._post("/moto-api/reset", None)
         _registry.handlers.clear()
+        _registry.timeouts.clear()
         _registry.invocations.clear()
+        _registry.contexts.clear()
 
-    def register(self, function_name: str, handler: Handler) -> None:
-        """Run ``handler`` when ``function_name`` is invoked."""
+    def register(
+        self, function_name: str, handler: Handler, timeout_seconds: float | None = None
+    ) -> None:
+        """Run ``handler`` when ``function_name`` is invoked; ``timeout_seconds`` is the
+        function's timeout (what the context's remaining time counts down from)."""
         _registry.handlers[_function_name(function_name)] = handler
+        if timeout_seconds is not None:
+            _registry.timeouts[_function_name(function_name)] = timeout_seconds
+
+    def show_as(self, execution_arn: str, context_arn: str, redrive_count: int) -> None:
+        """Give ``execution_arn``'s context object another ARN and a redrive count."""
+        _registry.contexts[execution_arn] = (context_arn, redrive_count)
 
     def _post(self, path: str, payload: Any) -> None:
         data = json.dumps(payload).encode() if payload is not None else None

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH
 from zoom_notifier.local.executions import ExecutionReport
-from zoom_notifier.local.faults import answer
+from zoom_notifier.local.faults import Script, answer
 from zoom_notifier.local.loopback import SlackServer, ZoomServer
 from zoom_notifier.local.render import execution_lines, slack_lines
 from zoom_notifier.local.runner import FailureDelivery, LocalRun, ZoomAccess
@@ -85,6 +85,16 @@ def run_demo(
                 report = local.execute(execution_input)
                 reports.append(report)
                 print("\n".join(execution_lines(report)), file=out)
+            if scenario.redrive_after_recovery:
+                zoom_model.create = Script()
+                print(
+                    f"\nZoom is back. Redrive of execution {len(reports)} "
+                    "(the console's Redrive button; only the failed step runs again):",
+                    file=out,
+                )
+                report = local.redrive(reports[-1])
+                reports.append(report)
+                print("\n".join(execution_lines(report)), file=out)
             deliveries = local.deliver_failures()
             meetings = local.meetings()
         _print_meetings(meetings, out)
@@ -111,7 +121,7 @@ def _print_slack(slack: SlackModel, deliveries: list[FailureDelivery], out: Text
     for delivery in deliveries:
         if delivery.error:
             print(
-                f"\nThe failure report ({delivery.message.get('error')}) was not delivered: "
+                f"\nThe failure report ({delivery.error_name}) was not delivered: "
                 f"{delivery.error}. In AWS, Lambda retries it twice, then keeps it in the "
                 "dead-letter queue.",
                 file=out,

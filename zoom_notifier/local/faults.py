@@ -40,6 +40,8 @@ __all__ = [
 #   ("reset_after",)                 the service acts, then the connection is reset
 #   ("garbage_after",)               the service acts, then answers 2xx with an unreadable body
 #   ("status_after", code, body, headers)  the service acts, then answers this status
+#   ("hold", event)                  the service waits until ``event`` (a threading.Event) is
+#                                    set, then acts: a slow call, as long as a test needs
 Fault = tuple[Any, ...]
 REFUSED: Fault = ("refused",)
 CONNECT_TIMEOUT: Fault = ("connect_timeout",)
@@ -111,15 +113,24 @@ class Script:
             return Reply(status, body, headers or {})
         if kind in _BEFORE:
             return NetworkFault(_BEFORE[kind])
+        if kind == "hold":
+            fault[1].wait(timeout=60)
+        elif kind not in _AFTER and kind not in {"garbage_after", "status_after"}:
+            raise ValueError(f"unknown fault {fault!r}")
         reply = act()
         if kind in _AFTER:
             return NetworkFault(_AFTER[kind])
-        if kind == "garbage_after":
-            return Reply(reply.status, "<html>upstream proxy</html>")
-        if kind == "status_after":
-            _, status, body, headers = fault
-            return Reply(status, body, headers or {})
-        raise ValueError(f"unknown fault {fault!r}")
+        return _answered_after(fault, reply)
+
+
+def _answered_after(fault: Fault, reply: Reply) -> Reply:
+    """What the client gets once the service acted: ``reply``, or the fault's answer."""
+    if fault[0] == "garbage_after":
+        return Reply(reply.status, "<html>upstream proxy</html>")
+    if fault[0] == "status_after":
+        _, status, body, headers = fault
+        return Reply(status, body, headers or {})
+    return reply
 
 
 # Faults that stop a call before the service acts, and after it acted.

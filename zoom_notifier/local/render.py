@@ -57,16 +57,12 @@ def _describe(visit: StateVisit) -> str:
         retries = f"{len(visit.errors)} failed attempt(s) ({names})"
     result = visit.result if isinstance(visit.result, dict) else {}
     if visit.kind == "Task" and visit.result is None:
-        return f"{retries}, then caught" if retries else "failed"
+        return f"{retries}, then failed here" if retries else "failed here"
     details = []
-    if result.get("outcome") == "failed":
-        details.append(f"outcome failed: {result.get('error')}")
-    elif result.get("outcome") in {"created", "existing"}:
+    if result.get("outcome") in {"created", "existing"}:
         details.append(f"{result['outcome']} meeting {result.get('meeting_id')}")
     elif "outcome" in result:
         details.append(str(result["outcome"]))
-    elif "MessageId" in result:
-        details.append("failure message published")
     if retries:
         details.append(f"after {retries}")
     return ", ".join(details)
@@ -76,8 +72,7 @@ def execution_lines(report: ExecutionReport) -> list[str]:
     """Each state entered, with its outcome and duration, then the final status."""
     lines = []
     for visit in report.visits:
-        failed_result = isinstance(visit.result, dict) and visit.result.get("outcome") == "failed"
-        mark = "✓" if visit.succeeded and not failed_result else "✗"
+        mark = "✓" if visit.succeeded else "✗"
         detail = _describe(visit)
         if visit.kind == "Fail":
             detail = f"{report.error}"

@@ -21,6 +21,7 @@ from zoom_notifier.local.aws import LambdaContext, LocalAws
 from zoom_notifier.local.executions import (
     ExecutionReport,
     failure_messages,
+    redrive_execution,
     run_execution,
 )
 from zoom_notifier.local.sns import lambda_event
@@ -48,10 +49,17 @@ class ZoomAccess:
 
 @dataclass(frozen=True)
 class FailureDelivery:
-    """A failure-topic message and whether notify_failure got it to Slack."""
+    """A failure-topic message (an execution's status change) and whether notify_failure got
+    it to Slack (``error`` says why not)."""
 
     message: dict[str, Any]
     error: str | None
+
+    @property
+    def error_name(self) -> str | None:
+        """The failed execution's error name."""
+        detail = self.message.get("detail")
+        return str(detail.get("error")) if isinstance(detail, dict) else None
 
 
 @contextmanager
@@ -165,6 +173,10 @@ class LocalRun:
 
     def execute(self, execution_input: dict[str, Any]) -> ExecutionReport:
         return run_execution(self._stack(), execution_input)
+
+    def redrive(self, failed: ExecutionReport) -> ExecutionReport:
+        """Redrive a failed execution, as the console's Redrive button does."""
+        return redrive_execution(self._stack(), failed)
 
     def deliver_failures(self) -> list[FailureDelivery]:
         """Hand each failure-topic message to notify_failure, as the SNS subscription would."""

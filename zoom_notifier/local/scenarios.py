@@ -20,6 +20,8 @@ class Scenario:
     zoom_outage: bool = False
     slack_archived: bool = False
     broken_template: bool = False
+    # After the executions, Zoom recovers and the last execution is redriven.
+    redrive_after_recovery: bool = False
     statuses: tuple[str, ...] = ("SUCCEEDED",)
     meetings: int = 1
     announcements: int = 1
@@ -65,6 +67,15 @@ SCENARIOS = {
             announcements=0,
             failure_posts=0,
             undelivered_failures=1,
+        ),
+        Scenario(
+            "redrive",
+            "Zoom is down: the day fails at CreateMeeting. Zoom recovers and the operator "
+            "presses Redrive: only the failed step runs again, and the day completes.",
+            zoom_outage=True,
+            redrive_after_recovery=True,
+            statuses=("FAILED", "SUCCEEDED"),
+            failure_posts=1,
         ),
         Scenario(
             "rerun",

@@ -68,7 +68,10 @@ class LocalStack:
     arns: dict[str, str]
     environments: dict[str, dict[str, str]]
     failure_queue_url: str
+    role_arn: str
     definition: dict[str, Any] = field(default_factory=dict)
+    account_id: str = ACCOUNT_ID
+    region: str = REGION
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=REGION, endpoint_url=self.aws.endpoint)
@@ -174,7 +177,7 @@ def deploy(
         created = secretsmanager.create_secret(Name=f"{stack_name}/{secret_id}", SecretString=value)
         physical[secret_id] = created["ARN"]
 
-    topic_id, _ = _only(template, "AWS::SNS::Topic")
+    topic_id = "FailureTopic"
     physical[topic_id] = sns.create_topic(Name=f"{stack_name}-failures")["TopicArn"]
     # Stand-in for the Lambda subscription: the failure messages are collected here.
     queue_url = sqs.create_queue(QueueName=f"{stack_name}-failure-messages")["QueueUrl"]
@@ -203,7 +206,7 @@ def deploy(
             Code={"ZipFile": _placeholder_zip()},
             Environment={"Variables": environments[function_id]},
         )
-        aws.register(name, _handler(function["Handler"]))
+        aws.register(name, _handler(function["Handler"]), float(function["Timeout"]))
 
     resolver = Resolver(refs | physical, attributes)
     machine_id, machine = _only(template, "AWS::StepFunctions::StateMachine")
@@ -224,5 +227,6 @@ def deploy(
         arns=arns,
         environments=environments,
         failure_queue_url=queue_url,
+        role_arn=role_arn,
         definition=definition,
     )

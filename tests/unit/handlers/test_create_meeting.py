@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +16,14 @@ from aioresponses import aioresponses
 from tests.support import fakes
 from zoom_notifier.config import CreateSettings, load_settings
 from zoom_notifier.connections import open_connections
-from zoom_notifier.errors import MeetingCreationInProgress, ZoomRateLimited
+from zoom_notifier.deadline import SAFETY_MARGIN_SECONDS
+from zoom_notifier.errors import (
+    DeadlineExceeded,
+    InvalidMeetingTemplate,
+    MeetingCreationInProgress,
+    ZoomRateLimited,
+    ZoomUnavailable,
+)
 from zoom_notifier.handlers.create_meeting import create_meeting, handler
 from zoom_notifier.lambda_runtime import Invocation
 from zoom_notifier.local.faults import TIMEOUT_BEFORE, Fault, answer
@@ -25,8 +34,9 @@ DAY = "2026-11-27"
 
 
 def invoke(event: Any) -> dict[str, Any]:
-    result: dict[str, Any] = handler(event, fakes.FakeContext())
-    return result
+    """What Step Functions records of one invocation: its result, or the name and cause of the
+    permanent error it raised (no retrier matches those: the task fails at once)."""
+    return fakes.recorded(handler, event)
 
 
 @pytest.mark.usefixtures("env")
@@ -184,18 +194,29 @@ def test_a_named_template_is_read_from_its_own_object(
     ],
 )
 def test_an_invalid_template_fails_permanently_naming_the_problem_without_calling_zoom(
-    zoom: ZoomModel, aws_resources: fakes.AwsResources, template: Any, expected: str
+    zoom: ZoomModel,
+    aws_resources: fakes.AwsResources,
+    template: Any,
+    expected: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     aws_resources.put_template(template)
 
-    result = invoke({"date": DAY})
+    with pytest.raises(InvalidMeetingTemplate) as raised:
+        handler({"date": DAY}, fakes.FakeContext())
 
-    assert result["outcome"] == "failed"
-    assert result["error"] == "InvalidMeetingTemplate"
-    assert expected in result["cause"]
+    cause = str(raised.value)
+    assert cause.startswith("CreateMeeting: ")  # the failure report names the step from it
+    assert expected in cause
     if "resolved" not in expected:
-        assert "s3://zoom-notifier-templates/templates/default.json" in result["cause"]
-    assert (result["date"], result["template"]) == (DAY, "default")
+        assert "s3://zoom-notifier-templates/templates/default.json" in cause
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (failed,) = [line for line in lines if line["message"] == "step failed permanently"]
+    assert (failed["date"], failed["template"], failed["error"]) == (
+        DAY,
+        "default",
+        "InvalidMeetingTemplate",
+    )
     assert zoom.create_calls == 0
     assert aws_resources.item(DAY) is None
 
@@ -554,3 +575,45 @@ def test_a_setting_naming_a_missing_resource_is_a_configuration_error(
     assert result["error"] == "ConfigurationError"
     assert f"{variable}={value!r}" in result["cause"]
     assert expected in result["cause"]
+
+
+@dataclass
+class ShortLivedContext(fakes.FakeContext):
+    """A context whose function has little time left (Lambda's remaining-time clock)."""
+
+    remaining_ms: int = 0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.mark.usefixtures("env")
+def test_a_step_that_runs_out_of_time_ends_as_deadline_exceeded_before_lambdas_timeout(
+    zoom: ZoomModel, aws_resources: fakes.AwsResources
+) -> None:
+    release = threading.Event()
+    zoom.create.set(("hold", release))  # Zoom is slow
+    threading.Timer(2.5, release.set).start()
+    context = ShortLivedContext(remaining_ms=int((SAFETY_MARGIN_SECONDS + 2) * 1000))
+
+    with pytest.raises(DeadlineExceeded, match="CreateMeeting: the step ran out of time"):
+        handler({"date": DAY}, context)
+
+    # The attempt stays marked: the retry adopts the meeting Zoom made meanwhile.
+    item = aws_resources.item(DAY)
+    assert item is not None
+    assert item["attempt_started_at"]
+    assert invoke({"date": DAY})["outcome"] == "created"
+    assert zoom.create_calls == 1
+
+
+@pytest.mark.usefixtures("env")
+def test_with_too_little_time_left_zoom_is_not_called_at_all(zoom: ZoomModel) -> None:
+    context = ShortLivedContext(remaining_ms=int(SAFETY_MARGIN_SECONDS * 1000) + 200)
+
+    # Either the call is not started (too little time) or the step stops before it: both
+    # are transient and retried, and nothing ambiguous happened at Zoom.
+    with pytest.raises((ZoomUnavailable, DeadlineExceeded)):
+        handler({"date": DAY}, context)
+
+    assert zoom.create_calls == 0

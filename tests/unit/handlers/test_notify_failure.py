@@ -126,15 +126,6 @@ def test_a_lambda_error_cause_is_unwrapped_and_trimmed(slack: SlackModel) -> Non
             ),
             "CloudWatch alarm zoom-notifier-failed-executions is ALARM",
         ),
-        (
-            json.dumps(
-                {
-                    "detail-type": "Step Functions Execution Status Change",
-                    "detail": {"executionArn": fakes.EXECUTION_ARN, "status": "TIMED_OUT"},
-                }
-            ),
-            "execution ended TIMED_OUT",
-        ),
         (json.dumps({"unexpected": "shape"}), '{"unexpected": "shape"}'),
         ("<!channel> <https://evil.example|click> & co", "<!channel> <https://evil.example"),
     ],
@@ -212,3 +203,62 @@ def test_the_handler_works_three_times_in_one_warm_process(slack: SlackModel) ->
     posted = [invoke(sns_event(json.dumps(FAILURE)))["posted"] for _ in range(3)]
 
     assert posted == [1, 1, 1]
+
+
+def _status_change(status: str, **detail: object) -> str:
+    """EventBridge's event for an execution that ended ``status`` (the stack's rule sends it)."""
+    return json.dumps(
+        {
+            "version": "0",
+            "detail-type": "Step Functions Execution Status Change",
+            "source": "aws.states",
+            "detail": {
+                "executionArn": fakes.EXECUTION_ARN,
+                "stateMachineArn": fakes.EXECUTION_ARN.replace(":execution:", ":stateMachine:"),
+                "status": status,
+                "input": json.dumps({"date": "2026-11-27", "template": "retro"}),
+                **detail,
+            },
+        }
+    )
+
+
+@pytest.mark.usefixtures("env")
+def test_a_failed_execution_is_reported_with_its_step_and_redrive_first(
+    slack: SlackModel,
+) -> None:
+    cause = json.dumps(
+        {
+            "errorMessage": "NotifyMeeting: Slack rejected the webhook post (HTTP 410: "
+            "channel_is_archived)",
+            "errorType": "SlackWebhookRejected",
+        }
+    )
+    message = _status_change("FAILED", error="SlackWebhookRejected", cause=cause)
+
+    invoke(sns_event(message))
+
+    (post,) = slack.channel
+    text = fakes.slack_text(post)
+    assert "failed for 2026-11-27* (template `retro`)" in text
+    assert "*Step:* NotifyMeeting" in text
+    assert "`SlackWebhookRejected`" in text
+    assert "Cause: Slack rejected the webhook post (HTTP 410: channel_is_archived)" in text
+    assert text.index("*Redrive*") < text.index("zoom-notifier rerun")
+    assert f"aws stepfunctions redrive-execution --execution-arn {fakes.EXECUTION_ARN}" in text
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("status", "what"), [("TIMED_OUT", "timed out"), ("ABORTED", "was aborted")]
+)
+def test_a_timed_out_or_aborted_execution_names_its_day_and_template(
+    slack: SlackModel, status: str, what: str
+) -> None:
+    invoke(sns_event(_status_change(status)))
+
+    (post,) = slack.channel
+    text = fakes.slack_text(post)
+    assert "failed for 2026-11-27* (template `retro`)" in text
+    assert f"`{status}`" in text
+    assert f"the execution {what}" in text

@@ -32,8 +32,9 @@ pytestmark = pytest.mark.usefixtures("zoom")
 
 
 def invoke(event: Any) -> dict[str, Any]:
-    result: dict[str, Any] = handler(event, fakes.FakeContext())
-    return result
+    """What Step Functions records of one invocation: its result, or the name and cause of the
+    permanent error it raised (no retrier matches those: the task fails at once)."""
+    return fakes.recorded(handler, event)
 
 
 def created_meeting() -> dict[str, Any]:
