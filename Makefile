@@ -40,7 +40,7 @@ lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) cfn-lint infrastructure/template.yaml
-	$(RUN) checkov --quiet --compact --framework cloudformation -f infrastructure/template.yaml
+	$(RUN) checkov --quiet --compact --skip-download --framework cloudformation -f infrastructure/template.yaml
 
 typecheck: setup
 	$(RUN) mypy

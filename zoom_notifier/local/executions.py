@@ -114,51 +114,46 @@ def _wait(stack: LocalStack, arn: str, timeout: float) -> dict[str, Any]:
         time.sleep(0.05)
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """How a run is reported: the execution's input and, for a redrive, its ARN and count."""
+
+    execution_input: dict[str, Any]
+    arn: str | None = None
+    redrive_count: int = 0
+
+
 def _run(
-    stack: LocalStack,
-    machine_arn: str,
-    state_input: Any,
-    *,
-    shown_arn: str | None,
-    execution_input: dict[str, Any],
-    redrive_count: int,
-    timeout: float,
+    stack: LocalStack, machine_arn: str, state_input: Any, shown: _Shown, timeout: float
 ) -> ExecutionReport:
     sfn = stack.client("stepfunctions")
     # Always named: moto would otherwise name every execution "None".
     name = str(uuid.uuid4())
-    arn = f"{machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
-    if shown_arn is not None:
-        stack.aws.show_as(arn, shown_arn, redrive_count)
+    if shown.arn is not None:
+        arn = f"{machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+        stack.aws.show_as(arn, shown.arn, shown.redrive_count)
     started = sfn.start_execution(
         stateMachineArn=machine_arn, name=name, input=json.dumps(state_input)
     )["executionArn"]
-    return _ended(stack, started, shown_arn, execution_input, redrive_count, timeout)
+    return _ended(stack, started, shown, timeout)
 
 
 def wait_for(
     stack: LocalStack, arn: str, execution_input: dict[str, Any], *, timeout: float = 120.0
 ) -> ExecutionReport:
     """The report of an execution started some other way, once it has ended."""
-    return _ended(stack, arn, None, execution_input, 0, timeout)
+    return _ended(stack, arn, _Shown(execution_input), timeout)
 
 
-def _ended(
-    stack: LocalStack,
-    started: str,
-    shown_arn: str | None,
-    execution_input: dict[str, Any],
-    redrive_count: int,
-    timeout: float,
-) -> ExecutionReport:
+def _ended(stack: LocalStack, started: str, shown: _Shown, timeout: float) -> ExecutionReport:
     sfn = stack.client("stepfunctions")
     described = _wait(stack, started, timeout)
     events = sfn.get_execution_history(executionArn=started, maxResults=1000)["events"]
     output = described.get("output")
     report = ExecutionReport(
-        arn=shown_arn or started,
-        input=execution_input,
-        redrive_count=redrive_count,
+        arn=shown.arn or started,
+        input=shown.execution_input,
+        redrive_count=shown.redrive_count,
         status=described["status"],
         output=json.loads(output) if output else None,
         error=described.get("error"),
@@ -178,15 +173,7 @@ def run_execution(
     timeout: float = 120.0,
 ) -> ExecutionReport:
     """Start an execution, wait until it ends, and report its path."""
-    return _run(
-        stack,
-        stack.state_machine_arn,
-        execution_input,
-        shown_arn=None,
-        execution_input=execution_input,
-        redrive_count=0,
-        timeout=timeout,
-    )
+    return _run(stack, stack.state_machine_arn, execution_input, _Shown(execution_input), timeout)
 
 
 def _failed_state(events: tuple[dict[str, Any], ...]) -> tuple[str, Any]:
@@ -220,15 +207,7 @@ def redrive_execution(
         definition=json.dumps(definition),
         roleArn=stack.role_arn,
     )["stateMachineArn"]
-    return _run(
-        stack,
-        machine,
-        state_input,
-        shown_arn=failed.arn,
-        execution_input=failed.input,
-        redrive_count=count,
-        timeout=timeout,
-    )
+    return _run(stack, machine, state_input, _Shown(failed.input, failed.arn, count), timeout)
 
 
 def _report_status_change(stack: LocalStack, report: ExecutionReport) -> None:

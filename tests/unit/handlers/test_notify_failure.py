@@ -205,6 +205,12 @@ def test_the_handler_works_three_times_in_one_warm_process(slack: SlackModel) ->
     assert posted == [1, 1, 1]
 
 
+def _the_post(slack: SlackModel) -> str:
+    """The text of the one message in the channel."""
+    (post,) = slack.channel
+    return fakes.slack_text(post)
+
+
 def _status_change(status: str, **detail: object) -> str:
     """EventBridge's event for an execution that ended ``status`` (the stack's rule sends it)."""
     return json.dumps(
@@ -238,8 +244,7 @@ def test_a_failed_execution_is_reported_with_its_step_and_redrive_first(
 
     invoke(sns_event(message))
 
-    (post,) = slack.channel
-    text = fakes.slack_text(post)
+    text = _the_post(slack)
     assert "failed for 2026-11-27* (template `retro`)" in text
     assert "*Step:* NotifyMeeting" in text
     assert "`SlackWebhookRejected`" in text
@@ -257,8 +262,7 @@ def test_a_timed_out_or_aborted_execution_names_its_day_and_template(
 ) -> None:
     invoke(sns_event(_status_change(status)))
 
-    (post,) = slack.channel
-    text = fakes.slack_text(post)
+    text = _the_post(slack)
     assert "failed for 2026-11-27* (template `retro`)" in text
     assert f"`{status}`" in text
     assert f"the execution {what}" in text
