@@ -70,7 +70,7 @@ class TransientError(ZoomNotifierError):
 
 
 class PermanentError(ZoomNotifierError):
-    """A failure that a retry cannot fix: returned as ``outcome: failed``."""
+    """A failure that a retry cannot fix: raised, and retried by no state."""
 
 
 # --- transient ---------------------------------------------------------------------------
@@ -200,5 +200,5 @@ class MeetingClaimLost(PermanentError):
 class UnexpectedError(ZoomNotifierError):
     """A bug or an unforeseen library failure, re-raised with a redacted message.
 
-    Neither retried nor returned: the state machine's catch-all sends it to the failure path.
+    Not retried: the task fails under this name and the execution is reported like any other.
     """
