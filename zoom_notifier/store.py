@@ -314,15 +314,13 @@ class MeetingStore:
             with aws_errors(
                 self._action("releasing the claim on", key), expected=_CONDITION_FAILED
             ):
+                status, owner_attribute = _LEASES["create"]
                 await self._client.delete_item(
                     TableName=self._table,
                     Key=_key(key),
-                    ConditionExpression="#status = :creating AND claim_owner = :owner",
+                    ConditionExpression=f"#status = :status AND {owner_attribute} = :owner",
                     ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":creating": {"S": "creating"},
-                        ":owner": {"S": owner},
-                    },
+                    ExpressionAttributeValues={":status": {"S": status}, ":owner": {"S": owner}},
                 )
         except ClientError as exc:
             if error_code(exc) not in _CONDITION_FAILED:

@@ -250,10 +250,6 @@ def calls(http: aioresponses, method: str, url: str | re.Pattern[str]) -> list[A
     return found
 
 
-def slack_payloads(http: aioresponses) -> list[dict[str, Any]]:
-    return [call.kwargs["json"] for call in calls(http, "POST", WEBHOOK_URL)]
-
-
 def recorded(handler: Callable[[Any, Any], dict[str, Any]], event: Any) -> dict[str, Any]:
     """The handler's result, or ``{"outcome": "failed", "error", "cause"}`` for the permanent
     error it raised (what the execution's history keeps of a failed task)."""

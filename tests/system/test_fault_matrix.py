@@ -42,7 +42,7 @@ from tests.support.world import (
 from zoom_notifier import store as store_module
 from zoom_notifier.container import reset_container
 from zoom_notifier.handlers import create_meeting
-from zoom_notifier.local.aws import LambdaTimedOut
+from zoom_notifier.local.aws import LambdaTimedOut, LambdaTimedOutUnknown
 from zoom_notifier.local.executions import ExecutionReport
 from zoom_notifier.local.faults import (
     CONNECT_TIMEOUT,
@@ -57,9 +57,6 @@ from zoom_notifier.local.faults import (
 from zoom_notifier.local.stack import LocalStack
 
 MATRIX: list[dict[str, str]] = []  # filled as rows run; printed by conftest with -v
-
-
-status = answer
 
 
 @dataclass(frozen=True)
@@ -83,9 +80,6 @@ class Row:
 
 def nothing(_: World) -> None:
     return None
-
-
-_heal_zoom = _heal_slack = heal
 
 
 def _put_template(body: Any) -> Arrange:
@@ -217,44 +211,44 @@ ROWS = [
         "ConfigurationError", fix=_secret(_GOOD_SECRET)),
     # --- Zoom token ---------------------------------------------------------------------------
     Row("Zoom token", "400 invalid_client",
-        fail_zoom_token(forever=status(400, {"reason": "Invalid client_id or client_secret",
+        fail_zoom_token(forever=answer(400, {"reason": "Invalid client_id or client_secret",
                                          "error": "invalid_client"})),
-        "FAILED", "ZoomAuthFailed", fix=_heal_zoom),
-    Row("Zoom token", "401", fail_zoom_token(forever=status(401, {"reason": "Bad credentials"})),
-        "FAILED", "ZoomAuthFailed", fix=_heal_zoom),
-    Row("Zoom token", "503, then up", fail_zoom_token(status(503, "down")), "SUCCEEDED",
+        "FAILED", "ZoomAuthFailed", fix=heal),
+    Row("Zoom token", "401", fail_zoom_token(forever=answer(401, {"reason": "Bad credentials"})),
+        "FAILED", "ZoomAuthFailed", fix=heal),
+    Row("Zoom token", "503, then up", fail_zoom_token(answer(503, "down")), "SUCCEEDED",
         retried="ZoomUnavailable"),
     Row("Zoom token", "timeout, then up", fail_zoom_token(TIMEOUT_BEFORE), "SUCCEEDED",
         retried="ZoomUnavailable"),
     # --- Zoom create --------------------------------------------------------------------------
     Row("Zoom create", "400 code 300",
-        fail_zoom_create(forever=status(400, {"code": 300, "message": "Invalid start_time."})),
-        "FAILED", "ZoomRequestRejected", fix=_heal_zoom),
+        fail_zoom_create(forever=answer(400, {"code": 300, "message": "Invalid start_time."})),
+        "FAILED", "ZoomRequestRejected", fix=heal),
     Row("Zoom create", "404 code 1001 (user)",
-        fail_zoom_create(forever=status(404, {"code": 1001, "message": "User does not exist."})),
-        "FAILED", "ZoomRequestRejected", fix=_heal_zoom),
+        fail_zoom_create(forever=answer(404, {"code": 1001, "message": "User does not exist."})),
+        "FAILED", "ZoomRequestRejected", fix=heal),
     Row("Zoom create", "429 with Retry-After, then up",
-        fail_zoom_create(status(429, {"code": 429}, {"Retry-After": "1"})), "SUCCEEDED",
+        fail_zoom_create(answer(429, {"code": 429}, {"Retry-After": "1"})), "SUCCEEDED",
         retried="ZoomRateLimited"),
     Row("Zoom create", "429 without Retry-After, all day",
-        fail_zoom_create(forever=status(429, {"code": 429, "message": "Too many requests"})),
-        "FAILED", "ZoomRateLimited", fix=_heal_zoom),
-    Row("Zoom create", "500, then up", fail_zoom_create(status(500, "oops")), "SUCCEEDED",
+        fail_zoom_create(forever=answer(429, {"code": 429, "message": "Too many requests"})),
+        "FAILED", "ZoomRateLimited", fix=heal),
+    Row("Zoom create", "500, then up", fail_zoom_create(answer(500, "oops")), "SUCCEEDED",
         retried="ZoomUnavailable"),
     Row("Zoom create", "400 echoing the passcode (never shown)",
-        fail_zoom_create(forever=status(400, {"code": 300,
+        fail_zoom_create(forever=answer(400, {"code": 300,
                                               "message": f"Invalid password {fakes.PASSWORD}"})),
-        "FAILED", "ZoomRequestRejected", fix=_heal_zoom),
+        "FAILED", "ZoomRequestRejected", fix=heal),
     Row("Zoom create", "401 code 124: token renewed, then up",
-        fail_zoom_create(status(401, {"code": 124, "message": "Invalid access token."})),
+        fail_zoom_create(answer(401, {"code": 124, "message": "Invalid access token."})),
         "SUCCEEDED"),
     Row("Zoom create", "429 daily limit (permanent), rerun after the reset",
-        fail_zoom_create(forever=status(429, _DAILY_LIMIT, _DAILY_LIMIT_HEADERS)),
-        "FAILED", "ZoomDailyLimitReached", fix=_heal_zoom),
+        fail_zoom_create(forever=answer(429, _DAILY_LIMIT, _DAILY_LIMIT_HEADERS)),
+        "FAILED", "ZoomDailyLimitReached", fix=heal),
     Row("Zoom create", "timezone not in Zoom's list: account zone used (reported)",
         _zoom_ignores_timezones, "FAILED", "ZoomMeetingMisplaced", fix=_operator_fixes_timezone),
-    Row("Zoom create", "503 all day", fail_zoom_create(forever=status(503, "")), "FAILED",
-        "ZoomUnavailable", fix=_heal_zoom),
+    Row("Zoom create", "503 all day", fail_zoom_create(forever=answer(503, "")), "FAILED",
+        "ZoomUnavailable", fix=heal),
     Row("Zoom create", "timeout before Zoom created it", fail_zoom_create(TIMEOUT_BEFORE),
         "SUCCEEDED", retried="ZoomUnavailable"),
     Row("Zoom create", "timeout after Zoom created it (adopted)",
@@ -280,31 +274,31 @@ ROWS = [
         "FAILED", "InvalidMeetingRecord", fix=_remove_item),
     Row("DynamoDB", "operator's extra attribute on the item", _operator_note, "SUCCEEDED"),
     # --- Slack --------------------------------------------------------------------------------
-    Row("Slack", "400 invalid_payload", fail_slack(forever=status(400, "invalid_payload")),
-        "FAILED", "SlackWebhookRejected", fix=_heal_slack, blocks_reports=True),
-    Row("Slack", "403 action_prohibited", fail_slack(forever=status(403, "action_prohibited")),
-        "FAILED", "SlackWebhookRejected", fix=_heal_slack, blocks_reports=True),
-    Row("Slack", "404 channel_not_found", fail_slack(forever=status(404, "channel_not_found")),
-        "FAILED", "SlackWebhookRejected", fix=_heal_slack, blocks_reports=True),
-    Row("Slack", "410 channel_is_archived", fail_slack(forever=status(410, "channel_is_archived")),
-        "FAILED", "SlackWebhookRejected", fix=_heal_slack, blocks_reports=True),
-    Row("Slack", "429, then up", fail_slack(status(429, "rate_limited", {"Retry-After": "1"})),
+    Row("Slack", "400 invalid_payload", fail_slack(forever=answer(400, "invalid_payload")),
+        "FAILED", "SlackWebhookRejected", fix=heal, blocks_reports=True),
+    Row("Slack", "403 action_prohibited", fail_slack(forever=answer(403, "action_prohibited")),
+        "FAILED", "SlackWebhookRejected", fix=heal, blocks_reports=True),
+    Row("Slack", "404 channel_not_found", fail_slack(forever=answer(404, "channel_not_found")),
+        "FAILED", "SlackWebhookRejected", fix=heal, blocks_reports=True),
+    Row("Slack", "410 channel_is_archived", fail_slack(forever=answer(410, "channel_is_archived")),
+        "FAILED", "SlackWebhookRejected", fix=heal, blocks_reports=True),
+    Row("Slack", "429, then up", fail_slack(answer(429, "rate_limited", {"Retry-After": "1"})),
         "SUCCEEDED", retried="SlackRateLimited"),
-    Row("Slack", "503, then up", fail_slack(status(503, "")), "SUCCEEDED",
+    Row("Slack", "503, then up", fail_slack(answer(503, "")), "SUCCEEDED",
         retried="SlackUnavailable"),
     Row("Slack", "connect timeout (nothing sent), then up", fail_slack(CONNECT_TIMEOUT),
         "SUCCEEDED", retried="SlackUnavailable"),
     Row("Slack", "connection refused, then up", fail_slack(REFUSED), "SUCCEEDED",
         retried="SlackUnavailable"),
     Row("Slack", "500 rollup_error, not posted (not reposted)",
-        fail_slack(status(500, "rollup_error")), "FAILED", "AnnouncementUncertain", fix=nothing,
+        fail_slack(answer(500, "rollup_error")), "FAILED", "AnnouncementUncertain", fix=nothing,
         rerun_status="FAILED", announced=0),
     Row("Slack", "500 rollup_error after posting (not reposted)",
         fail_slack(answer_after(500, "rollup_error")), "FAILED", "AnnouncementUncertain",
         fix=nothing, rerun_status="FAILED"),
     Row("Slack", "502 after posting (not reposted)", fail_slack(answer_after(502, "")),
         "FAILED", "AnnouncementUncertain", fix=nothing, rerun_status="FAILED"),
-    Row("Slack", "504, not posted (not reposted)", fail_slack(status(504, "")), "FAILED",
+    Row("Slack", "504, not posted (not reposted)", fail_slack(answer(504, "")), "FAILED",
         "AnnouncementUncertain", fix=nothing, rerun_status="FAILED", announced=0),
     Row("Slack", "timeout before Slack got it (not reposted)", fail_slack(TIMEOUT_BEFORE),
         "FAILED", "AnnouncementUncertain", fix=nothing, rerun_status="FAILED", announced=0),
@@ -330,6 +324,9 @@ ROWS = [
     Row("Lambda timeout", "CreateMeeting, after Zoom created it (adopted on the retry)",
         lambda w: once(w, store_module.MeetingStore, "complete", crash=LambdaTimedOut),
         "SUCCEEDED", retried="Sandbox.Timedout"),
+    Row("Lambda timeout", "CreateMeeting, reported as Lambda.Unknown (the documented name)",
+        lambda w: once(w, store_module.MeetingStore, "complete", crash=LambdaTimedOutUnknown),
+        "SUCCEEDED", retried="Lambda.Unknown"),
     Row("Lambda timeout", "NotifyMeeting, before posting (posted on the retry)",
         lambda w: once(w, store_module.MeetingStore, "mark_notify_attempt", crash=LambdaTimedOut),
         "SUCCEEDED", retried="Sandbox.Timedout"),

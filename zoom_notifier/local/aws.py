@@ -30,7 +30,14 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.server import ThreadedMotoServer
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-__all__ = ["Handler", "LambdaContext", "LambdaTimedOut", "LocalAws", "invocation_count"]
+__all__ = [
+    "Handler",
+    "LambdaContext",
+    "LambdaTimedOut",
+    "LambdaTimedOutUnknown",
+    "LocalAws",
+    "invocation_count",
+]
 
 Handler = Callable[[Any, Any], Any]
 _MOTO_CONFIG = {
@@ -43,8 +50,19 @@ class LambdaTimedOut(BaseException):
     """Raise (from a test's patch) to play Lambda stopping the function at its timeout.
 
     A BaseException, so that no handler code catches it: Lambda's kill is not an error the
-    function sees.
+    function sees. Step Functions documents a function timeout as ``Lambda.Unknown``
+    (docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html); newer
+    runtimes report the payload's ``Sandbox.Timedout``. Both readings are played:
+    :class:`LambdaTimedOutUnknown` gives the documented one.
     """
+
+    error_type = "Sandbox.Timedout"
+
+
+class LambdaTimedOutUnknown(LambdaTimedOut):
+    """A function timeout reported under Step Functions' documented name."""
+
+    error_type = "Lambda.Unknown"
 
 
 @dataclass(frozen=True)
@@ -110,17 +128,12 @@ def _dispatch(
     )
     try:
         result = handler(event, context)
-    except LambdaTimedOut:
-        # What Lambda answers when it stops a function at its timeout, as Step Functions
-        # shows it (docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+    except LambdaTimedOut as killed:
+        # What Lambda answers when it stops a function at its timeout (see LambdaTimedOut).
         response_headers["x-amz-function-error"] = "Unhandled"
         seconds = _registry.timeouts.get(name, 3.0)
-        return json.dumps(
-            {
-                "errorType": "Sandbox.Timedout",
-                "errorMessage": f"Task timed out after {seconds:.2f} seconds",
-            }
-        ).encode()
+        message = f"Task timed out after {seconds:.2f} seconds"
+        return json.dumps({"errorType": killed.error_type, "errorMessage": message}).encode()
     except Exception as exc:  # Lambda reports every exception as a function error
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps(
