@@ -38,6 +38,7 @@ UNZIPPED_LIMIT = 250 * 1024 * 1024
 PLATFORMS = {"arm64": "aarch64-manylinux2014", "x86_64": "x86_64-manylinux2014"}
 # Fixed timestamps make the zip reproducible: same lock, same code, same bytes.
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+LAMBDA_TASK_ROOT = "/var/task"
 _EXCLUDED_DIRS = {"__pycache__", "tests", "test"}
 
 
@@ -61,7 +62,8 @@ def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> object:
 _TemplateLoader.add_multi_constructor("!", _tagged)
 
 
-def _template() -> dict[str, Any]:
+def read_template() -> dict[str, Any]:
+    """The template, its CloudFormation tags kept as plain values."""
     loaded: dict[str, Any] = yaml.load(TEMPLATE.read_text(), Loader=_TemplateLoader)  # noqa: S506
     return loaded
 
@@ -69,14 +71,14 @@ def _template() -> dict[str, Any]:
 def _functions() -> list[dict[str, Any]]:
     return [
         resource["Properties"]
-        for resource in _template()["Resources"].values()
+        for resource in read_template()["Resources"].values()
         if resource["Type"] == "AWS::Lambda::Function"
     ]
 
 
 def template_target() -> tuple[str, str]:
     """(Python version, default architecture) the template deploys."""
-    template = _template()
+    template = read_template()
     runtimes = {function["Runtime"] for function in _functions()}
     if len(runtimes) != 1:
         raise PackagingError(f"the functions disagree on their runtime: {sorted(runtimes)}")
@@ -111,8 +113,14 @@ def _uv() -> str:
     return uv
 
 
-def _run(*command: str) -> None:
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+def _run(*command: str, environment: dict[str, str] | None = None) -> None:
+    completed = subprocess.run(  # noqa: S603 - our own tools, found above
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=None if environment is None else os.environ | environment,
+    )
     if completed.returncode != 0:
         raise PackagingError(f"{command[0]} {command[1]} failed:\n{completed.stderr.strip()}")
 
@@ -188,7 +196,13 @@ def build(arch: str, output: Path) -> tuple[int, int]:
         _copy_service(build_dir)
         _run(
             python, "-m", "compileall", "-q", "-j", "0",
-            "--invalidation-mode", "unchecked-hash", str(build_dir),
+            "--invalidation-mode", "unchecked-hash",
+            # Each code object records its file name: the scratch folder's random name made
+            # every build differ; Lambda unpacks the zip into /var/task.
+            "-s", str(build_dir), "-p", LAMBDA_TASK_ROOT, str(build_dir),
+            # A frozenset constant (`x in {"a", "b"}`) is marshalled in hash order: with
+            # randomized string hashing two builds of one commit wrote different .pyc files.
+            environment={"PYTHONHASHSEED": "0"},
         )  # fmt: skip
         unzipped = _size(build_dir)
         _zip(build_dir, output)

@@ -3,6 +3,8 @@ before the tests run, so this test needs no network)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 import sys
 import zipfile
@@ -12,6 +14,7 @@ import pytest
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 ARTIFACT = REPOSITORY / "dist" / "test" / "zoom-notifier-x86_64.zip"
+TOOLS = REPOSITORY / ".tools" / "bin"
 sys.path.insert(0, str(REPOSITORY / "infrastructure"))
 
 from package import find_python, handler_modules, template_target  # noqa: E402
@@ -91,3 +94,22 @@ def test_the_artifact_holds_compiled_code_and_no_tests_caches_or_local_stand_ins
     assert not [name for name in names if ".cpython-311" in name]
     assert not [name for name in names if name.startswith(("moto/", "pytest/", "yaml/"))]
     assert ARTIFACT.stat().st_size < 50 * 1024 * 1024
+
+
+def test_two_builds_of_one_commit_are_byte_identical(tmp_path: Path) -> None:
+    """Same code and lock file, same zip: an unchanged deploy uploads nothing new and leaves the
+    functions alone (deploy.py names the upload by the zip's hash)."""
+    hashes = []
+    for build in ("first", "second"):
+        output = tmp_path / build / "artifact.zip"
+        completed = subprocess.run(  # noqa: S603 - our own build script
+            [sys.executable, str(REPOSITORY / "infrastructure" / "package.py"),
+             "--arch", "x86_64", "--output", str(output)],
+            capture_output=True, text=True, check=False,
+            # The wheels are in uv's cache since `make test` built the test artifact.
+            env=os.environ | {"UV_OFFLINE": "1", "PATH": f"{TOOLS}:{os.environ['PATH']}"},
+        )  # fmt: skip
+        assert completed.returncode == 0, completed.stderr
+        hashes.append(hashlib.sha256(output.read_bytes()).hexdigest())
+
+    assert hashes[0] == hashes[1]
