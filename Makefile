@@ -10,14 +10,19 @@ RUN := $(UV) run --locked --no-sync
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup demo test lint typecheck unit format clean package deploy
+.PHONY: help setup demo test lint typecheck unit format clean package deploy destroy
+.DEFAULT_GOAL := help
+
+## help: list the targets
+help:
+	@sed -n 's/^## \([a-z-]*\): \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 12
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
-	$(UV) sync --locked --python $(PYTHON)
+	$(UV) sync --quiet --locked --python $(PYTHON)
 	@touch $@
 
 # asl-validator (npm), used by the tests to validate state_machine.asl.json.
@@ -25,15 +30,23 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The real AWS CLI, for the test that deploys the template through `make deploy` against a local
+# emulator. Its own environment: awscli pins a botocore that aioboto3's does not accept.
+AWSCLI_VERSION := 1.45.11
+AWS_CLI := $(TOOLS)/awscli/bin/aws
+$(AWS_CLI): $(UV)
+	$(UV) venv --quiet --python $(PYTHON) $(TOOLS)/awscli
+	$(UV) pip install --quiet --python $(TOOLS)/awscli/bin/python "awscli==$(AWSCLI_VERSION)"
+
 ## setup: create the environment from uv.lock and package-lock.json
 setup: $(VENV)/.synced node_modules/.installed
 
 ## demo: run the whole workflow locally on embedded stand-ins (SCENARIO=zoom-outage, ...)
 SCENARIO ?= default
-demo: setup
+demo: $(VENV)/.synced
 	$(RUN) zoom-notifier demo --scenario $(SCENARIO)
 
-## test: lint, type-check and run the whole test suite with coverage
+## test: lint, type-check and run the whole test suite with coverage (needs python3.12)
 test: lint typecheck unit
 
 lint: setup
@@ -51,16 +64,22 @@ TEST_ARTIFACT := dist/test/zoom-notifier-x86_64.zip
 $(TEST_ARTIFACT): $(VENV)/.synced uv.lock infrastructure/package.py infrastructure/template.yaml $(shell find zoom_notifier -name '*.py' -not -path '*/local/*')
 	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(RUN) python infrastructure/package.py --arch x86_64 --output $@
 
-unit: setup $(TEST_ARTIFACT)
-	$(RUN) pytest -n auto --cov --cov-report=term
+unit: setup $(TEST_ARTIFACT) $(AWS_CLI)
+	PATH="$(CURDIR)/$(TOOLS)/awscli/bin:$$PATH" $(RUN) pytest -n auto --cov --cov-report=term
 
-## package: build dist/zoom-notifier.zip for Lambda (ARCH=arm64|x86_64, default: the template's)
-package: setup
+## package: build dist/zoom-notifier.zip for Lambda (ARCH=arm64|x86_64; needs python3.12)
+package: $(VENV)/.synced
 	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(RUN) python infrastructure/package.py $(if $(ARCH),--arch $(ARCH))
 
-## deploy: package, upload, and deploy the stack (see README "Deploy" for the variables)
-deploy: package
-	ARCH="$(ARCH)" infrastructure/deploy.sh
+## deploy: package, upload, deploy and check the stack (ARTIFACT_BUCKET=..., see docs/deploy.md)
+# Variables given on make's command line reach deploy.py through the environment, unsplit and
+# unexpanded; with ARTIFACT=path.zip an existing zip is deployed as it is.
+deploy: $(VENV)/.synced $(if $(ARTIFACT),,package)
+	$(RUN) python infrastructure/deploy.py deploy
+
+## destroy: delete the stack (the templates bucket and meetings table are kept; see docs/deploy.md)
+destroy: $(VENV)/.synced
+	$(RUN) python infrastructure/deploy.py destroy
 
 ## format: apply ruff's fixes and formatting
 format: setup

@@ -97,6 +97,8 @@ class FailureSettings(ServiceSettings):
 
     slack_webhook_secret: str | None = None
     slack_webhook_url: SecretStr | None = None
+    # Only named in failure reports (the repost command), never read.
+    meetings_table: str | None = None
 
     @model_validator(mode="after")
     def _slack_configured(self) -> FailureSettings:

@@ -24,6 +24,7 @@ __all__ = [
     "failure_alert",
     "local_start",
     "meeting_announcement",
+    "repost_command",
     "trim",
 ]
 
@@ -136,6 +137,14 @@ def console_url(execution_arn: str) -> str | None:
     )
 
 
+def repost_command(table: str, state_machine_arn: str, day: str, template: str) -> str:
+    """The command that reposts an uncertain announcement (see :mod:`zoom_notifier.repost`)."""
+    return (
+        f"zoom-notifier repost --table {table} --state-machine {state_machine_arn} "
+        f"--date {day} --template {template}"
+    )
+
+
 def _unwrap_cause(cause: str | None) -> str:
     """Step Functions passes a Lambda error as JSON with ``errorMessage``: show just that."""
     if not cause:
@@ -150,7 +159,10 @@ def _unwrap_cause(cause: str | None) -> str:
 
 
 def failure_alert(
-    message: str, subject: str | None = None, timezone: str = "UTC"
+    message: str,
+    subject: str | None = None,
+    timezone: str = "UTC",
+    meetings_table: str | None = None,
 ) -> dict[str, Any]:
     """A readable Slack alert for any message on the failure topic.
 
@@ -165,7 +177,7 @@ def failure_alert(
             failure = FailureMessage.model_validate_json(message)
         except ValidationError:
             return _other_alert(message, subject)
-    return _failure_message_alert(failure, ZoneInfo(timezone))
+    return _failure_message_alert(failure, ZoneInfo(timezone), meetings_table)
 
 
 _STEPS = ("CreateMeeting", "NotifyMeeting")
@@ -190,7 +202,9 @@ def _from_status_change(change: ExecutionStatusChange) -> FailureMessage:
     )
 
 
-def _failure_message_alert(failure: FailureMessage, zone: ZoneInfo) -> dict[str, Any]:
+def _failure_message_alert(
+    failure: FailureMessage, zone: ZoneInfo, meetings_table: str | None
+) -> dict[str, Any]:
     cause = _unwrap_cause(failure.cause)
     key = failure.meeting_key(zone)
     day = escape(key.date) if key else "unknown date"
@@ -209,6 +223,16 @@ def _failure_message_alert(failure: FailureMessage, zone: ZoneInfo) -> dict[str,
         f"{execution}`. Or start a fresh one with the same input: `zoom-notifier rerun "
         f"{execution}`. Both are safe: nothing is created or announced twice.",
     ]
+    if failure.error == "AnnouncementUncertain" and key and meetings_table:
+        command = repost_command(
+            meetings_table, failure.state_machine or "STATE_MACHINE_ARN", key.date, key.template
+        )
+        rerun = [
+            rerun[0],
+            "*The announcement may or may not be in the channel.* Look first: if it is there, "
+            "nothing is left to do; if it is not, announce it with "
+            f"`{escape(command)}` (redriving would not post it: the service never posts twice).",
+        ]
     blocks = [
         _section(_cut(f"{title}\n*Step:* {step}   *Error:* `{error}`", SECTION_TEXT_LIMIT)),
         {"type": "section", "text": _plain(f"Cause: {trim(cause, CAUSE_LIMIT)}")},

@@ -30,7 +30,12 @@ class Rerun:
 def region_of(execution_arn: str) -> str:
     """The region of an execution ARN, or InvalidExecutionInput naming the expected shape."""
     parts = execution_arn.split(":")
-    if len(parts) != 8 or parts[:3] != ["arn", parts[1], "states"] or parts[5] != "execution":
+    if (
+        len(parts) != 8
+        or parts[:3] != ["arn", parts[1], "states"]
+        or parts[5] != "execution"
+        or not parts[3]
+    ):
         raise InvalidExecutionInput(
             f"{execution_arn!r} is not an execution ARN "
             "(arn:aws:states:<region>:<account>:execution:<state machine>:<name>)"

@@ -32,6 +32,8 @@ __all__ = [
     "SECRET_TTL_SECONDS",
     "SecretSource",
     "ZoomCredentials",
+    "parse_webhook_url",
+    "parse_zoom_credentials",
     "slack_webhook_url",
     "zoom_credentials",
 ]
@@ -97,6 +99,11 @@ async def zoom_credentials(settings: CreateSettings, secrets: SecretSource) -> Z
         )
     name = f"secret ZOOM_CREDENTIALS_SECRET={settings.zoom_credentials_secret!r}"
     raw = await secrets.get(settings.zoom_credentials_secret, setting="ZOOM_CREDENTIALS_SECRET")
+    return parse_zoom_credentials(raw, name)
+
+
+def parse_zoom_credentials(raw: str, name: str) -> ZoomCredentials:
+    """The Zoom credentials secret's JSON; ``name`` is what errors call the secret."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError:
@@ -126,7 +133,14 @@ async def slack_webhook_url(settings: FailureSettings, secrets: SecretSource) ->
         assert settings.slack_webhook_url is not None  # noqa: S101
         return settings.slack_webhook_url.get_secret_value()
     name = f"secret SLACK_WEBHOOK_SECRET={settings.slack_webhook_secret!r}"
-    raw = (await secrets.get(settings.slack_webhook_secret, setting="SLACK_WEBHOOK_SECRET")).strip()
+    raw = await secrets.get(settings.slack_webhook_secret, setting="SLACK_WEBHOOK_SECRET")
+    return parse_webhook_url(raw, name, allow_loopback=settings.allow_loopback_urls)
+
+
+def parse_webhook_url(secret_value: str, name: str, *, allow_loopback: bool) -> str:
+    """The webhook secret's URL (plain or JSON ``{"url": ...}``), checked against the
+    allow-list; ``name`` is what errors call the secret."""
+    raw = secret_value.strip()
     url: object = raw
     if raw.startswith("{"):
         try:
@@ -136,6 +150,4 @@ async def slack_webhook_url(settings: FailureSettings, secrets: SecretSource) ->
     if not isinstance(url, str) or not url:
         raise ConfigurationError(f'{name} must hold the webhook URL or JSON {{"url": ...}}')
     register_webhook_url(url)
-    return check_url(
-        url, name=name, allow_loopback=settings.allow_loopback_urls, host=SLACK_WEBHOOK_HOST
-    )
+    return check_url(url, name=name, allow_loopback=allow_loopback, host=SLACK_WEBHOOK_HOST)

@@ -22,7 +22,13 @@ from zoom_notifier.errors import InvalidMeetingTemplate
 from zoom_notifier.logs import register_secret
 from zoom_notifier.validation import describe_validation_error
 
-__all__ = ["MAX_TEMPLATE_BYTES", "MeetingTemplate", "parse_template"]
+__all__ = [
+    "CREATE_MEETING_FIELDS",
+    "MAX_TEMPLATE_BYTES",
+    "MeetingTemplate",
+    "parse_template",
+    "template_warnings",
+]
 
 MAX_TEMPLATE_BYTES = 64 * 1024
 DATE_PLACEHOLDER = "{date}"
@@ -134,7 +140,12 @@ def parse_template(raw: bytes, source: str) -> MeetingTemplate:
             f"meeting template {source} is {len(raw)} bytes; the limit is {MAX_TEMPLATE_BYTES}"
         )
     try:
-        data = json.loads(raw.decode("utf-8"))
+        # utf-8-sig: an editor's byte-order mark is not part of the JSON.
+        data = json.loads(raw.decode("utf-8-sig"))
+    except RecursionError:
+        raise InvalidMeetingTemplate(
+            f"meeting template {source} is nested too deeply to be a meeting template"
+        ) from None
     except UnicodeDecodeError as exc:
         raise InvalidMeetingTemplate(
             f"meeting template {source} is not UTF-8 text (byte {exc.start})"
@@ -152,3 +163,55 @@ def parse_template(raw: bytes, source: str) -> MeetingTemplate:
     # The passcode belongs in the announcement only: never in a log line or error text.
     register_secret(template.password)
     return template
+
+
+# The fields of Zoom's Create Meeting request body (developers.zoom.us/docs/api/meetings/
+# #tag/meetings/POST/users/{userId}/meetings). Zoom ignores a field it does not know, so a
+# typo (`durration`) would go unnoticed: validate-template warns about it.
+CREATE_MEETING_FIELDS = frozenset(
+    {
+        "agenda",
+        "default_password",
+        "duration",
+        "password",
+        "pre_schedule",
+        "recurrence",
+        "schedule_for",
+        "settings",
+        "start_time",
+        "template_id",
+        "timezone",
+        "topic",
+        "tracking_fields",
+        "type",
+    }
+)
+
+
+def template_warnings(raw: bytes) -> list[str]:
+    """What is valid but probably wrong in a template: keys Zoom's Create Meeting request does
+    not have, and keys given twice (JSON keeps only the last). Call after :func:`parse_template`."""
+    warnings: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                warnings.append(f"key {key!r} appears twice; only its last value is used")
+            seen.add(key)
+        return dict(items)
+
+    data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=pairs)
+    unknown = sorted(set(data) - CREATE_MEETING_FIELDS) if isinstance(data, dict) else []
+    warnings.extend(
+        f"field {key!r} is not in Zoom's Create Meeting request; Zoom ignores it"
+        + (f" (did you mean {close[0]!r}?)" if (close := _close(key)) else "")
+        for key in unknown
+    )
+    return warnings
+
+
+def _close(key: str) -> list[str]:
+    import difflib  # noqa: PLC0415 - only validate-template asks
+
+    return difflib.get_close_matches(key, sorted(CREATE_MEETING_FIELDS), n=1)

@@ -214,12 +214,14 @@ async def notify_meeting(
         return result
     if record.notify_attempt_started_at is not None:
         # A post began and its outcome was never recorded: it may be in the channel already.
+        # The lease ends now (the marker stays), so that `zoom-notifier repost` can act at once.
+        await _end_lease(store.release_notification(claim.record, owner, keep_attempt=True))
         raise AnnouncementUncertain(
             f"an earlier attempt to announce {key.date}/{key.template} was interrupted after it "
             "began posting, so the announcement may already be in the channel; it is not posted "
             f"again, to never announce twice. The meeting: {record.join_url} . If the "
-            "announcement is missing, remove notify_attempt_started_at from the DynamoDB item "
-            f"(date {key.date}, template {key.template}) and rerun."
+            "announcement is missing, `zoom-notifier repost` announces it (the failure report "
+            "in Slack gives the exact command)."
         )
     attempt = await store.mark_notify_attempt(claim.record, owner, int(now().timestamp()))
     try:
@@ -239,7 +241,7 @@ async def notify_meeting(
 
 
 async def notify_failure(
-    event: SnsEvent, *, slack: MessagePoster, timezone: str
+    event: SnsEvent, *, slack: MessagePoster, timezone: str, meetings_table: str | None = None
 ) -> FailureAlertResult:
     """Post every failure message of an SNS event to Slack.
 
@@ -250,7 +252,9 @@ async def notify_failure(
     for record in event.Records:
         message = record.Sns
         try:
-            await slack.post(failure_alert(message.message, message.subject, timezone))
+            await slack.post(
+                failure_alert(message.message, message.subject, timezone, meetings_table)
+            )
         except ZoomNotifierError as exc:
             log.error("failure alert not delivered", message_id=message.message_id, error=exc.name)
             failures.append(exc)

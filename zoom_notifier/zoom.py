@@ -169,10 +169,20 @@ class ZoomClient:
                 )
         return answer
 
+    async def granted_scopes(self) -> frozenset[str] | None:
+        """The scopes of a new token, as Zoom's token answer lists them (``scope``, space
+        separated), or ``None`` when the answer lists none."""
+        _, scopes = await self._new_token()
+        return scopes
+
     async def _token(self) -> str:
         cached = self._tokens.get(self._token_key)
         if cached is not None:
             return cached
+        token, _ = await self._new_token()
+        return token
+
+    async def _new_token(self) -> tuple[str, frozenset[str] | None]:
         answer = await self._send(
             "POST",
             self._oauth_url,
@@ -201,7 +211,8 @@ class ZoomClient:
             raise ZoomAuthFailed("Zoom's token endpoint answered 200 without a usable token")
         register_secret(token)
         self._tokens.put(self._token_key, token, float(expires_in))
-        return token
+        scope = data.get("scope")
+        return token, frozenset(scope.split()) if isinstance(scope, str) else None
 
     async def _send(
         self,

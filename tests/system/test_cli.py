@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import pytest
 from tests.support import fakes
 from zoom_notifier.cli import main
 from zoom_notifier.local import scenarios
+from zoom_notifier.local.faults import answer
 from zoom_notifier.local.loopback import SlackServer, ZoomServer
 from zoom_notifier.local.scenarios import SCENARIOS, Scenario
 from zoom_notifier.local.slack_model import SlackModel
@@ -186,7 +189,7 @@ def test_validate_template_names_the_field_and_rule(
 
     code, out, err = run_cli(capsys, "validate-template", str(template))
 
-    assert code == 1
+    assert code == 2
     assert out == ""
     assert expected in err
     assert len(err.strip().splitlines()) == 1
@@ -260,7 +263,7 @@ def test_run_refuses_an_invalid_template_before_starting_anything(
 
     code, _, err = run_cli(capsys, "run", "--template", str(template), "--env-file", "none")
 
-    assert code == 1
+    assert code == 2
     assert "field 'topic'" in err
 
 
@@ -336,6 +339,7 @@ def test_rerun_refuses_a_running_execution(capsys: pytest.CaptureFixture[str]) -
     ("arn", "expected"),
     [
         ("not-an-arn", "is not an execution ARN"),
+        ("arn:aws:states::123456789012:execution:zoom-notifier:x", "is not an execution ARN"),
         (
             "arn:aws:states:us-east-1:123456789012:execution:nope:nope",
             "no such execution",
@@ -350,3 +354,272 @@ def test_rerun_explains_a_bad_arn(
     assert code == 2
     assert expected in err
     assert "Traceback" not in err
+
+
+def test_rerun_with_a_missing_aws_profile_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "nope")
+
+    code, _, err = run_cli(capsys, "rerun", "arn:aws:states:eu-west-1:1:execution:sm:x")
+
+    assert code == 2
+    assert err == (
+        "zoom-notifier rerun: AWS is not configured: The config profile (nope) could not be found\n"
+    )
+
+
+# --- bad input: one line, exit code 2 --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["validate-template", str(EXAMPLE), "--timezone", "Mars/Base"],
+         "argument --timezone: 'Mars/Base' is not an IANA time zone"),
+        (["validate-template", str(EXAMPLE), "--timezone", "Mars/Base", "--date", DAY],
+         "argument --timezone: 'Mars/Base' is not an IANA time zone"),
+        (["demo", "--log-file", "/nonexistent/dir/x.log"],
+         "cannot write the log file /nonexistent/dir/x.log: No such file or directory"),
+        (["demo", "--date", "2026-02-30"], "argument --date: '2026-02-30' is not a date"),
+        (["demo", "--scenario", "nope"], "argument --scenario: invalid choice: 'nope'"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_line_and_exit_code_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    code = _exit_code_of(argv)
+    err = capsys.readouterr().err
+
+    assert code == 2
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert "unexpected" not in err
+
+
+def _exit_code_of(argv: list[str]) -> int | str | None:
+    """The exit code, whether the command returned it or argparse exited with it."""
+    try:
+        return main(argv)
+    except SystemExit as exited:
+        return exited.code
+
+
+def test_usage_errors_exit_with_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["validate-template", str(EXAMPLE), "--timezone", "Mars/Base"])
+
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.endswith("(--help shows the usage)\n")
+
+
+def test_a_deeply_nested_template_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    template = tmp_path / "deep.json"
+    template.write_text("[" * 30_000 + "]" * 30_000)
+
+    code, _, err = run_cli(capsys, "validate-template", str(template))
+
+    assert code == 2
+    assert err.strip() == (
+        f"zoom-notifier validate-template: meeting template {template} is nested too deeply to "
+        "be a meeting template"
+    )
+
+
+def test_output_closed_early_is_one_line() -> None:
+    reader, writer = os.pipe()
+    os.close(reader)  # `| head` that has already exited
+    try:
+        completed = subprocess.run(  # noqa: S603 - this interpreter, our module
+            [sys.executable, "-m", "zoom_notifier", "validate-template", str(EXAMPLE)],
+            stdout=writer, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(writer)
+
+    assert completed.returncode == 2
+    assert completed.stderr == (
+        "zoom-notifier validate-template: output closed early (broken pipe)\n"
+    )
+
+
+def test_validate_template_warns_about_unknown_and_duplicate_keys_and_accepts_a_bom(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    template = tmp_path / "t.json"
+    template.write_bytes(
+        b'\xef\xbb\xbf{"topic": "a", "durration": 30, "topic": "Stand-up", "type": 2, '
+        b'"start_time": "09:00", "timezone": "UTC"}'
+    )
+
+    code, out, err = run_cli(capsys, "validate-template", str(template), "--date", DAY)
+
+    assert code == 0
+    assert '"topic": "Stand-up"' in out
+    assert err.splitlines() == [
+        f"warning: {template}: key 'topic' appears twice; only its last value is used",
+        f"warning: {template}: field 'durration' is not in Zoom's Create Meeting request; Zoom "
+        "ignores it (did you mean 'duration'?)",
+    ]
+
+
+def test_the_example_template_has_no_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "validate-template", str(EXAMPLE))
+
+    assert code == 0
+    assert err == ""
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version  # noqa: PLC0415
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"zoom-notifier {version('zoom-notifier')}\n"
+
+
+def test_the_demo_never_shows_a_weekend_as_the_working_day(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zoom_notifier import cli  # noqa: PLC0415
+
+    class Saturday(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Saturday:
+            return cls(2026, 11, 28, 10, 0)
+
+    monkeypatch.setattr(cli, "datetime", Saturday)
+
+    code, out, _ = run_cli(capsys, "demo", "--log-file", str(tmp_path / "l"))
+
+    assert code == 0
+    assert 'input {"date": "2026-11-30"}' in out  # the Monday
+
+
+def test_make_help_lists_the_targets() -> None:
+    completed = subprocess.run(
+        ["make", "--no-print-directory", "help"],  # noqa: S607
+        cwd=REPOSITORY, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert completed.returncode == 0
+    targets = [line.split()[0] for line in completed.stdout.splitlines()]
+    assert targets == ["help", "setup", "demo", "test", "package", "deploy", "destroy", "format"]
+
+
+# --- run: settings first, the cause on failure, the meeting on success, state kept ----------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("MEETING_TIMEZONE", "Mars/Base",
+         "MEETING_TIMEZONE is invalid: unknown IANA time zone 'Mars/Base'"),
+        ("ALLOW_LOOPBACK_URLS", "maybe", "ALLOW_LOOPBACK_URLS is not true or false"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("SLACK_WEBHOOK_URL", "http://hooks.slack.com/x",
+         "SLACK_WEBHOOK_URL must be an https:// URL"),
+        ("SLACK_WEBHOOK_URL", "https://example.com/x",
+         "SLACK_WEBHOOK_URL must be a URL on hooks.slack.com"),
+        ("ZOOM_API_URL", "http://api.zoom.us/v2", "ZOOM_API_URL must be an https:// URL"),
+        ("ZOOM_CLIENT_SECRET", "", "ZOOM_CLIENT_SECRET is empty"),
+    ],
+)  # fmt: skip
+def test_run_checks_every_setting_before_anything_starts(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    name: str, value: str, expected: str,
+) -> None:  # fmt: skip
+    for variable, good in _RUN_SETTINGS.items():
+        monkeypatch.setenv(variable, good)
+    monkeypatch.setenv(name, value)
+    log = tmp_path / "run.log"
+
+    code, out, err = run_cli(capsys, "run", "--env-file", "none", "--log-file", str(log))
+
+    assert code == 2
+    assert err.startswith(f"zoom-notifier run: {expected}")
+    assert len(err.splitlines()) == 1
+    assert out == ""  # nothing started: no log file announced, no execution
+    assert not log.exists()
+
+
+_RUN_SETTINGS = {
+    "ZOOM_ACCOUNT_ID": "acct",
+    "ZOOM_CLIENT_ID": "client",
+    "ZOOM_CLIENT_SECRET": "FAKE-run-secret",
+    "ZOOM_USER_ID": "host@example.com",
+    "SLACK_WEBHOOK_URL": fakes.WEBHOOK_URL,
+    "MEETING_TIMEZONE": "Europe/Paris",
+}
+
+
+def _run_against(monkeypatch: pytest.MonkeyPatch, zoom: ZoomServer, slack: SlackServer) -> None:
+    for name, value in {
+        **_RUN_SETTINGS,
+        "SLACK_WEBHOOK_URL": slack.webhook_url,
+        "ZOOM_API_URL": zoom.api_url,
+        "ZOOM_OAUTH_URL": zoom.oauth_url,
+        "ALLOW_LOOPBACK_URLS": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_run_prints_the_meeting_and_keeps_its_state_so_a_second_run_reuses_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zoom_model = ZoomModel("acct", "client", "FAKE-run-secret")
+    slack_model = SlackModel()
+    state = tmp_path / "state" / "run-state.json"
+    argv = ["run", "--date", DAY, "--env-file", "none", "--log-file", str(tmp_path / "log"),
+            "--state-file", str(state)]  # fmt: skip
+    with ZoomServer(zoom_model) as zoom, SlackServer(slack_model) as slack:
+        _run_against(monkeypatch, zoom, slack)
+        first = run_cli(capsys, *argv)
+        second = run_cli(capsys, *argv)
+        fresh = run_cli(capsys, *argv, "--fresh")
+
+    assert [result[0] for result in (first, second, fresh)] == [0, 0, 0]
+    meeting_id = next(iter(zoom_model.meetings))
+    assert f"Meeting {meeting_id} for {DAY} (notified)" in first[1]
+    assert "join: https://zoom.us/j/" in first[1]
+    assert f"State: {state} (1 meeting record(s) from earlier runs)" in second[1]
+    assert "existing meeting" in second[1]
+    assert "already_notified" in second[1]
+    # The promise holds for run too: only --fresh, which forgets, makes a second meeting.
+    assert len(zoom_model.meetings) == 2
+    assert len(slack_model.announcements) == 2
+    assert oct(state.stat().st_mode & 0o777) == "0o600"
+
+
+def test_run_prints_the_cause_of_a_failure(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zoom_model = ZoomModel("acct", "client", "FAKE-run-secret")
+    zoom_model.create.set(forever=answer(400, {"code": 300, "message": "Invalid meeting"}))
+    with ZoomServer(zoom_model) as zoom, SlackServer(SlackModel()) as slack:
+        _run_against(monkeypatch, zoom, slack)
+        code, _, err = run_cli(
+            capsys, "run", "--date", DAY, "--env-file", "none", "--log-file",
+            str(tmp_path / "log"), "--state-file", str(tmp_path / "state.json"),
+        )  # fmt: skip
+
+    assert code == 1
+    assert err.startswith("zoom-notifier run: ZoomRequestRejected: CreateMeeting: Zoom rejected")
+    assert "Invalid meeting" in err
+
+
+def test_make_demo_needs_no_npm_and_installs_quietly() -> None:
+    completed = subprocess.run(
+        ["make", "--no-print-directory", "--dry-run", "--always-make", "demo"],  # noqa: S607
+        cwd=REPOSITORY, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stderr
+    assert "npm" not in completed.stdout
+    (sync,) = [line for line in completed.stdout.splitlines() if " sync " in line]
+    assert "--quiet" in sync

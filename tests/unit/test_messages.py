@@ -160,3 +160,31 @@ def test_a_failure_with_a_malformed_arn_still_renders() -> None:
     assert "*Execution:* local" in text
     assert "(no cause given)" in text
     assert "unknown date" in text
+
+
+_STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:zoom-notifier"
+
+
+@pytest.mark.parametrize(
+    ("error", "table", "repost"),
+    [
+        ("AnnouncementUncertain", "zoom-notifier-MeetingsTable-1", True),
+        ("AnnouncementUncertain", None, False),  # an old deployment: no table to name
+        ("SlackWebhookRejected", "zoom-notifier-MeetingsTable-1", False),
+    ],
+)
+def test_only_an_uncertain_announcement_gets_the_repost_command(
+    error: str, table: str | None, repost: bool
+) -> None:
+    message = {"execution_arn": fakes.EXECUTION_ARN, "state_machine": _STATE_MACHINE,
+               "state": "NotifyMeeting", "error": error, "cause": "c", "date": "2026-11-27",
+               "template": "retro"}  # fmt: skip
+
+    text = fakes.slack_text(failure_alert(json.dumps(message), meetings_table=table))
+
+    command = (
+        "zoom-notifier repost --table zoom-notifier-MeetingsTable-1 --state-machine "
+        f"{_STATE_MACHINE} --date 2026-11-27 --template retro"
+    )
+    assert (command in text) is repost
+    assert ("redrive-execution" in text) is not repost

@@ -324,7 +324,7 @@ async def test_a_post_that_may_have_arrived_is_never_repeated(
     with pytest.raises(SlackUnavailable):
         await notify(store, slack)
 
-    with pytest.raises(AnnouncementUncertain, match="remove notify_attempt_started_at"):
+    with pytest.raises(AnnouncementUncertain, match="`zoom-notifier repost` announces it"):
         await notify(store, slack)
 
     assert slack.attempts == 1

@@ -22,7 +22,12 @@ async def notify_failure(
 ) -> FailureAlertResult:
     del invocation  # nothing is claimed: a repeated report is harmless, a lost one is not
     webhook = SlackWebhook(io.http, await slack_webhook_url(settings, io.secrets))
-    return await workflow.notify_failure(event, slack=webhook, timezone=settings.meeting_timezone)
+    return await workflow.notify_failure(
+        event,
+        slack=webhook,
+        timezone=settings.meeting_timezone,
+        meetings_table=settings.meetings_table,
+    )
 
 
 handler = lambda_handler(Step("NotifyFailure", FailureSettings, SnsEvent, notify_failure))

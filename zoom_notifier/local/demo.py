@@ -14,12 +14,11 @@ from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH
 from zoom_notifier.local.executions import ExecutionReport
 from zoom_notifier.local.faults import Script, answer
 from zoom_notifier.local.loopback import SlackServer, ZoomServer
-from zoom_notifier.local.render import execution_lines, slack_lines
+from zoom_notifier.local.render import execution_lines, meeting_lines, slack_lines
 from zoom_notifier.local.runner import FailureDelivery, LocalRun, ZoomAccess
 from zoom_notifier.local.scenarios import Scenario
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.messages import local_start
 
 __all__ = ["DEMO_TEMPLATE", "DemoOutcome", "run_demo"]
 
@@ -97,20 +96,10 @@ def run_demo(
                 print("\n".join(execution_lines(report)), file=out)
             deliveries = local.deliver_failures()
             meetings = local.meetings()
-        _print_meetings(meetings, out)
+        for line in meeting_lines(meetings):
+            print(line, file=out)
         _print_slack(slack_model, deliveries, out)
         return _check(scenario, reports, zoom_model, slack_model, deliveries)
-
-
-def _print_meetings(meetings: list[dict[str, str]], out: TextIO) -> None:
-    for item in meetings:
-        if item.get("meeting_id"):
-            start = local_start(item.get("start_time"), item.get("timezone"))
-            print(
-                f"\nMeeting {item['meeting_id']} for {item['date']} ({item['status']}): "
-                f"{item.get('topic')}, {start}\n  join: {item.get('join_url')}",
-                file=out,
-            )
 
 
 def _print_slack(slack: SlackModel, deliveries: list[FailureDelivery], out: TextIO) -> None:

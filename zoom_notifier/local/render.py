@@ -7,8 +7,9 @@ import re
 from typing import Any
 
 from zoom_notifier.local.executions import ExecutionReport, StateVisit
+from zoom_notifier.messages import local_start
 
-__all__ = ["execution_lines", "slack_lines"]
+__all__ = ["execution_lines", "meeting_lines", "slack_lines"]
 
 _EMOJI = {
     ":calendar:": "📅",
@@ -78,4 +79,17 @@ def execution_lines(report: ExecutionReport) -> list[str]:
             detail = f"{report.error}"
         lines.append(f"  {mark} {visit.name:<22} {visit.duration_ms:>7.0f} ms  {detail}".rstrip())
     lines.append(f"  = {report.status}" + (f": {report.error}" if report.error else ""))
+    return lines
+
+
+def meeting_lines(items: list[dict[str, Any]]) -> list[str]:
+    """Each recorded meeting: its id, date, status, topic, local start and join link."""
+    lines = []
+    for item in items:
+        if item.get("meeting_id"):
+            start = local_start(item.get("start_time"), item.get("timezone"))
+            lines.append(
+                f"\nMeeting {item['meeting_id']} for {item['date']} ({item['status']}): "
+                f"{item.get('topic')}, {start}\n  join: {item.get('join_url')}"
+            )
     return lines

@@ -13,9 +13,11 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Self, TextIO
 
 from zoom_notifier.container import reset_container
+from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.handlers import notify_failure
 from zoom_notifier.local.aws import LambdaContext, LocalAws
 from zoom_notifier.local.executions import (
@@ -193,6 +195,39 @@ class LocalRun:
             else:
                 deliveries.append(FailureDelivery(json.loads(notification["Message"]), None))
         return deliveries
+
+    def load_state(self, path: Path) -> int:
+        """Put the meetings table's items saved by :meth:`save_state` back; how many."""
+        try:
+            items = json.loads(path.read_text(encoding="utf-8"))["meetings"]
+        except FileNotFoundError:
+            return 0
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigurationError(
+                f"the state file {path} is unreadable ({type(exc).__name__}); move it away, or "
+                "pass --fresh to start from an empty table"
+            ) from None
+        stack = self._stack()
+        for item in items:
+            stack.client("dynamodb").put_item(
+                TableName=stack.physical_ids["MeetingsTable"], Item=item
+            )
+        return len(items)
+
+    def save_state(self, path: Path) -> None:
+        """Write the meetings table's items (DynamoDB JSON) to ``path``, readable by the owner
+        only: an item holds the meeting's join link and passcode."""
+        stack = self._stack()
+        pages = (
+            stack.client("dynamodb")
+            .get_paginator("scan")
+            .paginate(TableName=stack.physical_ids["MeetingsTable"])
+        )
+        items = [item for page in pages for item in page["Items"]]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            json.dump({"meetings": items}, stream, indent=1, sort_keys=True)
 
     def meetings(self) -> list[dict[str, Any]]:
         """The meetings table's items, as plain values."""

@@ -12,6 +12,7 @@ import importlib
 import io
 import json
 import re
+import warnings
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,12 @@ from zoom_notifier.local.cloudformation import Resolver, load_template
 from zoom_notifier.local.deployment import STATE_MACHINE_PATH, TEMPLATE_PATH
 
 __all__ = ["LocalStack", "deploy", "shorten_retries", "substitute"]
+
+# The record of the local stack (see _record_stack) is one resource of a type moto does not model,
+# on purpose: moto warns about it from its server thread, for every stack it reads.
+warnings.filterwarnings(
+    "ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle", module="moto"
+)
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -115,6 +122,54 @@ def _handler(path: str) -> Callable[[Any, Any], Any]:
     module_name, _, attribute = path.rpartition(".")
     handler: Callable[[Any, Any], Any] = getattr(importlib.import_module(module_name), attribute)
     return handler
+
+
+def _create_schedule(
+    scheduler: Any, stack_name: str, template: dict[str, Any], resolver: Resolver
+) -> dict[str, str]:
+    """The daily schedule, as the template defines it (moto keeps it; nothing fires it)."""
+    schedule_id, schedule = _only(template, "AWS::Scheduler::Schedule")
+    name = f"{stack_name}-daily"
+    target = {key: resolver.resolve(schedule["Target"][key]) for key in ("Arn", "RoleArn", "Input")}
+    scheduler.create_schedule(
+        Name=name,
+        ScheduleExpression=resolver.resolve(schedule["ScheduleExpression"]),
+        ScheduleExpressionTimezone=resolver.resolve(schedule["ScheduleExpressionTimezone"]),
+        State=resolver.resolve(schedule["State"]),
+        FlexibleTimeWindow=schedule["FlexibleTimeWindow"],
+        Target=target,
+    )
+    return {schedule_id: name}
+
+
+def _record_stack(
+    cloudformation: Any,
+    stack_name: str,
+    template: dict[str, Any],
+    parameters: Mapping[str, str],
+    resolver: Resolver,
+) -> None:
+    """A CloudFormation stack of the name, parameters and outputs a deployment would have, so
+    that what reads a deployed stack (``zoom-notifier check``) reads this one the same way.
+    Outputs of resources the local stack does not create are left out."""
+    outputs = {}
+    for name, output in template["Outputs"].items():
+        try:
+            outputs[name] = {"Value": str(resolver.resolve(output["Value"]))}
+        except KeyError:
+            continue
+    names = template["Parameters"]
+    record = {
+        "Parameters": {name: {"Type": "String"} for name in names},
+        # moto records a resource type it does not model and creates nothing for it.
+        "Resources": {"Record": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": outputs,
+    }
+    cloudformation.create_stack(
+        StackName=stack_name,
+        TemplateBody=json.dumps(record),
+        Parameters=[{"ParameterKey": name, "ParameterValue": parameters[name]} for name in names],
+    )
 
 
 def deploy(
@@ -218,6 +273,17 @@ def deploy(
         name=stack_name, definition=json.dumps(definition), roleArn=role_arn
     )
     physical[machine_id] = created["stateMachineArn"]
+    physical.update(
+        _create_schedule(
+            client("scheduler"),
+            stack_name,
+            template,
+            Resolver(refs | physical, attributes | {"ScheduleRole.Arn": role_arn}),
+        )
+    )
+    _record_stack(
+        client("cloudformation"), stack_name, template, refs, Resolver(refs | physical, attributes)
+    )
     arns = {key: value for key, value in physical.items() if value.startswith("arn:")}
     arns |= {key.removesuffix(".Arn"): value for key, value in attributes.items()}
     return LocalStack(

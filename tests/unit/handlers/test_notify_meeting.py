@@ -198,7 +198,7 @@ def test_a_post_that_may_have_arrived_is_never_repeated(
     assert retry["error"] == "AnnouncementUncertain"
     assert "may already be in the channel" in retry["cause"]
     assert fakes.JOIN_URL in retry["cause"]
-    assert "remove notify_attempt_started_at" in retry["cause"]
+    assert "`zoom-notifier repost` announces it" in retry["cause"]
     assert slack.attempts == 1  # only the first, uncertain post
     item = aws_resources.item(DAY)
     assert item is not None

@@ -1,0 +1,260 @@
+"""``zoom-notifier check`` against the local stack (moto, with the deployment's outputs and
+schedule) and the Zoom and Slack models: a ready stack passes, and each way of not being ready
+gives its one FAIL line with the fix."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.support import fakes
+from zoom_notifier.checks import check_stack, passed
+from zoom_notifier.cli import main
+from zoom_notifier.local.slack_model import SlackModel
+from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.local.zoom_model import ZoomModel
+
+# A Saturday: the next runs of a weekday schedule are on Monday.
+SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def ready(stack: LocalStack, zoom: ZoomModel, slack: SlackModel) -> LocalStack:
+    """The local stack with real-looking secrets, the default template, Zoom and Slack up."""
+    return stack
+
+
+def run_check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], str]:
+    code = main(["check", "--stack", "zoom-notifier", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err
+
+
+def line(lines: list[str], status: str, name: str) -> str:
+    (found,) = [text for text in lines if (text[:5].strip(), text[6:19].strip()) == (status, name)]
+    return found
+
+
+def fix_after(lines: list[str], status: str, name: str) -> str:
+    return lines[lines.index(line(lines, status, name)) + 1].strip()
+
+
+def test_a_ready_stack_passes_every_check(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines, err = run_check(capsys)
+
+    assert code == 0, err
+    for name in ("stack", "zoom secret", "slack secret", "zoom token", "template"):
+        assert line(lines, "ok", name)
+    assert "s3://zoom-notifier-templates/templates/default.json" in line(lines, "ok", "template")
+    # A new stack's schedule is off until the check passes (make deploy turns it on).
+    assert "DISABLED (cron(0 9 ? * MON-FRI *) in UTC" in line(lines, "warn", "schedule")
+    assert lines[-1] == "Every check passed."
+
+
+def test_the_schedule_line_gives_the_next_runs_in_the_schedule_timezone(ready: LocalStack) -> None:
+    ready.client("scheduler").update_schedule(
+        Name="zoom-notifier-daily",
+        ScheduleExpression="cron(30 8 ? * MON-FRI *)",
+        ScheduleExpressionTimezone="Europe/Paris",
+        State="ENABLED",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": ready.state_machine_arn, "RoleArn": ready.role_arn},
+    )
+
+    checks = check_stack("zoom-notifier", now=SATURDAY)
+
+    (schedule,) = [item for item in checks if item.name == "schedule"]
+    assert schedule.status == "ok"
+    assert schedule.detail == (
+        "cron(30 8 ? * MON-FRI *) in Europe/Paris; next: Mon 2026-11-30 08:30 CET, "
+        "Tue 2026-12-01 08:30 CET, Wed 2026-12-02 08:30 CET"
+    )
+    (template,) = [item for item in checks if item.name == "template"]
+    assert "at 2026-11-30T09:30:00" in template.detail  # resolved for the first run's day
+    assert passed(checks)
+
+
+def test_no_stack(local_aws: object, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines, err = run_check(capsys)
+
+    assert code == 1
+    assert (
+        line(lines, "FAIL", "stack")
+        == f"FAIL  stack         no stack zoom-notifier in {fakes.REGION}"
+    )
+    assert fix_after(lines, "FAIL", "stack").startswith("fix: make deploy ARTIFACT_BUCKET=")
+    assert "1 check(s) failed" in err
+
+
+def _secret(stack: LocalStack, logical_id: str, value: str) -> str:
+    arn = stack.arns[logical_id]
+    stack.client("secretsmanager").put_secret_value(SecretId=arn, SecretString=value)
+    return arn
+
+
+def test_secrets_that_still_hold_the_placeholder(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    zoom_arn = _secret(ready, "ZoomCredentialsSecret", '{"account_id": "REPLACE_ME"}')
+    slack_arn = _secret(ready, "SlackWebhookSecret", "REPLACE_ME with the Slack webhook URL")
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert "still holds the placeholder" in line(lines, "FAIL", "zoom secret")
+    assert fix_after(lines, "FAIL", "zoom secret").startswith(
+        f"fix: aws secretsmanager put-secret-value --secret-id {zoom_arn} --secret-string "
+        '\'{"account_id": "...", "client_id": "...", "client_secret": "..."}\''
+    )
+    assert "still holds the placeholder" in line(lines, "FAIL", "slack secret")
+    assert f"--secret-id {slack_arn}" in fix_after(lines, "FAIL", "slack secret")
+    # Without credentials there is no token to ask for.
+    assert not [text for text in lines if " zoom token " in f" {text} "]
+
+
+def test_a_webhook_secret_that_is_not_a_slack_webhook(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _secret(ready, "SlackWebhookSecret", "http://example.com/hook")
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert "the secret must be an https:// URL" in line(lines, "FAIL", "slack secret")
+    assert "example.com" not in "\n".join(lines)
+
+
+def test_zoom_refuses_the_credentials(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _secret(
+        ready,
+        "ZoomCredentialsSecret",
+        json.dumps({"account_id": fakes.ACCOUNT_ID, "client_id": fakes.CLIENT_ID,
+                    "client_secret": "FAKE-wrong-secret"}),
+    )  # fmt: skip
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert "Zoom refused the app credentials (HTTP 400" in line(lines, "FAIL", "zoom token")
+    assert "App credentials" in fix_after(lines, "FAIL", "zoom token")
+    assert "FAKE-wrong-secret" not in "\n".join(lines)
+
+
+def test_a_token_without_the_meeting_scopes(
+    ready: LocalStack, zoom: ZoomModel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    zoom.scope = "meeting:read:meeting:admin user:read:admin"
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert line(lines, "FAIL", "zoom token").endswith(
+        "a token, but no scope to create meetings, list meetings"
+    )
+    assert fix_after(lines, "FAIL", "zoom token") == (
+        "fix: add the scopes meeting:write:meeting:admin, meeting:read:list_meetings:admin to "
+        "the app (marketplace.zoom.us > the app > Scopes)"
+    )
+
+
+def test_classic_scopes_are_accepted(ready: LocalStack, zoom: ZoomModel) -> None:
+    zoom.scope = "meeting:write:admin meeting:read:admin"
+
+    checks = check_stack("zoom-notifier")
+
+    assert [item.status for item in checks if item.name == "zoom token"] == ["ok"]
+
+
+def test_an_empty_bucket_and_a_broken_template(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3 = ready.client("s3")
+    s3.delete_object(Bucket="zoom-notifier-templates", Key="templates/default.json")
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert line(lines, "FAIL", "template").endswith("no template in s3://zoom-notifier-templates/")
+    assert fix_after(lines, "FAIL", "template") == (
+        "fix: zoom-notifier validate-template examples/templates/default.json, then aws s3 cp "
+        "examples/templates/default.json s3://zoom-notifier-templates/templates/default.json"
+    )
+
+    fakes.put_stack_template(ready, {"topic": "t", "duration": -1}, name="retro")
+    fakes.put_stack_template(ready, fakes.TEMPLATE)
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert "templates/retro.json: field 'duration'" in line(lines, "FAIL", "template")
+    assert [text[:5].strip() for text in lines if text[6:19].strip() == "template"] == [
+        "ok",
+        "FAIL",
+    ]
+
+
+def test_a_test_message_is_posted_only_when_asked(
+    ready: LocalStack, slack: SlackModel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_check(capsys)
+    assert slack.channel == []
+
+    code, lines, _ = run_check(capsys, "--post-test-message")
+
+    assert code == 0
+    assert line(lines, "ok", "slack post")
+    assert [message["text"] for message in slack.channel] == [
+        "zoom-notifier check: this channel will get the daily meeting."
+    ]
+
+
+def test_a_missing_aws_profile_is_one_line(
+    local_aws: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+
+    code, lines, err = run_check(capsys)
+
+    assert code == 1
+    assert "The config profile (no-such-profile) could not be found" in "\n".join(lines)
+    assert "Traceback" not in err
+
+
+def test_the_local_configuration(
+    zoom: ZoomModel, slack: SlackModel, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object,
+) -> None:  # fmt: skip
+    for name, value in {
+        "ZOOM_ACCOUNT_ID": fakes.ACCOUNT_ID,
+        "ZOOM_CLIENT_ID": fakes.CLIENT_ID,
+        "ZOOM_CLIENT_SECRET": fakes.CLIENT_SECRET,
+        "ZOOM_USER_ID": fakes.ZOOM_USER,
+        "SLACK_WEBHOOK_URL": fakes.WEBHOOK_URL,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    code = main(["check", "--env-file", "/nonexistent/.env", "--post-test-message"])
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert "Checking the local configuration" in out
+    for name in ("zoom token", "slack webhook", "slack post", "template"):
+        assert line(out.splitlines(), "ok", name)
+    assert len(slack.channel) == 1
+
+
+def test_a_deleted_secret(ready: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    arn = ready.arns["SlackWebhookSecret"]
+    ready.client("secretsmanager").delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert line(lines, "FAIL", "slack secret").startswith(
+        f"FAIL  slack secret  reading secret {arn}: ResourceNotFoundException"
+    )

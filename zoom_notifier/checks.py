@@ -1,0 +1,489 @@
+"""``zoom-notifier check``: is a deployment, or the local configuration, ready for its first
+morning? Each check gives one line, and when it fails, the command that fixes it.
+
+It reads what the service reads (the stack's outputs and parameters, both secrets, every template
+in the bucket, the schedule) and asks Zoom for a token, exactly as ``create_meeting`` would, to
+see the scopes Zoom granted. It posts to Slack only when asked to: a test message is visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from zoom_notifier.config import SLACK_WEBHOOK_HOST, check_url
+from zoom_notifier.errors import ZoomNotifierError
+from zoom_notifier.schedule_expression import ScheduleExpressionError, next_runs
+from zoom_notifier.secrets import ZoomCredentials, parse_webhook_url, parse_zoom_credentials
+from zoom_notifier.template import parse_template
+from zoom_notifier.template_source import TEMPLATE_PLACEHOLDER
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "PLACEHOLDER",
+    "REQUIRED_SCOPES",
+    "Check",
+    "ZoomEndpoints",
+    "check_local",
+    "check_stack",
+    "passed",
+    "render",
+]
+
+Status = Literal["ok", "warn", "FAIL"]
+T = TypeVar("T")
+
+# The template's secrets are created holding this word, so that nothing runs on them by accident.
+PLACEHOLDER = "REPLACE_ME"
+# What the service calls, and the scopes that allow each call (classic or granular, account-wide
+# or the host's own), from Zoom's API reference for Create a meeting, List meetings and Get a
+# meeting: https://developers.zoom.us/docs/api/meetings/#tag/meetings
+REQUIRED_SCOPES: dict[str, tuple[str, ...]] = {
+    "create meetings": (
+        "meeting:write:meeting:admin",
+        "meeting:write:admin",
+        "meeting:write:meeting",
+        "meeting:write",
+    ),
+    "list meetings": (
+        "meeting:read:list_meetings:admin",
+        "meeting:read:admin",
+        "meeting:read:list_meetings",
+        "meeting:read",
+    ),
+    "read a meeting": (
+        "meeting:read:meeting:admin",
+        "meeting:read:admin",
+        "meeting:read:meeting",
+        "meeting:read",
+    ),
+}
+_SCHEDULED_RUNS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: what was checked, how it went, and what to do if it failed."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class ZoomEndpoints:
+    """Zoom's URLs (regional hosts, or local stand-ins with ``allow_loopback``)."""
+
+    api_url: str = "https://api.zoom.us/v2"
+    oauth_url: str = "https://zoom.us/oauth/token"
+    allow_loopback: bool = False
+
+
+class _Failed(Exception):
+    def __init__(self, detail: str, fix: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fix = fix
+
+
+def _run(checks: list[Check], name: str, step: Callable[[], tuple[T, str]]) -> T | None:
+    """Run one check; record its line; its value when it passed (``None`` when it failed)."""
+    try:
+        value, detail = step()
+    except _Failed as failed:
+        checks.append(Check(name, "FAIL", failed.detail, failed.fix))
+        return None
+    checks.append(Check(name, "ok", detail))
+    return value
+
+
+# --- AWS ------------------------------------------------------------------------------------
+
+
+def _aws_failure(exc: Exception, doing: str) -> _Failed:
+    from botocore.exceptions import (  # noqa: PLC0415 - only the stack check talks to AWS
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+    )
+
+    if isinstance(exc, NoCredentialsError):
+        return _Failed(
+            f"no AWS credentials while {doing}",
+            "aws configure (or set AWS_PROFILE to a profile that exists)",
+        )
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return _Failed(f"{doing}: {error.get('Code')}: {error.get('Message', '')}".rstrip(": "))
+    if isinstance(exc, BotoCoreError):
+        return _Failed(f"{doing}: {exc}")
+    raise exc
+
+
+def _call(doing: str, call: Callable[[], T]) -> T:
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    try:
+        return call()
+    except (BotoCoreError, ClientError) as exc:
+        raise _aws_failure(exc, doing) from None
+
+
+@dataclass(frozen=True)
+class _Deployment:
+    name: str
+    region: str
+    outputs: dict[str, str]
+    parameters: dict[str, str]
+
+    def output(self, key: str) -> str:
+        value = self.outputs.get(key)
+        if not value:
+            raise _Failed(
+                f"stack {self.name} has no output {key}",
+                "make deploy (the stack predates this version of the template)",
+            )
+        return value
+
+
+def _deployment(session: boto3.session.Session, stack: str) -> tuple[_Deployment, str]:
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    region = session.region_name or "(no region)"
+    client = session.client("cloudformation")
+    try:
+        described = client.describe_stacks(StackName=stack)["Stacks"][0]
+    except ClientError as exc:
+        if "does not exist" in str(exc):
+            raise _Failed(
+                f"no stack {stack} in {region}",
+                "make deploy ARTIFACT_BUCKET=... ZOOM_USER_ID=... (or pass --stack/--region)",
+            ) from None
+        raise _aws_failure(exc, f"reading stack {stack}") from None
+    except BotoCoreError as exc:
+        raise _aws_failure(exc, f"reading stack {stack}") from None
+    deployment = _Deployment(
+        name=stack,
+        region=region,
+        outputs={item["OutputKey"]: item["OutputValue"] for item in described.get("Outputs", [])},
+        parameters={
+            item["ParameterKey"]: item["ParameterValue"] for item in described.get("Parameters", [])
+        },
+    )
+    status = described.get("StackStatus", "")
+    if not status.endswith("_COMPLETE") or "ROLLBACK" in status or "DELETE" in status:
+        raise _Failed(
+            f"stack {stack} is {status}",
+            f"aws cloudformation describe-stack-events --stack-name {stack} (then make deploy)",
+        )
+    return deployment, f"{stack} in {region} ({status})"
+
+
+def _secret(session: boto3.session.Session, arn: str) -> str:
+    client = session.client("secretsmanager")
+    value = _call(f"reading secret {arn}", lambda: client.get_secret_value(SecretId=arn))
+    text = value.get("SecretString")
+    if not text:
+        raise _Failed(f"secret {arn} has no string value")
+    return str(text)
+
+
+def _put_secret_fix(arn: str, example: str) -> str:
+    return f"aws secretsmanager put-secret-value --secret-id {arn} --secret-string '{example}'"
+
+
+_ZOOM_SECRET_EXAMPLE = '{"account_id": "...", "client_id": "...", "client_secret": "..."}'  # noqa: S105
+
+
+def _zoom_secret(session: boto3.session.Session, arn: str) -> tuple[ZoomCredentials, str]:
+    fix = _put_secret_fix(arn, _ZOOM_SECRET_EXAMPLE) + " (the Marketplace app's App credentials)"
+    raw = _secret(session, arn)
+    if PLACEHOLDER in raw:
+        raise _Failed("still holds the placeholder, not the Zoom app's credentials", fix)
+    try:
+        return parse_zoom_credentials(raw, "the secret"), "set (account_id, client_id, secret)"
+    except ZoomNotifierError as exc:
+        raise _Failed(str(exc), fix) from None
+
+
+def _webhook_secret(
+    session: boto3.session.Session, arn: str, allow_loopback: bool
+) -> tuple[str, str]:
+    fix = _put_secret_fix(arn, "https://hooks.slack.com/services/T.../B.../...")
+    raw = _secret(session, arn)
+    if PLACEHOLDER in raw:
+        raise _Failed("still holds the placeholder, not the Incoming Webhook URL", fix)
+    try:
+        url = parse_webhook_url(raw, "the secret", allow_loopback=allow_loopback)
+    except ZoomNotifierError as exc:
+        raise _Failed(str(exc), fix) from None
+    return url, f"an Incoming Webhook URL on {SLACK_WEBHOOK_HOST}"
+
+
+# --- Zoom and Slack -------------------------------------------------------------------------
+
+
+async def _scopes(credentials: ZoomCredentials, zoom: ZoomEndpoints) -> frozenset[str] | None:
+    import aiohttp  # noqa: PLC0415
+
+    from zoom_notifier.zoom import ZoomClient  # noqa: PLC0415
+
+    async with aiohttp.ClientSession() as session:
+        client = ZoomClient(session, credentials, api_url=zoom.api_url, oauth_url=zoom.oauth_url)
+        return await client.granted_scopes()
+
+
+def _zoom_token(credentials: ZoomCredentials, zoom: ZoomEndpoints) -> Check:
+    try:
+        scopes = asyncio.run(_scopes(credentials, zoom))
+    except ZoomNotifierError as exc:
+        return Check(
+            "zoom token",
+            "FAIL",
+            str(exc),
+            "compare account_id, client_id and client_secret with the app's App credentials "
+            "page on marketplace.zoom.us, and check that the app is activated",
+        )
+    if scopes is None:
+        return Check("zoom token", "warn", "a token, but Zoom's answer listed no scopes")
+    missing = [need for need, allowed in REQUIRED_SCOPES.items() if scopes.isdisjoint(allowed)]
+    if missing:
+        return Check(
+            "zoom token",
+            "FAIL",
+            f"a token, but no scope to {', '.join(missing)}",
+            "add the scopes "
+            + ", ".join(REQUIRED_SCOPES[need][0] for need in missing)
+            + " to the app (marketplace.zoom.us > the app > Scopes)",
+        )
+    return Check("zoom token", "ok", "a token with the scopes to create, list and read meetings")
+
+
+def _post_test_message(url: str) -> Check:
+    import aiohttp  # noqa: PLC0415
+
+    from zoom_notifier.slack import SlackWebhook  # noqa: PLC0415
+
+    async def post() -> None:
+        async with aiohttp.ClientSession() as session:
+            await SlackWebhook(session, url).post(
+                {"text": "zoom-notifier check: this channel will get the daily meeting."}
+            )
+
+    try:
+        asyncio.run(post())
+    except ZoomNotifierError as exc:
+        return Check("slack post", "FAIL", str(exc), "create a new Incoming Webhook, store it")
+    return Check("slack post", "ok", "a test message was posted")
+
+
+# --- templates and the schedule -------------------------------------------------------------
+
+
+def _template_checks(
+    sources: Iterable[tuple[str, Callable[[], bytes]]], day: date, timezone: str, fix: str
+) -> list[Check]:
+    checks = []
+    for name, read in sources:
+        try:
+            template = parse_template(read(), name).resolve(day, timezone)
+        except ZoomNotifierError as exc:
+            checks.append(Check("template", "FAIL", str(exc), fix))
+        except _Failed as failed:
+            checks.append(Check("template", "FAIL", failed.detail, failed.fix))
+        else:
+            checks.append(
+                Check("template", "ok", f"{name}: {template.topic!r} at {template.start_time}")
+            )
+    return checks
+
+
+def _bucket_templates(
+    session: boto3.session.Session, bucket: str, key_pattern: str
+) -> list[tuple[str, Callable[[], bytes]]]:
+    client = session.client("s3")
+    prefix, _, suffix = key_pattern.partition(TEMPLATE_PLACEHOLDER)
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    keys = _call(
+        f"listing s3://{bucket}/{prefix}",
+        lambda: [item["Key"] for page in pages for item in page.get("Contents", [])],
+    )
+    if TEMPLATE_PLACEHOLDER not in key_pattern:
+        keys = [key for key in keys if key == key_pattern]
+    keys = [key for key in keys if key.endswith(suffix)]
+
+    def reader(key: str) -> Callable[[], bytes]:
+        def read() -> bytes:
+            answer = _call(f"reading s3://{bucket}/{key}", lambda: client.get_object(**where))
+            body: bytes = answer["Body"].read()
+            return body
+
+        where = {"Bucket": bucket, "Key": key}
+        return read
+
+    return [(f"s3://{bucket}/{key}", reader(key)) for key in sorted(keys)]
+
+
+def _schedule(
+    session: boto3.session.Session, deployment: _Deployment, now: datetime
+) -> tuple[Check, date | None]:
+    name = deployment.output("ScheduleName")
+    client = session.client("scheduler")
+    schedule = _call(f"reading schedule {name}", lambda: client.get_schedule(Name=name))
+    expression = schedule["ScheduleExpression"]
+    timezone = schedule.get("ScheduleExpressionTimezone") or "UTC"
+    try:
+        runs = next_runs(expression, timezone, now, _SCHEDULED_RUNS_SHOWN)
+    except ScheduleExpressionError as exc:
+        fix = "make deploy with a valid ScheduleExpression (see docs/deploy.md)"
+        return Check("schedule", "FAIL", f"{expression}: {exc}", fix), None
+    shown = ", ".join(run.strftime("%a %Y-%m-%d %H:%M %Z") for run in runs) or "none computed"
+    detail = f"{expression} in {timezone}; next: {shown}"
+    first_day = runs[0].date() if runs else None
+    if schedule.get("State") != "ENABLED":
+        return Check(
+            "schedule",
+            "warn",
+            f"DISABLED ({detail})",
+            "make deploy turns it on once every other check passes",
+        ), first_day
+    if not runs and not expression.startswith("rate("):
+        return Check("schedule", "warn", f"{detail}: it will not run again"), None
+    return Check("schedule", "ok", detail), first_day
+
+
+# --- the two entry points -------------------------------------------------------------------
+
+
+def check_stack(
+    stack: str,
+    *,
+    region: str | None = None,
+    zoom: ZoomEndpoints | None = None,
+    post_test_message: bool = False,
+    now: datetime | None = None,
+) -> list[Check]:
+    """Every check of a deployed stack, in order; stops early only without the stack."""
+    import boto3  # noqa: PLC0415 - the command line's AWS client
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
+    zoom = zoom or ZoomEndpoints()
+    now = now or datetime.now(UTC)
+    try:
+        session = boto3.session.Session(region_name=region)
+    except BotoCoreError as exc:  # ProfileNotFound and friends
+        return [Check("aws", "FAIL", str(exc), "aws configure list-profiles")]
+    checks: list[Check] = []
+    deployment = _run(checks, "stack", lambda: _deployment(session, stack))
+    if deployment is None:
+        return checks
+    credentials = _run(
+        checks,
+        "zoom secret",
+        lambda: _zoom_secret(session, deployment.output("ZoomCredentialsSecretArn")),
+    )
+    webhook = _run(
+        checks,
+        "slack secret",
+        lambda: _webhook_secret(
+            session, deployment.output("SlackWebhookSecretArn"), zoom.allow_loopback
+        ),
+    )
+    if credentials is not None:
+        checks.append(_zoom_token(credentials, zoom))
+    try:
+        schedule, first_day = _schedule(session, deployment, now)
+    except _Failed as failed:
+        schedule, first_day = Check("schedule", "FAIL", failed.detail, failed.fix), None
+    meeting_timezone = deployment.parameters.get("MeetingTimezone", "UTC")
+    day = first_day or now.astimezone(ZoneInfo(meeting_timezone)).date()
+    bucket = deployment.outputs.get("TemplateBucketName", "")
+    key_pattern = deployment.parameters.get("TemplateKey", "templates/{template}.json")
+    upload = (
+        f"zoom-notifier validate-template FILE, then aws s3 cp FILE s3://{bucket}/"
+        + key_pattern.replace(TEMPLATE_PLACEHOLDER, "default")
+    )
+    try:
+        sources = _bucket_templates(session, deployment.output("TemplateBucketName"), key_pattern)
+    except _Failed as failed:
+        checks.append(Check("template", "FAIL", failed.detail, failed.fix))
+    else:
+        if not sources:
+            example = upload.replace("FILE", "examples/templates/default.json")
+            checks.append(Check("template", "FAIL", f"no template in s3://{bucket}/", example))
+        checks.extend(_template_checks(sources, day, meeting_timezone, upload))
+    if webhook is not None and post_test_message:
+        checks.append(_post_test_message(webhook))
+    checks.append(schedule)
+    return checks
+
+
+def check_local(
+    *,
+    credentials: ZoomCredentials,
+    webhook_url: str,
+    templates: Sequence[Path],
+    meeting_timezone: str,
+    zoom: ZoomEndpoints,
+    post_test_message: bool = False,
+    today: date | None = None,
+) -> list[Check]:
+    """The checks that apply to ``zoom-notifier run``'s configuration (no stack, no schedule)."""
+    checks = [_zoom_token(credentials, zoom)]
+    try:
+        check_url(
+            webhook_url,
+            name="SLACK_WEBHOOK_URL",
+            allow_loopback=zoom.allow_loopback,
+            host=SLACK_WEBHOOK_HOST,
+        )
+    except ZoomNotifierError as exc:
+        checks.append(Check("slack webhook", "FAIL", str(exc), "copy the URL from Slack again"))
+    else:
+        checks.append(
+            Check("slack webhook", "ok", f"an Incoming Webhook URL on {SLACK_WEBHOOK_HOST}")
+        )
+        if post_test_message:
+            checks.append(_post_test_message(webhook_url))
+    day = today or datetime.now(ZoneInfo(meeting_timezone)).date()
+
+    def reader(path: Path) -> Callable[[], bytes]:
+        def read() -> bytes:
+            try:
+                return path.read_bytes()
+            except OSError as exc:
+                raise _Failed(f"cannot read {path}: {exc.strerror}") from None
+
+        return read
+
+    checks.extend(
+        _template_checks(
+            [(str(path), reader(path)) for path in templates],
+            day,
+            meeting_timezone,
+            "zoom-notifier validate-template FILE shows the Zoom request it makes",
+        )
+    )
+    return checks
+
+
+def render(checks: Sequence[Check]) -> list[str]:
+    """The report's lines: status, check, detail; a failure's fix on the line below."""
+    lines = []
+    for check in checks:
+        lines.append(f"{check.status:<5} {check.name:<13} {check.detail}")
+        if check.fix and check.status != "ok":
+            lines.append(f"{'':<5} {'':<13} fix: {check.fix}")
+    return lines
+
+
+def passed(checks: Sequence[Check]) -> bool:
+    return all(check.status != "FAIL" for check in checks)
