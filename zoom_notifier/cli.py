@@ -188,19 +188,11 @@ def run(args: argparse.Namespace) -> int:
             state = "posted to Slack" if delivery.error is None else delivery.error
             print(f"Failure report: {state}")
     if report.status != "SUCCEEDED":
-        cause = _cause_text(report.cause)
+        from zoom_notifier.messages import unwrap_cause  # noqa: PLC0415
+
+        cause = unwrap_cause(report.cause)
         raise CommandError(f"{report.error or report.status}: {cause}", EXIT_FAILED)
     return EXIT_OK
-
-
-def _cause_text(cause: str | None) -> str:
-    """A Lambda error's message, out of the JSON Step Functions wraps it in."""
-    try:
-        data = json.loads(cause or "")
-    except json.JSONDecodeError:
-        return cause or "(no cause given)"
-    message = data.get("errorMessage") if isinstance(data, dict) else None
-    return str(message) if message else str(cause)
 
 
 # --- validate-template ----------------------------------------------------------------------

@@ -26,6 +26,7 @@ __all__ = [
     "meeting_announcement",
     "repost_command",
     "trim",
+    "unwrap_cause",
 ]
 
 HEADER_TEXT_LIMIT = 150
@@ -145,7 +146,7 @@ def repost_command(table: str, state_machine_arn: str, day: str, template: str) 
     )
 
 
-def _unwrap_cause(cause: str | None) -> str:
+def unwrap_cause(cause: str | None) -> str:
     """Step Functions passes a Lambda error as JSON with ``errorMessage``: show just that."""
     if not cause:
         return "(no cause given)"
@@ -188,7 +189,7 @@ def _from_status_change(change: ExecutionStatusChange) -> FailureMessage:
     """The failure an execution's status change describes. The step is named by the cause
     (every handler error starts with ``<Step>: ``); a timeout or an abort names none."""
     detail = change.detail
-    cause = _unwrap_cause(detail.cause) if detail.cause else _ENDED.get(detail.status, "")
+    cause = unwrap_cause(detail.cause) if detail.cause else _ENDED.get(detail.status, "")
     step, _, rest = cause.partition(": ")
     known = step in _STEPS
     return FailureMessage(
@@ -205,7 +206,7 @@ def _from_status_change(change: ExecutionStatusChange) -> FailureMessage:
 def _failure_message_alert(
     failure: FailureMessage, zone: ZoneInfo, meetings_table: str | None
 ) -> dict[str, Any]:
-    cause = _unwrap_cause(failure.cause)
+    cause = unwrap_cause(failure.cause)
     key = failure.meeting_key(zone)
     day = escape(key.date) if key else "unknown date"
     step = escape(failure.state)

@@ -18,11 +18,10 @@ from botocore.exceptions import ClientError
 
 from zoom_notifier.aws import aws_errors, error_code
 from zoom_notifier.errors import ConfigurationError
-from zoom_notifier.messages import console_url, repost_command
+from zoom_notifier.messages import console_url
+from zoom_notifier.rerun import EXECUTION_NAME_LIMIT
 
-__all__ = ["Repost", "repost", "repost_command", "state_machine_region"]
-
-_NAME_LIMIT = 80
+__all__ = ["Repost", "repost", "state_machine_region"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,8 @@ def repost(
             if error_code(exc) == "ConditionalCheckFailedException":
                 raise _refusal(dynamodb, table, day, template) from None
             raise
-    name = f"{day}-{template}"[: _NAME_LIMIT - 24] + f"-repost-{moment:%Y%m%dT%H%M%S}"
+    suffix = f"-repost-{moment:%Y%m%dT%H%M%S}"
+    name = f"{day}-{template}"[: EXECUTION_NAME_LIMIT - len(suffix)] + suffix
     with aws_errors("starting the new execution"):
         started = stepfunctions.start_execution(
             stateMachineArn=state_machine_arn,

@@ -14,10 +14,11 @@ from zoom_notifier.aws import aws_errors
 from zoom_notifier.errors import ConfigurationError, InvalidExecutionInput
 from zoom_notifier.messages import console_url
 
-__all__ = ["RERUNNABLE", "Rerun", "region_of", "rerun"]
+__all__ = ["EXECUTION_NAME_LIMIT", "RERUNNABLE", "Rerun", "region_of", "rerun"]
 
 RERUNNABLE = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
-_NAME_LIMIT = 80
+# Step Functions' limit on an execution name.
+EXECUTION_NAME_LIMIT = 80
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def region_of(execution_arn: str) -> str:
 
 def _rerun_name(original: str, now: datetime) -> str:
     suffix = f"-rerun-{now:%Y%m%dT%H%M%S}"
-    return original[: _NAME_LIMIT - len(suffix)] + suffix
+    return original[: EXECUTION_NAME_LIMIT - len(suffix)] + suffix
 
 
 def rerun(client: Any, execution_arn: str, now: datetime | None = None) -> Rerun:
