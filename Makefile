@@ -10,7 +10,7 @@ RUN := $(UV) run --locked --no-sync
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup demo test lint typecheck unit format clean package deploy destroy
+.PHONY: help setup demo test lint typecheck unit format clean package deploy destroy bench
 .DEFAULT_GOAL := help
 
 ## help: list the targets
@@ -80,6 +80,10 @@ deploy: $(VENV)/.synced $(if $(ARTIFACT),,package)
 ## destroy: delete the stack (the templates bucket and meetings table are kept; see docs/deploy.md)
 destroy: $(VENV)/.synced
 	$(RUN) python infrastructure/deploy.py destroy
+
+## bench: the Lambda handlers against seed-style ones, in fresh processes (needs python3.12)
+bench: $(VENV)/.synced
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(RUN) python benchmarks/bench.py
 
 ## format: apply ruff's fixes and formatting
 format: setup

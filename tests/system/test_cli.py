@@ -509,7 +509,17 @@ def test_make_help_lists_the_targets() -> None:
 
     assert completed.returncode == 0
     targets = [line.split()[0] for line in completed.stdout.splitlines()]
-    assert targets == ["help", "setup", "demo", "test", "package", "deploy", "destroy", "format"]
+    assert targets == [
+        "help",
+        "setup",
+        "demo",
+        "test",
+        "package",
+        "deploy",
+        "destroy",
+        "bench",
+        "format",
+    ]
 
 
 # --- run: settings first, the cause on failure, the meeting on success, state kept ----------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import threading
 from typing import Any, Generic, Self, TypeVar
 
@@ -32,8 +33,10 @@ class LoopbackServer(Generic[ModelT]):
     need a loop that outlives them. Subclasses route requests to the model in ``_app``.
     """
 
-    def __init__(self, model: ModelT) -> None:
+    def __init__(self, model: ModelT, ssl_context: ssl.SSLContext | None = None) -> None:
+        """With ``ssl_context``, the server speaks TLS (``https://``), as the real services do."""
         self.model = model
+        self._ssl_context = ssl_context
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -68,12 +71,13 @@ class LoopbackServer(Generic[ModelT]):
     async def _open(self) -> None:
         self._runner = web.AppRunner(self._app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._ssl_context)
         await site.start()
         server = site._server
         assert server is not None  # noqa: S101
         port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{port}"
+        scheme = "http" if self._ssl_context is None else "https"
+        self.url = f"{scheme}://127.0.0.1:{port}"
 
     def _app(self) -> web.Application:
         raise NotImplementedError

@@ -1,0 +1,309 @@
+"""``make bench``: the Lambda artifact's handlers against seed-style ones, in fresh processes.
+
+Builds the artifact for this machine's architecture, unzips it, starts the local stand-ins (moto
+for AWS, the Zoom and Slack models on loopback, over TLS as the real services), then, round by
+round, runs each handler and its seed-style baseline (``benchmarks/seed``: the same AWS and HTTP
+calls with boto3 and urllib) in a fresh process of the Lambda runtime's Python, interleaved so
+that both see the same machine. Prints, per handler, the medians of: the handler module's import
+(cold init), import plus the first invocation, a second (warm) invocation, and peak RSS, with
+the ratio to the baseline; then the artifact's size. No network: everything is on loopback.
+
+    python benchmarks/bench.py [--rounds 9] [--artifact dist/bench/zoom-notifier.zip]
+
+The machines this runs on are shared and noisy: read the ratios, measured in one run, rather
+than the milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPOSITORY), str(REPOSITORY / "infrastructure")]
+
+from package import build, find_python, template_target  # noqa: E402
+
+from zoom_notifier.local.aws import LocalAws  # noqa: E402
+from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH  # noqa: E402
+from zoom_notifier.local.loopback import SlackServer, ZoomServer  # noqa: E402
+from zoom_notifier.local.slack_model import SlackModel  # noqa: E402
+from zoom_notifier.local.zoom_model import ZoomModel  # noqa: E402
+
+REGION = "us-east-1"
+TABLE = "bench-meetings"
+BUCKET = "bench-templates"
+ZOOM_SECRET = "bench/zoom"
+SLACK_SECRET = "bench/slack"
+ZOOM_APP = ("bench-account", "bench-client", "BENCH-not-a-real-secret")
+HANDLERS = ("create_meeting", "notify_meeting", "notify_failure")
+FIGURES = (
+    ("import_ms", "handler import (cold init)", "ms"),
+    ("first_ms", "init + first invocation", "ms"),
+    ("warm_ms", "warm invocation", "ms"),
+    ("rss_mib", "peak RSS", "MiB"),
+)
+_ARCHES = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+@dataclass
+class World:
+    """The stand-ins and the environment a handler process gets."""
+
+    environment: dict[str, str]
+    aws: LocalAws
+    days: list[date]
+
+    def next_day(self) -> str:
+        day = self.days[-1] + timedelta(days=1)
+        self.days.append(day)
+        return day.isoformat()
+
+    def created(self, day: str) -> None:
+        """A day CreateMeeting has done, for NotifyMeeting to announce."""
+        self._client("dynamodb").put_item(
+            TableName=TABLE,
+            Item={
+                "date": {"S": day},
+                "template": {"S": "default"},
+                "status": {"S": "created"},
+                "meeting_id": {"N": "81234567890"},
+                "join_url": {"S": "https://zoom.us/j/81234567890"},
+                "topic": {"S": f"Daily stand-up {day}"},
+                "start_time": {"S": f"{day}T08:30:00Z"},
+                "timezone": {"S": "Europe/Paris"},
+                "expires_at": {"N": str(int(time.time()) + 86400)},
+            },
+        )
+
+    def _client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            region_name=REGION,
+            endpoint_url=self.aws.endpoint,
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
+
+
+def _world(aws: LocalAws, zoom: ZoomServer, slack: SlackServer) -> World:
+    world = World({}, aws, [date(2027, 1, 1)])
+    world._client("s3").create_bucket(Bucket=BUCKET)
+    world._client("s3").put_object(
+        Bucket=BUCKET, Key="templates/default.json", Body=EXAMPLE_TEMPLATE_PATH.read_bytes()
+    )
+    world._client("dynamodb").create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "date", "KeyType": "HASH"},
+            {"AttributeName": "template", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "date", "AttributeType": "S"},
+            {"AttributeName": "template", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    account, client, secret = ZOOM_APP
+    secrets = world._client("secretsmanager")
+    secrets.create_secret(
+        Name=ZOOM_SECRET,
+        SecretString=json.dumps(
+            {"account_id": account, "client_id": client, "client_secret": secret}
+        ),
+    )
+    secrets.create_secret(Name=SLACK_SECRET, SecretString=slack.webhook_url)
+    world.environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_ENDPOINT_URL": aws.endpoint,
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "MEETINGS_TABLE": TABLE,
+        "TEMPLATE_BUCKET": BUCKET,
+        "TEMPLATE_KEY": "templates/{template}.json",
+        "ZOOM_USER_ID": "host@example.com",
+        "ZOOM_CREDENTIALS_SECRET": ZOOM_SECRET,
+        "SLACK_WEBHOOK_SECRET": SLACK_SECRET,
+        "MEETING_TIMEZONE": "Europe/Paris",
+        "ZOOM_API_URL": zoom.api_url,
+        "ZOOM_OAUTH_URL": zoom.oauth_url,
+        "ALLOW_LOOPBACK_URLS": "true",
+        "LOG_LEVEL": "INFO",
+    }
+    return world
+
+
+def _tls(scratch: Path) -> tuple[ssl.SSLContext, Path]:
+    """The stand-ins speak TLS, as Zoom and Slack do: a certificate for 127.0.0.1, and a CA file
+    for the handler processes that is the system's bundle plus that certificate, so that each
+    side pays for verification what it would pay against the real services."""
+    key, cert = scratch / "key.pem", scratch / "cert.pem"
+    subprocess.run(  # noqa: S603 - openssl, with our arguments
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",  # noqa: S607
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    system = Path(ssl.get_default_verify_paths().openssl_cafile).resolve()
+    bundle = scratch / "ca-bundle.pem"
+    bundle.write_bytes(system.read_bytes() + b"\n" + cert.read_bytes())
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, bundle
+
+
+def _failure_event(day: str) -> dict[str, Any]:
+    arn = f"arn:aws:states:{REGION}:123456789012:execution:zoom-notifier:{day}"
+    message = {
+        "version": "0",
+        "detail-type": "Step Functions Execution Status Change",
+        "source": "aws.states",
+        "detail": {
+            "executionArn": arn,
+            "stateMachineArn": f"arn:aws:states:{REGION}:123456789012:stateMachine:zoom-notifier",
+            "name": day,
+            "status": "FAILED",
+            "input": json.dumps({"date": day}),
+            "error": "ZoomUnavailable",
+            "cause": "CreateMeeting: Zoom failed to create meeting (HTTP 503)",
+            "redriveCount": 0,
+        },
+    }
+    return {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(message)}}]}
+
+
+def _events(world: World, handler: str) -> list[dict[str, Any]]:
+    """Two events of a full day's work each (a new day: nothing to reuse)."""
+    days = [world.next_day(), world.next_day()]
+    if handler == "create_meeting":
+        return [{"date": day} for day in days]
+    if handler == "notify_meeting":
+        for day in days:
+            world.created(day)
+        return [{"date": day, "template": "default"} for day in days]
+    return [_failure_event(day) for day in days]
+
+
+def _probe(
+    python: str, artifact: Path, module: str, events: list[dict[str, Any]], world: World
+) -> dict[str, Any]:
+    completed = subprocess.run(  # noqa: S603 - the runtime's Python, our probe
+        [python, "-I", "-S", str(REPOSITORY / "benchmarks" / "probe.py"), str(artifact), module,
+         json.dumps(events), str(REPOSITORY / "benchmarks")],
+        capture_output=True, text=True, check=False, env=world.environment, timeout=120,
+    )  # fmt: skip
+    lines = completed.stdout.strip().splitlines()
+    if completed.returncode != 0 or not lines:
+        raise SystemExit(f"bench: {module} failed:\n{completed.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(lines[-1])
+    for result in figures["results"]:
+        outcome = result.get("outcome", "posted" if "posted" in result else None)
+        if outcome not in {"created", "notified", "posted"}:
+            raise SystemExit(f"bench: {module} did not do the day's work: {result}")
+    return figures
+
+
+def _measure(
+    python: str, artifact: Path, world: World, rounds: int
+) -> dict[str, dict[str, list[float]]]:
+    samples: dict[str, dict[str, list[float]]] = {}
+    for number in range(1, rounds + 1):
+        print(f"  round {number}/{rounds}", end="\r", file=sys.stderr, flush=True)
+        for handler in HANDLERS:
+            for variant, module in (
+                ("ours", f"zoom_notifier.handlers.{handler}"),
+                ("seed", f"seed.{handler}"),
+            ):
+                figures = _probe(python, artifact, module, _events(world, handler), world)
+                for key, *_ in FIGURES:
+                    samples.setdefault(f"{handler}/{variant}", {}).setdefault(key, []).append(
+                        figures[key]
+                    )
+    print(" " * 30, end="\r", file=sys.stderr)
+    return samples
+
+
+def _report(samples: dict[str, dict[str, list[float]]], rounds: int) -> list[str]:
+    lines = []
+    for handler in HANDLERS:
+        ours, seed = samples[f"{handler}/ours"], samples[f"{handler}/seed"]
+        lines += ["", f"{handler} (medians of {rounds} fresh processes)",
+                  f"  {'':<28} {'ours':>9} {'seed':>9} {'ratio':>7}"]  # fmt: skip
+        for key, label, unit in FIGURES:
+            mine, theirs = statistics.median(ours[key]), statistics.median(seed[key])
+            ratio = mine / theirs
+            lines.append(
+                f"  {label:<28} {mine:>7.1f}{unit:<3} {theirs:>7.1f}{unit:<3} {ratio:>5.2f}x"
+            )
+    return lines
+
+
+def _sizes(zipped: Path, unzipped: Path) -> list[str]:
+    mib = 1024 * 1024
+    total = sum(path.stat().st_size for path in unzipped.rglob("*") if path.is_file())
+    return [
+        "",
+        f"artifact: {zipped.stat().st_size / mib:.1f} MiB zipped, {total / mib:.1f} MiB unzipped",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument(
+        "--artifact", type=Path, default=REPOSITORY / "dist" / "bench" / "zoom-notifier.zip"
+    )
+    arguments = parser.parse_args(argv)
+    version, _ = template_target()
+    python = find_python(version)
+    arch = _ARCHES[platform.machine()]
+    print(f"Building the artifact for {arch} and Python {version}...", file=sys.stderr)
+    build(arch, arguments.artifact)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="zoom-notifier-bench-") as scratch:
+        unzipped = Path(scratch) / "task"
+        with zipfile.ZipFile(arguments.artifact) as archive:
+            archive.extractall(unzipped)
+        zoom_model, slack_model = ZoomModel(*ZOOM_APP), SlackModel()
+        tls, ca_bundle = _tls(Path(scratch))
+        with (
+            LocalAws() as aws,
+            ZoomServer(zoom_model, tls) as zoom,
+            SlackServer(slack_model, tls) as slack,
+        ):
+            world = _world(aws, zoom, slack)
+            world.environment["SSL_CERT_FILE"] = str(ca_bundle)
+            started = time.monotonic()
+            samples = _measure(python, unzipped, world, arguments.rounds)
+            elapsed = time.monotonic() - started
+        lines = [
+            f"zoom-notifier bench, {date.today()}, {platform.node()} ({platform.machine()}, "
+            f"{os.cpu_count()} CPUs), Python {version}, "
+            f"{arguments.rounds} rounds in {elapsed:.0f} s",
+            *_report(samples, arguments.rounds),
+            *_sizes(arguments.artifact, unzipped),
+        ]
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
