@@ -1,18 +1,20 @@
 """Everything the process keeps between invocations (a Lambda container's life), in one place.
 
-Only data that is bound to no event loop lives here: the settings, the cold-start flag, the
-logging set-up, Secrets Manager values and Zoom access tokens with their expiry, the secret
-values to redact, and botocore's parsed service models. :func:`reset_container` makes the
-process behave like a fresh container; tests and local runs call it, and nothing else clears
-these caches.
+The settings, the cold-start flag, the logging set-up, Secrets Manager values and Zoom access
+tokens with their expiry, the secret values to redact, botocore's parsed service models, and the
+event loops that hold the connections (:mod:`zoom_notifier.connections`).
+:func:`reset_container` makes the process behave like a fresh container; tests and local runs
+call it, and nothing else clears these caches.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 if TYPE_CHECKING:
+    from ssl import SSLContext
+
     from botocore.loaders import Loader
 
 __all__ = ["STATE", "CachedValue", "ContainerState", "reset_container"]
@@ -24,6 +26,10 @@ class CachedValue:
 
     value: str
     stale_after: float
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -44,6 +50,10 @@ class ContainerState:
     redacted_values: list[str] = field(default_factory=list)
     # botocore's data loader: parsed service models, shared by every invocation's clients.
     botocore_loader: Loader | None = None
+    # The SSL context of the AWS clients (the CA bundle read once).
+    aws_ssl_context: SSLContext | None = None
+    # The event loops that hold the connections (one per thread; see connections.py).
+    loops: list[Closable] = field(default_factory=list)
 
 
 STATE = ContainerState()
@@ -51,6 +61,8 @@ STATE = ContainerState()
 
 def reset_container(log_stream: TextIO | None = None) -> None:
     """Forget everything cached, as a new container would; log lines go to ``log_stream``."""
+    for loop in STATE.loops:
+        loop.close()
     fresh = ContainerState(log_stream=log_stream)
     for name in (spec.name for spec in fields(ContainerState)):
         setattr(STATE, name, getattr(fresh, name))

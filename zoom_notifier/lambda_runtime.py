@@ -1,5 +1,5 @@
-"""What every Lambda entry point shares: one event loop per invocation, settings loaded once per
-container, log context, the summary line, and the error contract.
+"""What every Lambda entry point shares: the container's event loop and connections, settings
+loaded once per container, log context, the summary line, and the error contract.
 
 Every error is raised under its class name (the Step Functions error name), its message
 redacted and prefixed with the step's name: the state machine retries the transient ones and
@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel
 
 from zoom_notifier.config import ServiceSettings, load_settings
-from zoom_notifier.connections import Connections, open_connections
+from zoom_notifier.connections import Connections, container_loop
 from zoom_notifier.container import STATE
 from zoom_notifier.deadline import invocation_deadline
 from zoom_notifier.errors import (
@@ -101,8 +101,8 @@ def lambda_handler(step: Step[Any, Any]) -> Callable[[Any, Any], dict[str, Any]]
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         cold_start, STATE.cold_start = STATE.cold_start, False
-        # A fresh loop per invocation: nothing bound to a previous (closed) loop survives.
-        return asyncio.run(_invoke(step, event, context, cold_start=cold_start))
+        # The container's loop: warm invocations reuse its connections (connections.py).
+        return container_loop().run(_invoke(step, event, context, cold_start=cold_start))
 
     handler.__doc__ = f"Lambda entry point of the {step.name} step."
     return handler
@@ -125,7 +125,8 @@ async def _run_within(
 ) -> BaseModel:
     """Run the step, ending it as DeadlineExceeded (retried) before Lambda's own timeout."""
     try:
-        async with asyncio.timeout(budget) as deadline, open_connections() as io:
+        async with asyncio.timeout(budget) as deadline:
+            io = await container_loop().connections()
             return await step.run(request, settings, invocation, io)
     except TimeoutError:
         if deadline.expired():
