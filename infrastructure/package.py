@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from zoom_notifier.aws import AWS_SERVICES
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 TEMPLATE = REPOSITORY / "infrastructure" / "template.yaml"
 SERVICE_PACKAGE = "zoom_notifier"
@@ -152,10 +154,18 @@ def _copy_service(build: Path) -> None:
 
 
 def _prune(build: Path) -> None:
-    """Drop what Lambda never reads: test suites, caches, and the dependencies' own tests."""
+    """Drop what Lambda never reads: test suites, caches, the dependencies' own tests, and the
+    models of every AWS service the handlers do not call (botocore carries some 400: about 14 MiB
+    unzipped; boto3 a few resource models), and the API examples of those they do."""
     for path in sorted(build.rglob("*"), reverse=True):
         if path.is_dir() and path.name in {"__pycache__", "tests", "test"}:
             shutil.rmtree(path)
+    for models in (build / "botocore" / "data", build / "boto3" / "data"):
+        for service in models.iterdir() if models.is_dir() else ():
+            if service.is_dir() and service.name not in AWS_SERVICES:
+                shutil.rmtree(service)
+    for examples in (build / "botocore" / "data").glob("*/*/examples-1.json"):
+        examples.unlink()
 
 
 def _size(build: Path) -> int:
@@ -171,6 +181,37 @@ def _zip(build: Path, output: Path) -> None:
                 info.external_attr = 0o644 << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, path.read_bytes())
+
+
+def _compile(python: str, build: Path) -> None:
+    """Compile every module with the runtime's Python. The service keeps its sources (its
+    tracebacks show their lines) and ``__pycache__`` files with unchecked hashes, since Lambda's
+    code directory is read-only; the dependencies ship as sourceless ``.pyc`` only, which
+    Python imports the same way: their sources are a fifth of the zip and never read."""
+    dependencies = sorted(path for path in build.iterdir() if path.name != SERVICE_PACKAGE)
+    common = (
+        # Each code object records its file name: the scratch folder's random name made every
+        # build differ; Lambda unpacks the zip into /var/task.
+        "-s", str(build), "-p", LAMBDA_TASK_ROOT,
+    )  # fmt: skip
+    # A frozenset constant (`x in {"a", "b"}`) is marshalled in hash order: with randomized
+    # string hashing two builds of one commit wrote different .pyc files.
+    seeded = {"PYTHONHASHSEED": "0"}
+    _run(
+        python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+        *common, str(build / SERVICE_PACKAGE), environment=seeded,
+    )  # fmt: skip
+    _run(
+        # Unchecked hashes here too: the default would record each source's install time.
+        python, "-m", "compileall", "-q", "-j", "0", "-b", "--invalidation-mode", "unchecked-hash",
+        *common,
+        *(str(path) for path in dependencies if path.is_dir() or path.suffix == ".py"),
+        environment=seeded,
+    )  # fmt: skip
+    for path in dependencies:
+        sources = path.rglob("*.py") if path.is_dir() else [path] if path.suffix == ".py" else []
+        for source in sources:
+            source.unlink()
 
 
 def build(arch: str, output: Path) -> tuple[int, int]:
@@ -194,16 +235,7 @@ def build(arch: str, output: Path) -> tuple[int, int]:
         )  # fmt: skip
         _prune(build_dir)
         _copy_service(build_dir)
-        _run(
-            python, "-m", "compileall", "-q", "-j", "0",
-            "--invalidation-mode", "unchecked-hash",
-            # Each code object records its file name: the scratch folder's random name made
-            # every build differ; Lambda unpacks the zip into /var/task.
-            "-s", str(build_dir), "-p", LAMBDA_TASK_ROOT, str(build_dir),
-            # A frozenset constant (`x in {"a", "b"}`) is marshalled in hash order: with
-            # randomized string hashing two builds of one commit wrote different .pyc files.
-            environment={"PYTHONHASHSEED": "0"},
-        )  # fmt: skip
+        _compile(python, build_dir)
         unzipped = _size(build_dir)
         _zip(build_dir, output)
     return output.stat().st_size, unzipped

@@ -1,9 +1,10 @@
-"""AWS clients for one invocation, and the translation of AWS failures into our error tree.
+"""The AWS clients, and the translation of AWS failures into our error tree.
 
-aioboto3 clients hold aiohttp sessions bound to the running event loop, so they live exactly as
-long as one :class:`AwsClients` context (one invocation) and are never cached across invocations.
-Each client is created on first use, so a handler pays only for the services it calls.
-``AWS_ENDPOINT_URL`` (read by botocore itself) points every client at a local emulator.
+aioboto3 clients hold aiohttp sessions bound to the event loop that created them, so they live
+as long as one :class:`AwsClients` context: the container's loop holds one for its life
+(:mod:`zoom_notifier.connections`). Each client is created on first use, so a handler pays only
+for the services it calls. ``AWS_ENDPOINT_URL`` (read by botocore itself) points every client
+at a local emulator.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 import aioboto3
 import aiohttp
 from aiobotocore.config import AioConfig
+from aiobotocore.httpsession import AIOHTTPSession
 from aiobotocore.session import AioSession
 from botocore.exceptions import (
     BotoCoreError,
@@ -28,6 +30,7 @@ from botocore.exceptions import (
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
+from botocore.httpsession import create_urllib3_context, get_cert_path
 from botocore.loaders import create_loader
 
 from zoom_notifier.container import STATE
@@ -38,7 +41,37 @@ if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client
     from types_aiobotocore_secretsmanager.client import SecretsManagerClient
 
-__all__ = ["AwsClients", "aws_errors", "error_code"]
+__all__ = ["AWS_SERVICES", "AwsClients", "aws_errors", "error_code"]
+
+# Every service the handlers call. The Lambda artifact ships botocore's models of these alone
+# (infrastructure/package.py): a client of any other service is refused here, in the tests,
+# before it could fail in Lambda for want of its model.
+AWS_SERVICES = ("dynamodb", "s3", "secretsmanager")
+
+
+class _SharedSslSession(AIOHTTPSession):
+    """aiobotocore's HTTP session, with one SSL context for every client of the container.
+
+    aiobotocore builds a context per client, reading the whole CA bundle each time (about 28 ms
+    each, three times on a cold start); the context is plain data, bound to no event loop.
+    A proxy or a custom ``verify`` keeps aiobotocore's own path.
+    """
+
+    # Overrides aiobotocore's own method and reads its attributes (the typed stubs do not list
+    # them): aiobotocore is locked in uv.lock, and every AWS call of the tests goes through here.
+    def _create_connector(self, proxy_url: str | None) -> aiohttp.TCPConnector:
+        if proxy_url or self._verify is not True:  # type: ignore[attr-defined]
+            return super()._create_connector(proxy_url)  # type: ignore[misc, no-any-return]
+        if STATE.aws_ssl_context is None:
+            context = create_urllib3_context()
+            context.load_verify_locations(get_cert_path(True), None, None)
+            STATE.aws_ssl_context = context
+        return aiohttp.TCPConnector(
+            limit=self._max_pool_connections,  # type: ignore[attr-defined]
+            ssl=STATE.aws_ssl_context,
+            **self._connector_args,  # type: ignore[attr-defined]
+        )
+
 
 # Small timeouts and botocore's standard retry mode: a slow AWS call fails fast as
 # AwsUnavailable and Step Functions retries the step, instead of the Lambda timing out.
@@ -46,7 +79,17 @@ _CLIENT_CONFIG = AioConfig(
     connect_timeout=3,
     read_timeout=10,
     retries={"max_attempts": 3, "mode": "standard"},
+    http_session_cls=_SharedSslSession,
 )
+
+
+class _ClientsOnlySession(aioboto3.Session):
+    """aioboto3's session without boto3's customizations of resources and S3 transfers: only
+    plain clients are used, and the S3 one would import the transfer manager (about 30 ms)."""
+
+    def _register_default_handlers(self) -> None:
+        return None
+
 
 _TRANSIENT_CODES = frozenset(
     {
@@ -68,16 +111,17 @@ _TRANSIENT_CODES = frozenset(
 
 
 def _new_session() -> aioboto3.Session:
-    """A session per invocation, sharing one botocore data loader per container.
+    """A session sharing one botocore data loader per container.
 
-    The loader only caches parsed service models (plain data, bound to no event loop); sharing
-    it saves about 0.1 s of JSON parsing on every warm invocation.
+    The loader only caches parsed service models (plain data, bound to no event loop): a new
+    loop after :func:`~zoom_notifier.container.reset_container`, or the one-off connections of
+    a test, parse nothing again.
     """
     if STATE.botocore_loader is None:
         STATE.botocore_loader = create_loader()
     core = AioSession()
     core.register_component("data_loader", STATE.botocore_loader)
-    return aioboto3.Session(botocore_session=core)
+    return _ClientsOnlySession(botocore_session=core)
 
 
 class AwsClients:
@@ -101,6 +145,8 @@ class AwsClients:
         self._clients.clear()
 
     async def _client(self, service: str) -> Any:
+        if service not in AWS_SERVICES:
+            raise ValueError(f"{service} is not in AWS_SERVICES (add it: the artifact ships those)")
         if service not in self._clients:
             if self._session is None:
                 self._session = _new_session()

@@ -60,7 +60,7 @@ def _real_date(value: str) -> str:
 class MeetingKey(BaseModel):
     """The DynamoDB key of one day's meeting: (date, template)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     date: IsoDate
     template: TemplateName = DEFAULT_TEMPLATE
@@ -77,7 +77,7 @@ class ExecutionInput(BaseModel):
     fields are ignored, so the same input can carry notes for humans.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     date: IsoDate | None = None
     scheduled_time: AwareDatetime | None = None
@@ -120,7 +120,7 @@ class ExecutionInput(BaseModel):
 class NotifyInput(BaseModel):
     """What ``notify_meeting`` reads from ``create_meeting``'s result: only the key."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     date: IsoDate
     template: TemplateName = DEFAULT_TEMPLATE
@@ -155,7 +155,7 @@ def parse_event(model: type[EventT], event: Any) -> EventT:
 class ZoomMeeting(BaseModel):
     """The part of Zoom's meeting object we use. ``start_url`` logs the host in: never shown."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     # Zoom meeting ids exceed 32 bits; Python ints are unbounded, DynamoDB N holds them exactly.
     id: int = Field(gt=0)
@@ -170,7 +170,7 @@ class ZoomMeeting(BaseModel):
 class ZoomMeetingSummary(BaseModel):
     """One entry of Zoom's List Meetings answer (no passcode, no start_url)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     id: int = Field(gt=0)
     topic: str = ""
@@ -181,7 +181,7 @@ class ZoomMeetingSummary(BaseModel):
 class ZoomMeetingList(BaseModel):
     """A page of ``GET /users/{userId}/meetings``."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     meetings: list[ZoomMeetingSummary] = Field(default_factory=list)
     next_page_token: str | None = None
@@ -202,7 +202,7 @@ class MeetingRecord(BaseModel):
 
     # Operators add attributes in the console (a note) and global tables add aws:rep:*: an
     # attribute we do not know is ignored; the types of the ones we know are checked on read.
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     date: IsoDate
     template: TemplateName
@@ -245,6 +245,8 @@ class MeetingRecord(BaseModel):
 class CreateResult(BaseModel):
     """``create_meeting`` succeeded: a new meeting, or the one already recorded."""
 
+    model_config = ConfigDict(defer_build=True)
+
     outcome: Literal["created", "existing"]
     date: str
     template: str
@@ -257,6 +259,8 @@ class CreateResult(BaseModel):
 class NotifyResult(BaseModel):
     """``notify_meeting`` succeeded: posted now, or posted by an earlier run."""
 
+    model_config = ConfigDict(defer_build=True)
+
     outcome: Literal["notified", "already_notified"]
     date: str
     template: str
@@ -265,6 +269,8 @@ class NotifyResult(BaseModel):
 
 class FailureAlertResult(BaseModel):
     """``notify_failure`` posted every message of its SNS event."""
+
+    model_config = ConfigDict(defer_build=True)
 
     outcome: Literal["notified"] = "notified"
     posted: int
@@ -281,7 +287,7 @@ class FailureMessage(BaseModel):
     execution input) then still tells which day was meant.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     execution_arn: str
     state_machine: str | None = None
@@ -312,7 +318,7 @@ class ExecutionStatusDetail(BaseModel):
     """The ``detail`` of EventBridge's "Step Functions Execution Status Change" event
     (docs.aws.amazon.com/step-functions/latest/dg/cw-events.html)."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", populate_by_name=True)
 
     execution_arn: str = Field(alias="executionArn")
     state_machine_arn: str | None = Field(default=None, alias="stateMachineArn")
@@ -334,14 +340,14 @@ class ExecutionStatusDetail(BaseModel):
 class ExecutionStatusChange(BaseModel):
     """An execution that ended FAILED, TIMED_OUT or ABORTED, as EventBridge publishes it."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", populate_by_name=True)
 
     detail_type: Literal["Step Functions Execution Status Change"] = Field(alias="detail-type")
     detail: ExecutionStatusDetail
 
 
 class SnsMessage(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", populate_by_name=True)
 
     message: str = Field(alias="Message")
     subject: str | None = Field(default=None, alias="Subject")
@@ -350,7 +356,7 @@ class SnsMessage(BaseModel):
 
 
 class SnsRecord(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     Sns: SnsMessage
 
@@ -358,6 +364,6 @@ class SnsRecord(BaseModel):
 class SnsEvent(BaseModel):
     """The event SNS hands to a subscribed Lambda."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     Records: list[SnsRecord] = Field(min_length=1)

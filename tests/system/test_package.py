@@ -19,6 +19,8 @@ sys.path.insert(0, str(REPOSITORY / "infrastructure"))
 
 from package import find_python, handler_modules, template_target  # noqa: E402
 
+from zoom_notifier.aws import AWS_SERVICES  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def unzipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -113,3 +115,23 @@ def test_two_builds_of_one_commit_are_byte_identical(tmp_path: Path) -> None:
         hashes.append(hashlib.sha256(output.read_bytes()).hexdigest())
 
     assert hashes[0] == hashes[1]
+
+
+def test_the_artifact_ships_the_models_of_the_aws_services_the_handlers_call_and_no_other(
+    unzipped: Path,
+) -> None:
+    botocore = sorted(
+        path.name for path in (unzipped / "botocore" / "data").iterdir() if path.is_dir()
+    )
+    boto3 = {path.name for path in (unzipped / "boto3" / "data").iterdir() if path.is_dir()}
+
+    assert botocore == sorted(AWS_SERVICES)
+    assert boto3 <= set(AWS_SERVICES)
+    assert not list(unzipped.glob("botocore/data/*/*/examples-1.json"))
+
+
+def test_dependencies_ship_compiled_only_and_the_service_with_its_sources(unzipped: Path) -> None:
+    sources = {path.relative_to(unzipped).parts[0] for path in unzipped.rglob("*.py")}
+
+    assert sources == {"zoom_notifier"}
+    assert (unzipped / "aiohttp" / "client.pyc").exists()

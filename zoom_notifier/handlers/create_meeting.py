@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoom_notifier import workflow
 from zoom_notifier.config import CreateSettings
 from zoom_notifier.connections import Connections
+from zoom_notifier.handlers import imported
 from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.models import CreateResult, ExecutionInput
 from zoom_notifier.secrets import zoom_credentials
@@ -36,3 +37,4 @@ async def create_meeting(
 
 
 handler = lambda_handler(Step("CreateMeeting", CreateSettings, ExecutionInput, create_meeting))
+imported()

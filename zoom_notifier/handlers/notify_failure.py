@@ -9,6 +9,7 @@ from __future__ import annotations
 from zoom_notifier import workflow
 from zoom_notifier.config import FailureSettings
 from zoom_notifier.connections import Connections
+from zoom_notifier.handlers import imported
 from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.models import FailureAlertResult, SnsEvent
 from zoom_notifier.secrets import slack_webhook_url
@@ -31,3 +32,4 @@ async def notify_failure(
 
 
 handler = lambda_handler(Step("NotifyFailure", FailureSettings, SnsEvent, notify_failure))
+imported()

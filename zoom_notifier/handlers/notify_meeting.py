@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoom_notifier import workflow
 from zoom_notifier.config import NotifySettings
 from zoom_notifier.connections import Connections
+from zoom_notifier.handlers import imported
 from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.models import NotifyInput, NotifyResult
 from zoom_notifier.secrets import slack_webhook_url
@@ -26,3 +27,4 @@ async def notify_meeting(
 
 
 handler = lambda_handler(Step("NotifyMeeting", NotifySettings, NotifyInput, notify_meeting))
+imported()
