@@ -3,10 +3,11 @@
 Builds the artifact for this machine's architecture, unzips it, starts the local stand-ins (moto
 for AWS, the Zoom and Slack models on loopback, over TLS as the real services), then, round by
 round, runs each handler and its seed-style baseline (``benchmarks/seed``: the same AWS and HTTP
-calls with boto3 and urllib) in a fresh process of the Lambda runtime's Python, interleaved so
-that both see the same machine. Prints, per handler, the medians of: the handler module's import
-(cold init), import plus the first invocation, a second (warm) invocation, and peak RSS, with
-the ratio to the baseline; then the artifact's size. No network: everything is on loopback.
+calls with boto3 and urllib, boto3 whole as Lambda's runtime provides it) in a fresh process of
+the Lambda runtime's Python, interleaved so that both see the same machine. Prints, per handler,
+the medians of: the handler module's import (cold init), import plus the first invocation, a
+second (warm) invocation, and peak RSS, with the ratio to the baseline; then the artifact's
+size. No network: everything is on loopback (the wheels come from uv's cache).
 
     python benchmarks/bench.py [--rounds 9] [--artifact dist/bench/zoom-notifier.zip]
 
@@ -38,6 +39,7 @@ import boto3
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPOSITORY), str(REPOSITORY / "infrastructure")]
 
+import package  # noqa: E402
 from package import build, find_python, template_target  # noqa: E402
 
 from zoom_notifier.local.aws import LocalAws  # noqa: E402
@@ -170,6 +172,35 @@ def _tls(scratch: Path) -> tuple[ssl.SSLContext, Path]:
     return context, bundle
 
 
+_RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six",
+                     "urllib3")  # fmt: skip
+
+
+def _lambda_runtime_boto3(scratch: Path, arch: str, version: str, python: str) -> Path:
+    """boto3 as the Lambda runtime provides it to a seed-style function (which ships no
+    dependencies): the locked versions, whole, compiled in place."""
+    site = scratch / "runtime"
+    locked = scratch / "locked.txt"
+    uv = package._uv()
+    package._run(
+        uv, "export", "--locked", "--no-dev", "--no-emit-project", "--no-hashes",
+        "--format", "requirements-txt", "--output-file", str(locked),
+        "--project", str(REPOSITORY),
+    )  # fmt: skip
+    wanted = [
+        line.split(";")[0].strip()
+        for line in locked.read_text().splitlines()
+        if line.split("==")[0].strip() in _RUNTIME_PACKAGES
+    ]
+    package._run(
+        uv, "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:",
+        "--python-platform", package.PLATFORMS[arch], "--python-version", version,
+        "--target", str(site), *wanted,
+    )  # fmt: skip
+    package._run(python, "-m", "compileall", "-q", "-j", "0", str(site))
+    return site
+
+
 def _failure_event(day: str) -> dict[str, Any]:
     arn = f"arn:aws:states:{REGION}:123456789012:execution:zoom-notifier:{day}"
     message = {
@@ -203,10 +234,10 @@ def _events(world: World, handler: str) -> list[dict[str, Any]]:
 
 
 def _probe(
-    python: str, artifact: Path, module: str, events: list[dict[str, Any]], world: World
+    python: str, code: Path, module: str, events: list[dict[str, Any]], world: World
 ) -> dict[str, Any]:
     completed = subprocess.run(  # noqa: S603 - the runtime's Python, our probe
-        [python, "-I", "-S", str(REPOSITORY / "benchmarks" / "probe.py"), str(artifact), module,
+        [python, "-I", "-S", str(REPOSITORY / "benchmarks" / "probe.py"), str(code), module,
          json.dumps(events), str(REPOSITORY / "benchmarks")],
         capture_output=True, text=True, check=False, env=world.environment, timeout=120,
     )  # fmt: skip
@@ -222,17 +253,17 @@ def _probe(
 
 
 def _measure(
-    python: str, artifact: Path, world: World, rounds: int
+    python: str, artifact: Path, runtime: Path, world: World, rounds: int
 ) -> dict[str, dict[str, list[float]]]:
     samples: dict[str, dict[str, list[float]]] = {}
     for number in range(1, rounds + 1):
         print(f"  round {number}/{rounds}", end="\r", file=sys.stderr, flush=True)
         for handler in HANDLERS:
-            for variant, module in (
-                ("ours", f"zoom_notifier.handlers.{handler}"),
-                ("seed", f"seed.{handler}"),
+            for variant, code, module in (
+                ("ours", artifact, f"zoom_notifier.handlers.{handler}"),
+                ("seed", runtime, f"seed.{handler}"),
             ):
-                figures = _probe(python, artifact, module, _events(world, handler), world)
+                figures = _probe(python, code, module, _events(world, handler), world)
                 for key, *_ in FIGURES:
                     samples.setdefault(f"{handler}/{variant}", {}).setdefault(key, []).append(
                         figures[key]
@@ -284,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
             archive.extractall(unzipped)
         zoom_model, slack_model = ZoomModel(*ZOOM_APP), SlackModel()
         tls, ca_bundle = _tls(Path(scratch))
+        runtime = _lambda_runtime_boto3(Path(scratch), arch, version, python)
         with (
             LocalAws() as aws,
             ZoomServer(zoom_model, tls) as zoom,
@@ -292,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             world = _world(aws, zoom, slack)
             world.environment["SSL_CERT_FILE"] = str(ca_bundle)
             started = time.monotonic()
-            samples = _measure(python, unzipped, world, arguments.rounds)
+            samples = _measure(python, unzipped, runtime, world, arguments.rounds)
             elapsed = time.monotonic() - started
         lines = [
             f"zoom-notifier bench, {date.today()}, {platform.node()} ({platform.machine()}, "

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import glob
+import gzip
+import json
 import modulefinder
 import os
 import shutil
@@ -29,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from zoom_notifier.aws import AWS_SERVICES
+from zoom_notifier.aws import AWS_OPERATIONS, AWS_SERVICES
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 TEMPLATE = REPOSITORY / "infrastructure" / "template.yaml"
@@ -166,6 +168,77 @@ def _prune(build: Path) -> None:
                 shutil.rmtree(service)
     for examples in (build / "botocore" / "data").glob("*/*/examples-1.json"):
         examples.unlink()
+    for name, operations in AWS_OPERATIONS.items():
+        _trim_service(build / "botocore" / "data" / name, frozenset(operations))
+
+
+def _trim_service(models: Path, operations: frozenset[str]) -> None:
+    """Keep one service's newest API version, cut down to ``operations`` and the shapes they
+    reach: botocore parses a whole model when it creates a client (S3's lists 108 operations
+    and 670 shapes; the handlers call one), which costs time and memory on every cold start."""
+    versions = sorted(path for path in models.iterdir() if path.is_dir())
+    for old in versions[:-1]:
+        shutil.rmtree(old)
+    newest = versions[-1]
+    service_file = newest / "service-2.json.gz"
+    model = json.loads(gzip.decompress(service_file.read_bytes()))
+    model["operations"] = {
+        name: spec for name, spec in model["operations"].items() if name in operations
+    }
+    if set(model["operations"]) != operations:
+        missing = sorted(operations - set(model["operations"]))
+        raise PackagingError(f"{models.name} has no operation(s) {', '.join(missing)}")
+    model["shapes"] = {name: model["shapes"][name] for name in _reachable_shapes(model)}
+    text = json.dumps(model, sort_keys=True, separators=(",", ":")).encode()
+    _replace(service_file, gzip.compress(text, compresslevel=9, mtime=0))
+    for extra in (*newest.glob("paginators-1*.json"), *newest.glob("waiters-2.json")):
+        _keep_operations(extra, operations)
+
+
+def _reachable_shapes(model: dict[str, Any]) -> set[str]:
+    shapes: dict[str, Any] = model["shapes"]
+    pending = [
+        reference["shape"]
+        for operation in model["operations"].values()
+        for reference in (
+            operation.get("input"),
+            operation.get("output"),
+            *operation.get("errors", []),
+        )
+        if reference
+    ]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = shapes[name]
+        references = [*shape.get("members", {}).values()]
+        references += [shape[key] for key in ("member", "key", "value") if key in shape]
+        pending += [reference["shape"] for reference in references]
+    return seen
+
+
+def _keep_operations(path: Path, operations: frozenset[str]) -> None:
+    """Paginators and waiters of removed operations go too (the handlers use none)."""
+    data = json.loads(path.read_text())
+    section = data.get("merge", data)
+    for key in ("pagination", "waiters"):
+        if key in section:
+            section[key] = {
+                name: spec
+                for name, spec in section[key].items()
+                if (name if key == "pagination" else spec.get("operation")) in operations
+            }
+    _replace(path, json.dumps(data, sort_keys=True, indent=1).encode())
+
+
+def _replace(path: Path, content: bytes) -> None:
+    """Write a new file in place of ``path``: uv installs by hard-linking its cache, so writing
+    into the installed file would change the cache, and every environment linked to it."""
+    path.unlink()
+    path.write_bytes(content)
 
 
 def _size(build: Path) -> int:

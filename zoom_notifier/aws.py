@@ -41,12 +41,18 @@ if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client
     from types_aiobotocore_secretsmanager.client import SecretsManagerClient
 
-__all__ = ["AWS_SERVICES", "AwsClients", "aws_errors", "error_code"]
+__all__ = ["AWS_OPERATIONS", "AWS_SERVICES", "AwsClients", "aws_errors", "error_code"]
 
-# Every service the handlers call. The Lambda artifact ships botocore's models of these alone
-# (infrastructure/package.py): a client of any other service is refused here, in the tests,
-# before it could fail in Lambda for want of its model.
-AWS_SERVICES = ("dynamodb", "s3", "secretsmanager")
+# Every AWS operation the handlers call. The Lambda artifact ships botocore's models of these
+# services alone, cut down to these operations (infrastructure/package.py): a client of another
+# service is refused here, and the tests compare every call they see the handlers make with
+# this table, so a new call cannot reach Lambda without its model.
+AWS_OPERATIONS = {
+    "dynamodb": ("DeleteItem", "GetItem", "PutItem"),
+    "s3": ("GetObject",),
+    "secretsmanager": ("GetSecretValue",),
+}
+AWS_SERVICES = tuple(sorted(AWS_OPERATIONS))
 
 
 class _SharedSslSession(AIOHTTPSession):

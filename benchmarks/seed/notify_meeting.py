@@ -16,11 +16,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         secret("SLACK_WEBHOOK_SECRET"),
         {"text": f"{item['topic']['S']}: {item['join_url']['S']}"},
     )
-    dynamodb.update_item(
-        TableName=table,
-        Key=key,
-        UpdateExpression="SET #s = :n",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":n": {"S": "notified"}},
-    )
+    dynamodb.put_item(TableName=table, Item={**item, "status": {"S": "notified"}})
     return {"outcome": "notified", "date": event["date"]}

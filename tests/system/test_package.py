@@ -4,6 +4,7 @@ before the tests run, so this test needs no network)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -19,7 +20,9 @@ sys.path.insert(0, str(REPOSITORY / "infrastructure"))
 
 from package import find_python, handler_modules, template_target  # noqa: E402
 
+from tests.support import fakes  # noqa: E402
 from zoom_notifier.aws import AWS_SERVICES  # noqa: E402
+from zoom_notifier.local.loopback import SlackServer, ZoomServer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +104,12 @@ def test_the_artifact_holds_compiled_code_and_no_tests_caches_or_local_stand_ins
 def test_two_builds_of_one_commit_are_byte_identical(tmp_path: Path) -> None:
     """Same code and lock file, same zip: an unchanged deploy uploads nothing new and leaves the
     functions alone (deploy.py names the upload by the zip's hash)."""
+    # uv installs by hard-linking its cache: a build that wrote into an installed file would
+    # change this environment too (it once cut the development botocore's S3 model).
+    import botocore  # noqa: PLC0415
+
+    shared = Path(botocore.__file__).parent / "data" / "s3" / "2006-03-01" / "service-2.json.gz"
+    before = hashlib.sha256(shared.read_bytes()).hexdigest()
     hashes = []
     for build in ("first", "second"):
         output = tmp_path / build / "artifact.zip"
@@ -115,6 +124,7 @@ def test_two_builds_of_one_commit_are_byte_identical(tmp_path: Path) -> None:
         hashes.append(hashlib.sha256(output.read_bytes()).hexdigest())
 
     assert hashes[0] == hashes[1]
+    assert hashlib.sha256(shared.read_bytes()).hexdigest() == before
 
 
 def test_the_artifact_ships_the_models_of_the_aws_services_the_handlers_call_and_no_other(
@@ -135,3 +145,66 @@ def test_dependencies_ship_compiled_only_and_the_service_with_its_sources(unzipp
 
     assert sources == {"zoom_notifier"}
     assert (unzipped / "aiohttp" / "client.pyc").exists()
+
+
+_INVOKE = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from zoom_notifier.handlers import create_meeting, notify_meeting
+
+class Context:
+    function_name = "artifact"
+    aws_request_id = "artifact-request"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:artifact"
+    def get_remaining_time_in_millis(self):
+        return 30_000
+
+def outcome(handler, event):
+    try:
+        return handler(event, Context())["outcome"]
+    except Exception as exc:
+        return type(exc).__name__
+
+print(json.dumps([
+    outcome(create_meeting.handler, {"date": "2026-11-27"}),
+    outcome(create_meeting.handler, {"date": "2026-11-27"}),
+    outcome(create_meeting.handler, {"date": "2026-11-27", "template": "missing"}),
+    outcome(notify_meeting.handler, {"date": "2026-11-27", "template": "default"}),
+    outcome(notify_meeting.handler, {"date": "2026-11-27", "template": "default"}),
+]))
+"""
+
+
+def test_the_artifact_s_handlers_run_on_its_cut_down_aws_models(
+    unzipped: Path, aws_resources: fakes.AwsResources, moto_endpoint: str
+) -> None:
+    """Every operation the handlers call, success and error answers, through the artifact's own
+    botocore models (cut down to those operations), in the Lambda runtime's Python."""
+    version, _ = template_target()
+    with ZoomServer(fakes.zoom_model()) as zoom, SlackServer(fakes.slack_model()) as slack:
+        environment = {
+            **fakes.deployed_environment(),
+            "PATH": os.environ["PATH"],
+            "AWS_ENDPOINT_URL": moto_endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": fakes.REGION,
+            "ZOOM_API_URL": zoom.api_url,
+            "ZOOM_OAUTH_URL": zoom.oauth_url,
+            "ALLOW_LOOPBACK_URLS": "true",
+        }
+        # The loopback webhook, in a secret of its own (the shared one names hooks.slack.com).
+        environment["SLACK_WEBHOOK_SECRET"] = "artifact/slack"
+        aws_resources.secretsmanager.create_secret(
+            Name="artifact/slack", SecretString=slack.webhook_url
+        )
+        completed = subprocess.run(  # noqa: S603 - the runtime's Python, our script
+            [find_python(version), "-I", "-S", "-c", _INVOKE, str(unzipped)],
+            capture_output=True, text=True, check=False, env=environment, timeout=120,
+        )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert json.loads(completed.stdout.splitlines()[-1]) == [
+        "created", "existing", "TemplateNotFound", "notified", "already_notified",
+    ]  # fmt: skip
