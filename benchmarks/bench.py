@@ -34,8 +34,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPOSITORY), str(REPOSITORY / "infrastructure")]
 
@@ -46,13 +44,10 @@ from zoom_notifier.local.aws import LocalAws  # noqa: E402
 from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH  # noqa: E402
 from zoom_notifier.local.loopback import SlackServer, ZoomServer  # noqa: E402
 from zoom_notifier.local.slack_model import SlackModel  # noqa: E402
+from zoom_notifier.local.stack import LocalStack, deploy  # noqa: E402
 from zoom_notifier.local.zoom_model import ZoomModel  # noqa: E402
 
 REGION = "us-east-1"
-TABLE = "bench-meetings"
-BUCKET = "bench-templates"
-ZOOM_SECRET = "bench/zoom"
-SLACK_SECRET = "bench/slack"
 ZOOM_APP = ("bench-account", "bench-client", "BENCH-not-a-real-secret")
 HANDLERS = ("create_meeting", "notify_meeting", "notify_failure")
 FIGURES = (
@@ -69,7 +64,7 @@ class World:
     """The stand-ins and the environment a handler process gets."""
 
     environment: dict[str, str]
-    aws: LocalAws
+    stack: LocalStack
     days: list[date]
 
     def next_day(self) -> str:
@@ -79,8 +74,8 @@ class World:
 
     def created(self, day: str) -> None:
         """A day CreateMeeting has done, for NotifyMeeting to announce."""
-        self._client("dynamodb").put_item(
-            TableName=TABLE,
+        self.stack.client("dynamodb").put_item(
+            TableName=self.stack.physical_ids["MeetingsTable"],
             Item={
                 "date": {"S": day},
                 "template": {"S": "default"},
@@ -94,63 +89,49 @@ class World:
             },
         )
 
-    def _client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            region_name=REGION,
-            endpoint_url=self.aws.endpoint,
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-        )
-
 
 def _world(aws: LocalAws, zoom: ZoomServer, slack: SlackServer) -> World:
-    world = World({}, aws, [date(2027, 1, 1)])
-    world._client("s3").create_bucket(Bucket=BUCKET)
-    world._client("s3").put_object(
-        Bucket=BUCKET, Key="templates/default.json", Body=EXAMPLE_TEMPLATE_PATH.read_bytes()
-    )
-    world._client("dynamodb").create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "date", "KeyType": "HASH"},
-            {"AttributeName": "template", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "date", "AttributeType": "S"},
-            {"AttributeName": "template", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    """The stack's bucket, table and secrets, made from the template as a deployment makes them
+    (``zoom_notifier.local.stack``), the example template uploaded; the functions' variables."""
     account, client, secret = ZOOM_APP
-    secrets = world._client("secretsmanager")
-    secrets.create_secret(
-        Name=ZOOM_SECRET,
-        SecretString=json.dumps(
-            {"account_id": account, "client_id": client, "client_secret": secret}
-        ),
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": REGION,
+        }
     )
-    secrets.create_secret(Name=SLACK_SECRET, SecretString=slack.webhook_url)
-    world.environment = {
+    stack = deploy(
+        aws,
+        stack_name="bench",
+        parameters={"ZoomUserId": "host@example.com", "MeetingTimezone": "Europe/Paris",
+                    "ArtifactBucket": "unused", "CodeKey": "unused", "DefinitionKey": "unused"},
+        secrets={
+            "ZoomCredentialsSecret": json.dumps(
+                {"account_id": account, "client_id": client, "client_secret": secret}
+            ),
+            "SlackWebhookSecret": slack.webhook_url,
+        },
+    )  # fmt: skip
+    stack.client("s3").put_object(
+        Bucket=stack.physical_ids["TemplateBucket"],
+        Key="templates/default.json",
+        Body=EXAMPLE_TEMPLATE_PATH.read_bytes(),
+    )
+    environment = {
+        **stack.environment,
         "PATH": os.environ.get("PATH", ""),
         "AWS_ENDPOINT_URL": aws.endpoint,
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
-        "MEETINGS_TABLE": TABLE,
-        "TEMPLATE_BUCKET": BUCKET,
-        "TEMPLATE_KEY": "templates/{template}.json",
-        "ZOOM_USER_ID": "host@example.com",
-        "ZOOM_CREDENTIALS_SECRET": ZOOM_SECRET,
-        "SLACK_WEBHOOK_SECRET": SLACK_SECRET,
-        "MEETING_TIMEZONE": "Europe/Paris",
         "ZOOM_API_URL": zoom.api_url,
         "ZOOM_OAUTH_URL": zoom.oauth_url,
         "ALLOW_LOOPBACK_URLS": "true",
         "LOG_LEVEL": "INFO",
     }
-    return world
+    return World(environment, stack, [date(2027, 1, 1)])
 
 
 def _tls(scratch: Path) -> tuple[ssl.SSLContext, Path]:
