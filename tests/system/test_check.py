@@ -258,3 +258,24 @@ def test_a_deleted_secret(ready: LocalStack, capsys: pytest.CaptureFixture[str])
     assert line(lines, "FAIL", "slack secret").startswith(
         f"FAIL  slack secret  reading secret {arn}: ResourceNotFoundException"
     )
+
+
+def test_a_schedule_expression_eventbridge_would_refuse(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ready.client("scheduler").update_schedule(
+        Name="zoom-notifier-daily",
+        ScheduleExpression="cron(0 9 * * MON-FRI *)",
+        ScheduleExpressionTimezone="Europe/Paris",
+        State="ENABLED",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": ready.state_machine_arn, "RoleArn": ready.role_arn},
+    )
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert line(lines, "FAIL", "schedule").endswith(
+        "cron(0 9 * * MON-FRI *): exactly one of day-of-month and day-of-week must be '?'"
+    )
+    assert fix_after(lines, "FAIL", "schedule").startswith("fix: make deploy with a valid")
