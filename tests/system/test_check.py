@@ -55,15 +55,20 @@ def test_a_ready_stack_passes_every_check(
     assert lines[-1] == "Every check passed."
 
 
-def test_the_schedule_line_gives_the_next_runs_in_the_schedule_timezone(ready: LocalStack) -> None:
-    ready.client("scheduler").update_schedule(
+def _enable_schedule(stack: LocalStack, expression: str) -> None:
+    """The schedule as a passing make deploy leaves it: ENABLED, with ``expression`` in Paris."""
+    stack.client("scheduler").update_schedule(
         Name="zoom-notifier-daily",
-        ScheduleExpression="cron(30 8 ? * MON-FRI *)",
+        ScheduleExpression=expression,
         ScheduleExpressionTimezone="Europe/Paris",
         State="ENABLED",
         FlexibleTimeWindow={"Mode": "OFF"},
-        Target={"Arn": ready.state_machine_arn, "RoleArn": ready.role_arn},
+        Target={"Arn": stack.state_machine_arn, "RoleArn": stack.role_arn},
     )
+
+
+def test_the_schedule_line_gives_the_next_runs_in_the_schedule_timezone(ready: LocalStack) -> None:
+    _enable_schedule(ready, "cron(30 8 ? * MON-FRI *)")
 
     checks = check_stack("zoom-notifier", now=SATURDAY)
 
@@ -263,14 +268,7 @@ def test_a_deleted_secret(ready: LocalStack, capsys: pytest.CaptureFixture[str])
 def test_a_schedule_expression_eventbridge_would_refuse(
     ready: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ready.client("scheduler").update_schedule(
-        Name="zoom-notifier-daily",
-        ScheduleExpression="cron(0 9 * * MON-FRI *)",
-        ScheduleExpressionTimezone="Europe/Paris",
-        State="ENABLED",
-        FlexibleTimeWindow={"Mode": "OFF"},
-        Target={"Arn": ready.state_machine_arn, "RoleArn": ready.role_arn},
-    )
+    _enable_schedule(ready, "cron(0 9 * * MON-FRI *)")
 
     code, lines, _ = run_check(capsys)
 
