@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from zoom_notifier.errors import (
     ConfigurationError,
@@ -28,6 +28,7 @@ from zoom_notifier.errors import (
     ZoomNotifierError,
 )
 from zoom_notifier.logs import redact
+from zoom_notifier.zoom_time import is_iana_zone
 
 __all__ = ["main"]
 
@@ -60,12 +61,8 @@ def _day(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not an IANA time zone (e.g. Europe/Paris)"
-        ) from None
+    if not is_iana_zone(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris)")
     return value
 
 

@@ -10,13 +10,13 @@ import ipaddress
 import os
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.logs import register_secret
+from zoom_notifier.zoom_time import is_iana_zone
 
 __all__ = [
     "SLACK_WEBHOOK_HOST",
@@ -77,10 +77,8 @@ class ServiceSettings(BaseSettings):
     @field_validator("meeting_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        if not is_iana_zone(value):
+            raise ValueError(f"unknown IANA time zone {value!r}")
         return value
 
     @model_validator(mode="after")

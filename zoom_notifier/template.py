@@ -14,13 +14,13 @@ import json
 import re
 from datetime import date, datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from zoom_notifier.errors import InvalidMeetingTemplate
 from zoom_notifier.logs import register_secret
 from zoom_notifier.validation import describe_validation_error
+from zoom_notifier.zoom_time import is_iana_zone
 
 __all__ = [
     "CREATE_MEETING_FIELDS",
@@ -96,11 +96,8 @@ class MeetingTemplate(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"{value!r} is not an IANA time zone") from None
+        if value is not None and not is_iana_zone(value):
+            raise ValueError(f"{value!r} is not an IANA time zone")
         return value
 
     def resolve(self, meeting_date: date, default_timezone: str) -> MeetingTemplate:
