@@ -17,11 +17,14 @@ from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.logs import logging_restored
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fresh container, only the environment the test sets, and no way to reach real AWS."""
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A fresh container, only the environment the test sets, and no way to reach real AWS;
+    afterwards, the container's loops and connections closed (none left to the collector) and
+    the logging set-up as it was."""
     for name in fakes.SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
@@ -32,6 +35,11 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", fakes.REGION)
     reset_container()
+    # A handler's logging set-up points at this test's captured stdout: it must not outlive it
+    # (an emulator thread of a later test would write to the closed capture).
+    with logging_restored():
+        yield
+        reset_container()
 
 
 @pytest.fixture(scope="session")

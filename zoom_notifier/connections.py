@@ -62,17 +62,24 @@ class ContainerLoop:
         self.closed = False
         self._stack = AsyncExitStack()
         self._connections: Connections | None = None
+        # Held while an invocation runs: a close asked for meanwhile (from another thread) is
+        # left to the invocation's thread, which closes the loop as soon as it is done.
+        self._running = threading.Lock()
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run one invocation's coroutine to its end. A BaseException that is not an Exception
         (the process being stopped) ends this loop: like a killed container, it is not reused."""
-        try:
-            return self.loop.run_until_complete(coroutine)
-        except Exception:
-            raise
-        except BaseException:
-            self.close()
-            raise
+        with self._running:
+            try:
+                return self.loop.run_until_complete(coroutine)
+            except Exception:
+                raise
+            except BaseException:
+                self.closed = True
+                raise
+            finally:
+                if self.closed:
+                    self._close_now()
 
     async def connections(self) -> Connections:
         """The connections, opened by the first invocation that asks."""
@@ -83,11 +90,17 @@ class ContainerLoop:
         return self._connections
 
     def close(self) -> None:
-        """Close the connections and the loop (a loop running elsewhere is only abandoned)."""
-        if self.closed:
-            return
+        """Close the connections and the loop; if an invocation is running on it, its thread
+        does so when the invocation ends (never leaving sessions for the garbage collector)."""
         self.closed = True
-        if self.loop.is_running():
+        if self._running.acquire(blocking=False):
+            try:
+                self._close_now()
+            finally:
+                self._running.release()
+
+    def _close_now(self) -> None:
+        if self.loop.is_closed():
             return
         try:
             self.loop.run_until_complete(self._stack.aclose())

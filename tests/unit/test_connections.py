@@ -3,6 +3,7 @@ reset_container, never reused after the process was stopped, one per thread."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -92,3 +93,28 @@ def test_a_warm_handler_invocation_opens_nothing_new(slack: SlackModel) -> None:
     assert container_loop().run(_connections()) is opened
     assert len(STATE.loops) == 1
     assert len(slack.channel) == 2
+
+
+def test_a_loop_busy_in_another_thread_is_closed_by_that_thread_when_it_is_done() -> None:
+    started, release = threading.Event(), threading.Event()
+    loops: list[Any] = []
+
+    async def invocation() -> None:
+        await _connections()
+        started.set()
+        await asyncio.to_thread(release.wait, 5)
+
+    def worker() -> None:
+        loops.append(container_loop())
+        loops[0].run(invocation())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert started.wait(5)
+
+    reset_container()  # while the invocation runs
+
+    assert not loops[0].loop.is_closed()
+    release.set()
+    thread.join(5)
+    assert loops[0].loop.is_closed()
