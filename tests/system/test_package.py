@@ -11,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import botocore
 import pytest
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -138,6 +139,23 @@ def test_the_artifact_ships_the_models_of_the_aws_services_the_handlers_call_and
     assert botocore == sorted(AWS_SERVICES)
     assert boto3 <= set(AWS_SERVICES)
     assert not list(unzipped.glob("botocore/data/*/*/examples-1.json"))
+
+
+def test_the_artifact_s_endpoints_keep_every_region_for_the_services_called(
+    unzipped: Path,
+) -> None:
+    shipped = json.loads((unzipped / "botocore" / "data" / "endpoints.json").read_text())
+    installed = json.loads((Path(botocore.__file__).parent / "data" / "endpoints.json").read_text())
+
+    assert [p["partition"] for p in shipped["partitions"]] == [
+        p["partition"] for p in installed["partitions"]
+    ]
+    for ours, theirs in zip(shipped["partitions"], installed["partitions"], strict=True):
+        assert ours["regions"] == theirs["regions"]
+        assert set(ours["services"]) <= set(AWS_SERVICES)
+        for name in ours["services"]:
+            assert ours["services"][name] == theirs["services"][name]
+    assert set(shipped["partitions"][0]["services"]) == set(AWS_SERVICES)
 
 
 def test_dependencies_ship_compiled_only_and_the_service_with_its_sources(unzipped: Path) -> None:
