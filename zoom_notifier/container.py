@@ -13,8 +13,6 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 if TYPE_CHECKING:
-    from ssl import SSLContext
-
     from botocore.loaders import Loader
 
 __all__ = ["STATE", "CachedValue", "ContainerState", "reset_container"]
@@ -50,8 +48,6 @@ class ContainerState:
     redacted_values: list[str] = field(default_factory=list)
     # botocore's data loader: parsed service models, shared by every invocation's clients.
     botocore_loader: Loader | None = None
-    # The SSL context of the AWS clients (the CA bundle read once).
-    aws_ssl_context: SSLContext | None = None
     # The event loops that hold the connections (one per thread; see connections.py).
     loops: list[Closable] = field(default_factory=list)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import ssl
+from typing import Any, cast
 
+import certifi
 import pytest
 from botocore.exceptions import (
     ClientError,
@@ -77,3 +79,36 @@ async def test_clients_are_created_lazily_once_per_service() -> None:
         again = await aws.dynamodb()
 
     assert first is again
+
+
+def _connector(client: object) -> Any:
+    """The connector aiobotocore's HTTP session of ``client`` builds (private: the test pins
+    our override of it)."""
+    return cast(Any, client)._endpoint.http_session._create_connector(None)
+
+
+async def test_aws_clients_verify_with_aiohttp_s_default_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No CA bundle is read per client: ``ssl=True`` is aiohttp's verified default context,
+    built once when aiohttp is imported."""
+    for bundle in ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # botocore's
+        monkeypatch.delenv(bundle, raising=False)
+    async with AwsClients() as aws:
+        connector = _connector(await aws.dynamodb())
+        try:
+            assert connector._ssl is True
+        finally:
+            await connector.close()
+
+
+async def test_a_configured_ca_bundle_keeps_aiobotocore_s_own_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_CA_BUNDLE", certifi.where())
+    async with AwsClients() as aws:
+        connector = _connector(await aws.dynamodb())
+        try:
+            assert isinstance(connector._ssl, ssl.SSLContext)
+        finally:
+            await connector.close()
