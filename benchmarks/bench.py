@@ -6,7 +6,8 @@ round, runs each handler and its seed-style baseline (``benchmarks/seed``: the s
 calls with boto3 and urllib, boto3 whole as Lambda's runtime provides it) in a fresh process of
 the Lambda runtime's Python, interleaved so that both see the same machine. Prints, per handler,
 the medians of: the handler module's import (cold init), import plus the first invocation, a
-second (warm) invocation, and peak RSS, with the ratio to the baseline; then the artifact's
+second (warm) invocation, and peak RSS, with the ratio to the baseline; then the import of
+create_meeting's dependencies alone (the floor of any handler on this stack), and the artifact's
 size. No network: everything is on loopback (the wheels come from uv's cache).
 
     python benchmarks/bench.py [--rounds 9] [--artifact dist/bench/zoom-notifier.zip]
@@ -57,6 +58,26 @@ FIGURES = (
     ("rss_mib", "peak RSS", "MiB"),
 )
 _ARCHES = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
+# The floor of a handler on the chosen stack: the modules our create_meeting handler loads, ours
+# left out (aioboto3, aiohttp, pydantic, pydantic-settings, structlog and what they import), with
+# the garbage collector paused as our handlers import.
+_LOADED = (
+    "import json, sys; sys.path.insert(0, sys.argv[1]); "
+    "import zoom_notifier.handlers.create_meeting; "
+    "print(json.dumps([name for name in sys.modules if name.split('.')[0] != 'zoom_notifier']))"
+)
+_FLOOR = """
+import gc, importlib, json, sys, time
+sys.path.insert(0, sys.argv[1])
+gc.disable()
+started = time.perf_counter()
+for name in json.loads(sys.argv[2]):
+    try:
+        importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - aliases such as typing.io, or __main__
+        pass
+print((time.perf_counter() - started) * 1000)
+"""
 
 
 @dataclass
@@ -233,12 +254,27 @@ def _probe(
     return figures
 
 
+def _python(python: str, code: str, *arguments: str) -> str:
+    return subprocess.run(  # noqa: S603 - the runtime's Python, our one-liners
+        [python, "-I", "-S", "-c", code, *arguments],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+
+
+def _stack_import_ms(python: str, artifact: Path) -> float:
+    loaded = _python(python, _LOADED, str(artifact))
+    return float(_python(python, _FLOOR, str(artifact), loaded))
+
+
 def _measure(
     python: str, artifact: Path, runtime: Path, world: World, rounds: int
 ) -> dict[str, dict[str, list[float]]]:
     samples: dict[str, dict[str, list[float]]] = {}
     for number in range(1, rounds + 1):
         print(f"  round {number}/{rounds}", end="\r", file=sys.stderr, flush=True)
+        samples.setdefault("stack", {}).setdefault("import_ms", []).append(
+            _stack_import_ms(python, artifact)
+        )
         for handler in HANDLERS:
             for variant, code, module in (
                 ("ours", artifact, f"zoom_notifier.handlers.{handler}"),
@@ -265,6 +301,13 @@ def _report(samples: dict[str, dict[str, list[float]]], rounds: int) -> list[str
             lines.append(
                 f"  {label:<28} {mine:>7.1f}{unit:<3} {theirs:>7.1f}{unit:<3} {ratio:>5.2f}x"
             )
+    floor = statistics.median(samples["stack"]["import_ms"])
+    seed_first = statistics.median(samples["create_meeting/seed"]["first_ms"])
+    lines += [
+        "",
+        "create_meeting's dependencies alone (what its import loads, none of our modules):",
+        f"  {floor:.1f}ms = {floor / seed_first:.2f}x the seed's init + first invocation",
+    ]
     return lines
 
 
