@@ -33,6 +33,7 @@ __all__ = [
     "MeetingRecord",
     "NotifyInput",
     "NotifyResult",
+    "SkippedResult",
     "SnsEvent",
     "ZoomMeeting",
     "ZoomMeetingList",
@@ -254,6 +255,18 @@ class CreateResult(BaseModel):
     join_url: str
     topic: str
     start_time: str | None
+
+
+class SkippedResult(BaseModel):
+    """``create_meeting`` found the date is not a meeting day for the template: nothing was
+    created and nothing is announced."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    outcome: Literal["skipped"] = "skipped"
+    date: str
+    template: str
+    reason: str
 
 
 class NotifyResult(BaseModel):

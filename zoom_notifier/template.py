@@ -5,6 +5,9 @@
   ``MEETING_TIMEZONE``). A full Zoom timestamp passes through unchanged.
 * ``{date}`` in ``topic`` and ``agenda`` is replaced by the meeting date (``YYYY-MM-DD``).
 
+One top-level key is ours and never sent to Zoom: ``notifier``, the meeting's days, holidays
+and host (:mod:`zoom_notifier.meeting_days`).
+
 Unknown Zoom fields pass through untouched, so new Zoom options need no code change.
 """
 
@@ -19,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from zoom_notifier.errors import InvalidMeetingTemplate
 from zoom_notifier.logs import register_secret
+from zoom_notifier.meeting_days import MeetingDefinition
 from zoom_notifier.validation import describe_validation_error
 from zoom_notifier.zoom_time import is_iana_zone
 
@@ -57,6 +61,8 @@ class MeetingTemplate(BaseModel):
     )
     agenda: str | None = Field(default=None, max_length=2000)
     settings: dict[str, Any] | None = None
+    # Ours, not Zoom's: when and for whom the meeting happens (never sent to Zoom).
+    notifier: MeetingDefinition | None = Field(default=None, exclude=True)
 
     @field_validator("start_time")
     @classmethod
@@ -104,7 +110,7 @@ class MeetingTemplate(BaseModel):
         """The template made concrete for ``meeting_date``: the request Zoom will receive."""
         day = meeting_date.isoformat()
         timezone = self.timezone or default_timezone
-        changes: dict[str, Any] = {"timezone": timezone}
+        changes: dict[str, Any] = {"timezone": timezone, "notifier": self.notifier}
         if self.start_time is not None and (match := _TIME_OF_DAY.match(self.start_time)):
             second = match["second"] or "00"
             changes["start_time"] = f"{day}T{match['hour']}:{match['minute']}:{second}"
@@ -199,7 +205,9 @@ def template_warnings(raw: bytes) -> list[str]:
         return dict(items)
 
     data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=pairs)
-    unknown = sorted(set(data) - CREATE_MEETING_FIELDS) if isinstance(data, dict) else []
+    unknown = (
+        sorted(set(data) - CREATE_MEETING_FIELDS - {"notifier"}) if isinstance(data, dict) else []
+    )
     warnings.extend(
         f"field {key!r} is not in Zoom's Create Meeting request; Zoom ignores it"
         + (f" (did you mean {close[0]!r}?)" if (close := _close(key)) else "")

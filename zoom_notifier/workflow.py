@@ -28,6 +28,7 @@ from zoom_notifier.errors import (
     ZoomResponseInvalid,
 )
 from zoom_notifier.logs import bind, get_logger
+from zoom_notifier.meeting_days import day_off
 from zoom_notifier.messages import failure_alert, meeting_announcement
 from zoom_notifier.models import (
     CreateResult,
@@ -36,6 +37,7 @@ from zoom_notifier.models import (
     MeetingRecord,
     NotifyInput,
     NotifyResult,
+    SkippedResult,
     SnsEvent,
     ZoomMeeting,
 )
@@ -91,8 +93,9 @@ async def create_meeting(
     timezone: str,
     owner: str,
     now: Clock = utc_now,
-) -> CreateResult:
-    """Create the day's meeting once, or return the one already recorded (and still at Zoom)."""
+) -> CreateResult | SkippedResult:
+    """Create the day's meeting once, or return the one already recorded (and still at Zoom);
+    on a day that is not a meeting day for the template, create nothing."""
     key = request.meeting_key(ZoneInfo(timezone), now())
     bind(date=key.date, template=key.template)
     record = await store.get(key)
@@ -106,7 +109,14 @@ async def create_meeting(
         stale_meeting = record.meeting_id
 
     template = await templates.load(key.template)
-    zoom_request = template.resolve(date.fromisoformat(key.date), timezone)
+    meeting_date = date.fromisoformat(key.date)
+    if record is None and (reason := day_off(template.notifier, meeting_date)) is not None:
+        # Decided before any call to Zoom: a Zoom outage never fails a day off.
+        log.info("not a meeting day; nothing is created", reason=reason)
+        return SkippedResult(date=key.date, template=key.template, reason=reason)
+    zoom_request = template.resolve(meeting_date, timezone)
+    if template.notifier is not None and template.notifier.zoom_user_id is not None:
+        zoom_user_id = template.notifier.zoom_user_id
 
     interrupted = record.attempt_started_at if record and record.status == "creating" else None
     claim = await store.claim(

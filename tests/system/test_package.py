@@ -24,6 +24,7 @@ from package import find_python, handler_modules, template_target  # noqa: E402
 from tests.support import fakes  # noqa: E402
 from zoom_notifier.aws import AWS_SERVICES  # noqa: E402
 from zoom_notifier.local.loopback import SlackServer, ZoomServer  # noqa: E402
+from zoom_notifier.meeting_days import HOLIDAY_LANGUAGE  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +140,12 @@ def test_the_artifact_ships_the_models_of_the_aws_services_the_handlers_call_and
     assert botocore == sorted(AWS_SERVICES)
     assert boto3 <= set(AWS_SERVICES)
     assert not list(unzipped.glob("botocore/data/*/*/examples-1.json"))
+
+
+def test_the_artifact_s_holiday_names_are_english_only(unzipped: Path) -> None:
+    locales = sorted(path.name for path in (unzipped / "holidays" / "locale").iterdir())
+
+    assert locales == [HOLIDAY_LANGUAGE]
 
 
 def test_the_artifact_s_endpoints_keep_every_region_for_the_services_called(

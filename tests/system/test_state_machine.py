@@ -87,6 +87,28 @@ def test_a_scheduled_run_uses_the_scheduled_day_in_the_meeting_timezone(
     assert stored(stack, "2026-11-30")["status"] == "notified"
 
 
+def test_a_holiday_succeeds_with_nothing_created_nothing_posted_and_no_zoom_call(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    put_template(stack, {**fakes.TEMPLATE, "notifier": {"holidays": {"country": "FR"}}})
+    zoom.token.set(forever=answer(503, ""))  # Zoom is down: it must not matter
+
+    report = run_execution(stack, {"date": "2026-12-25"})
+
+    assert report.status == "SUCCEEDED"
+    assert report.states == ["CreateMeeting", "CreateMeetingOutcome", "NotAMeetingDay"]
+    assert report.output["create"]["result"] == {
+        "outcome": "skipped",
+        "date": "2026-12-25",
+        "template": "default",
+        "reason": "Christmas Day (FR)",
+    }
+    assert (zoom.create_calls, zoom.tokens) == (0, set())
+    assert slack.channel == []
+    assert item(stack, "2026-12-25") is None
+    assert failures(stack) == []
+
+
 def test_an_invalid_template_takes_the_failure_path_without_calling_zoom(
     stack: LocalStack, zoom: ZoomModel, slack: SlackModel
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,14 @@ from zoom_notifier.local.faults import (
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event, notification
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.models import CreateResult, ExecutionInput, MeetingKey, NotifyInput, SnsEvent
+from zoom_notifier.models import (
+    CreateResult,
+    ExecutionInput,
+    MeetingKey,
+    NotifyInput,
+    SkippedResult,
+    SnsEvent,
+)
 
 DAY = "2026-11-27"
 KEY = MeetingKey(date=DAY, template="default")
@@ -72,8 +80,16 @@ def templates() -> MemoryTemplates:
 async def create(
     templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel, owner: str = OWNER
 ) -> CreateResult:
+    result = await create_on(DAY, templates, store, zoom, owner)
+    assert isinstance(result, CreateResult), result
+    return result
+
+
+async def create_on(
+    day: str, templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel, owner: str = OWNER
+) -> CreateResult | SkippedResult:
     return await workflow.create_meeting(
-        ExecutionInput(date=DAY),
+        ExecutionInput(date=day),
         templates=templates,
         store=store,
         zoom=ModelZoom(zoom),
@@ -92,6 +108,67 @@ async def notify(store: MemoryStore, slack: SlackModel, owner: str = OWNER) -> s
 
 
 # --- create_meeting ------------------------------------------------------------------------
+
+
+def _with_notifier(**notifier: Any) -> MemoryTemplates:
+    return MemoryTemplates(
+        {"default": json.dumps({**fakes.TEMPLATE, "notifier": notifier}).encode()}
+    )
+
+
+FRENCH_WEEKDAYS = _with_notifier(
+    days=["MON", "TUE", "WED", "THU", "FRI"],
+    holidays={"country": "FR", "extra": ["2026-12-24"], "working": ["2026-12-26"]},
+)
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        ("2026-12-25", "Christmas Day (FR)"),
+        ("2026-12-24", "closed (FR)"),
+        ("2026-11-28", "not a meeting day (SAT)"),
+    ],
+)
+async def test_a_day_off_creates_nothing_and_never_calls_zoom(
+    store: MemoryStore, zoom: ZoomModel, day: str, reason: str
+) -> None:
+    first = await create_on(day, FRENCH_WEEKDAYS, store, zoom)
+    again = await create_on(day, FRENCH_WEEKDAYS, store, zoom)
+
+    expected = SkippedResult(date=day, template="default", reason=reason)
+    assert first == again == expected
+    assert (zoom.create_calls, zoom.tokens) == (0, set())  # not even a token
+    assert await store.get(MeetingKey(date=day, template="default")) is None
+
+
+async def test_a_working_date_is_a_meeting_day_whatever_the_weekday(
+    store: MemoryStore, zoom: ZoomModel
+) -> None:
+    result = await create_on("2026-12-26", FRENCH_WEEKDAYS, store, zoom)
+
+    assert result.outcome == "created"
+
+
+async def test_a_day_already_created_stays_created_when_the_calendar_changes(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
+) -> None:
+    await create(templates, store, zoom)
+    closed = _with_notifier(holidays={"country": "FR", "extra": [DAY]})
+
+    result = await create_on(DAY, closed, store, zoom)
+
+    assert result.outcome == "existing"
+
+
+async def test_the_template_s_host_is_the_meeting_s_host(
+    store: MemoryStore, zoom: ZoomModel
+) -> None:
+    result = await create_on(DAY, _with_notifier(zoom_user_id="team-b@example.com"), store, zoom)
+
+    assert isinstance(result, CreateResult)
+    assert zoom.meetings[result.meeting_id]["host_email"] == "team-b@example.com"
+    assert "notifier" not in zoom.create_requests[0]
 
 
 async def test_create_makes_the_meeting_and_records_it(

@@ -7,7 +7,7 @@ from zoom_notifier.config import CreateSettings
 from zoom_notifier.connections import Connections
 from zoom_notifier.handlers import imported
 from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
-from zoom_notifier.models import CreateResult, ExecutionInput
+from zoom_notifier.models import CreateResult, ExecutionInput, SkippedResult
 from zoom_notifier.secrets import zoom_credentials
 from zoom_notifier.store import MeetingStore
 from zoom_notifier.template_source import TemplateSource
@@ -18,7 +18,7 @@ __all__ = ["create_meeting", "handler"]
 
 async def create_meeting(
     request: ExecutionInput, settings: CreateSettings, invocation: Invocation, io: Connections
-) -> CreateResult:
+) -> CreateResult | SkippedResult:
     credentials = await zoom_credentials(settings, io.secrets)
     zoom = ZoomClient(
         io.http, credentials, api_url=settings.zoom_api_url, oauth_url=settings.zoom_oauth_url
