@@ -11,7 +11,7 @@ Settings come from the environment (``make`` passes its command-line variables t
     STACK             stack name (default zoom-notifier)
     ARCH              arm64 (default) or x86_64; must match the artifact
     ARTIFACT          the zip built by ``make package`` (default dist/zoom-notifier.zip)
-    PARAMETERS_FILE   a JSON object of template parameters, e.g. {"ScheduleExpression": "cron(...)"}
+    PARAMETERS_FILE   a JSON object of template parameters, e.g. {"MeetingTimezone": "Europe/Paris"}
     PARAMETERS        the same JSON object, inline
 
 Parameters are JSON because every schedule expression holds spaces, and cron's ``?`` and ``*``
@@ -90,7 +90,7 @@ def parameter_overrides(environment: Mapping[str, str]) -> dict[str, str]:
 
 
 def _parameters_object(name: str, text: str) -> dict[str, str]:
-    example = '{"ScheduleExpression": "cron(30 8 ? * MON-FRI *)"}'
+    example = '{"MeetingTimezone": "Europe/Paris", "DispatchEveryMinutes": "5"}'
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

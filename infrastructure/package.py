@@ -171,7 +171,8 @@ def _prune(build: Path) -> None:
         examples.unlink()
     for name, operations in AWS_OPERATIONS.items():
         _trim_service(build / "botocore" / "data" / name, frozenset(operations))
-    _trim_endpoints(build / "botocore" / "data" / "endpoints.json")
+    prefixes = {_endpoint_prefix(build / "botocore" / "data" / name) for name in AWS_SERVICES}
+    _trim_endpoints(build / "botocore" / "data" / "endpoints.json", prefixes)
     # Holiday names are read in English (zoom_notifier.meeting_days), which every localized
     # country has: the other 160-odd translations are 3.6 MiB never read.
     locales = build / "holidays" / "locale"
@@ -180,17 +181,26 @@ def _prune(build: Path) -> None:
             shutil.rmtree(locale)
 
 
-def _trim_endpoints(path: Path) -> None:
+def _endpoint_prefix(models: Path) -> str:
+    """The name a service goes by in endpoints.json (Step Functions' is ``states``)."""
+    (service_file,) = models.glob("*/service-2.json.gz")
+    prefix: str = json.loads(gzip.decompress(service_file.read_bytes()))["metadata"][
+        "endpointPrefix"
+    ]
+    return prefix
+
+
+def _trim_endpoints(path: Path, prefixes: set[str]) -> None:
     """Keep every partition and region, but only the endpoints of ``AWS_SERVICES``: botocore
     decodes this whole file (1.2 MiB, some 1,000 services in 8 partitions) for the first
     client, about 16 ms and 4 MiB of a cold start, and reads no other service's entries."""
     data = json.loads(path.read_text())
     for partition in data["partitions"]:
         partition["services"] = {
-            name: spec for name, spec in partition["services"].items() if name in AWS_SERVICES
+            name: spec for name, spec in partition["services"].items() if name in prefixes
         }
     if not any(partition["services"] for partition in data["partitions"]):
-        raise PackagingError(f"{path} lists none of {', '.join(AWS_SERVICES)}")
+        raise PackagingError(f"{path} lists none of {', '.join(sorted(prefixes))}")
     _replace(path, json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
 
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from types_aiobotocore_dynamodb.client import DynamoDBClient
     from types_aiobotocore_s3.client import S3Client
     from types_aiobotocore_secretsmanager.client import SecretsManagerClient
+    from types_aiobotocore_sns.client import SNSClient
+    from types_aiobotocore_stepfunctions.client import SFNClient
 
 __all__ = ["AWS_OPERATIONS", "AWS_SERVICES", "AwsClients", "aws_errors", "error_code"]
 
@@ -48,8 +50,10 @@ __all__ = ["AWS_OPERATIONS", "AWS_SERVICES", "AwsClients", "aws_errors", "error_
 # this table, so a new call cannot reach Lambda without its model.
 AWS_OPERATIONS = {
     "dynamodb": ("DeleteItem", "GetItem", "PutItem"),
-    "s3": ("GetObject",),
+    "s3": ("GetObject", "ListObjectsV2"),
     "secretsmanager": ("GetSecretValue",),
+    "sns": ("Publish",),
+    "stepfunctions": ("StartExecution",),
 }
 AWS_SERVICES = tuple(sorted(AWS_OPERATIONS))
 
@@ -167,6 +171,14 @@ class AwsClients:
 
     async def secretsmanager(self) -> SecretsManagerClient:
         client: SecretsManagerClient = await self._client("secretsmanager")
+        return client
+
+    async def stepfunctions(self) -> SFNClient:
+        client: SFNClient = await self._client("stepfunctions")
+        return client
+
+    async def sns(self) -> SNSClient:
+        client: SNSClient = await self._client("sns")
         return client
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
-from zoneinfo import ZoneInfo
 
 from zoom_notifier.config import SLACK_WEBHOOK_HOST, check_url
 from zoom_notifier.errors import ZoomNotifierError
@@ -22,6 +21,7 @@ from zoom_notifier.schedule_expression import ScheduleExpressionError, next_runs
 from zoom_notifier.secrets import ZoomCredentials, parse_webhook_url, parse_zoom_credentials
 from zoom_notifier.template import parse_template
 from zoom_notifier.template_source import TEMPLATE_PLACEHOLDER
+from zoom_notifier.upcoming import ZOOM_DAILY_CREATIONS_PER_HOST, crowded_hosts, next_meeting
 
 if TYPE_CHECKING:
     import boto3
@@ -30,11 +30,13 @@ __all__ = [
     "PLACEHOLDER",
     "REQUIRED_SCOPES",
     "Check",
+    "CheckFailed",
     "ZoomEndpoints",
     "check_local",
     "check_stack",
     "passed",
     "render",
+    "stack_templates",
 ]
 
 Status = Literal["ok", "warn", "FAIL"]
@@ -87,7 +89,9 @@ class ZoomEndpoints:
     allow_loopback: bool = False
 
 
-class _Failed(Exception):
+class CheckFailed(Exception):
+    """A check that could not pass: what is wrong, and the command that fixes it."""
+
     def __init__(self, detail: str, fix: str = "") -> None:
         super().__init__(detail)
         self.detail = detail
@@ -98,7 +102,7 @@ def _run(checks: list[Check], name: str, step: Callable[[], tuple[T, str]]) -> T
     """Run one check; record its line; its value when it passed (``None`` when it failed)."""
     try:
         value, detail = step()
-    except _Failed as failed:
+    except CheckFailed as failed:
         checks.append(Check(name, "FAIL", failed.detail, failed.fix))
         return None
     checks.append(Check(name, "ok", detail))
@@ -108,7 +112,7 @@ def _run(checks: list[Check], name: str, step: Callable[[], tuple[T, str]]) -> T
 # --- AWS ------------------------------------------------------------------------------------
 
 
-def _aws_failure(exc: Exception, doing: str) -> _Failed:
+def _aws_failure(exc: Exception, doing: str) -> CheckFailed:
     from botocore.exceptions import (  # noqa: PLC0415 - only the stack check talks to AWS
         BotoCoreError,
         ClientError,
@@ -116,15 +120,15 @@ def _aws_failure(exc: Exception, doing: str) -> _Failed:
     )
 
     if isinstance(exc, NoCredentialsError):
-        return _Failed(
+        return CheckFailed(
             f"no AWS credentials while {doing}",
             "aws configure (or set AWS_PROFILE to a profile that exists)",
         )
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return _Failed(f"{doing}: {error.get('Code')}: {error.get('Message', '')}".rstrip(": "))
+        return CheckFailed(f"{doing}: {error.get('Code')}: {error.get('Message', '')}".rstrip(": "))
     if isinstance(exc, BotoCoreError):
-        return _Failed(f"{doing}: {exc}")
+        return CheckFailed(f"{doing}: {exc}")
     raise exc
 
 
@@ -147,7 +151,7 @@ class _Deployment:
     def output(self, key: str) -> str:
         value = self.outputs.get(key)
         if not value:
-            raise _Failed(
+            raise CheckFailed(
                 f"stack {self.name} has no output {key}",
                 "make deploy (the stack predates this version of the template)",
             )
@@ -163,7 +167,7 @@ def _deployment(session: boto3.session.Session, stack: str) -> tuple[_Deployment
         described = client.describe_stacks(StackName=stack)["Stacks"][0]
     except ClientError as exc:
         if "does not exist" in str(exc):
-            raise _Failed(
+            raise CheckFailed(
                 f"no stack {stack} in {region}",
                 "make deploy ARTIFACT_BUCKET=... ZOOM_USER_ID=... (or pass --stack/--region)",
             ) from None
@@ -180,7 +184,7 @@ def _deployment(session: boto3.session.Session, stack: str) -> tuple[_Deployment
     )
     status = described.get("StackStatus", "")
     if not status.endswith("_COMPLETE") or "ROLLBACK" in status or "DELETE" in status:
-        raise _Failed(
+        raise CheckFailed(
             f"stack {stack} is {status}",
             f"aws cloudformation describe-stack-events --stack-name {stack} (then make deploy)",
         )
@@ -192,7 +196,7 @@ def _secret(session: boto3.session.Session, arn: str) -> str:
     value = _call(f"reading secret {arn}", lambda: client.get_secret_value(SecretId=arn))
     text = value.get("SecretString")
     if not text:
-        raise _Failed(f"secret {arn} has no string value")
+        raise CheckFailed(f"secret {arn} has no string value")
     return str(text)
 
 
@@ -207,11 +211,11 @@ def _zoom_secret(session: boto3.session.Session, arn: str) -> tuple[ZoomCredenti
     fix = _put_secret_fix(arn, _ZOOM_SECRET_EXAMPLE) + " (the Marketplace app's App credentials)"
     raw = _secret(session, arn)
     if PLACEHOLDER in raw:
-        raise _Failed("still holds the placeholder, not the Zoom app's credentials", fix)
+        raise CheckFailed("still holds the placeholder, not the Zoom app's credentials", fix)
     try:
         return parse_zoom_credentials(raw, "the secret"), "set (account_id, client_id, secret)"
     except ZoomNotifierError as exc:
-        raise _Failed(str(exc), fix) from None
+        raise CheckFailed(str(exc), fix) from None
 
 
 def _webhook_secret(
@@ -220,11 +224,11 @@ def _webhook_secret(
     fix = _put_secret_fix(arn, "https://hooks.slack.com/services/T.../B.../...")
     raw = _secret(session, arn)
     if PLACEHOLDER in raw:
-        raise _Failed("still holds the placeholder, not the Incoming Webhook URL", fix)
+        raise CheckFailed("still holds the placeholder, not the Incoming Webhook URL", fix)
     try:
         url = parse_webhook_url(raw, "the secret", allow_loopback=allow_loopback)
     except ZoomNotifierError as exc:
-        raise _Failed(str(exc), fix) from None
+        raise CheckFailed(str(exc), fix) from None
     return url, f"an Incoming Webhook URL on {SLACK_WEBHOOK_HOST}"
 
 
@@ -289,20 +293,58 @@ def _post_test_message(url: str) -> Check:
 
 
 def _template_checks(
-    sources: Iterable[tuple[str, Callable[[], bytes]]], day: date, timezone: str, fix: str
+    sources: Iterable[tuple[str, Callable[[], bytes]]],
+    now: datetime,
+    timezone: str,
+    fix: str,
+    default_host: str | None = None,
 ) -> list[Check]:
+    """A line per template (its next meeting, or what is wrong with it), then a warning per
+    Zoom host carrying more templates than Zoom's daily creation limit leaves room for."""
     checks = []
+    hosts = []
     for name, read in sources:
         try:
-            template = parse_template(read(), name).resolve(day, timezone)
+            template = parse_template(read(), name)
+            template.resolve(now.date(), timezone)
+            coming = next_meeting(name, template, now, timezone)
         except ZoomNotifierError as exc:
             checks.append(Check("template", "FAIL", str(exc), fix))
-        except _Failed as failed:
+            continue
+        except CheckFailed as failed:
             checks.append(Check("template", "FAIL", failed.detail, failed.fix))
-        else:
+            continue
+        notifier = template.notifier
+        hosts.append((notifier.zoom_user_id if notifier else None) or default_host or "")
+        if coming is None or coming.start is None or coming.announce_at is None:
             checks.append(
-                Check("template", "ok", f"{name}: {template.topic!r} at {template.start_time}")
+                Check(
+                    "template",
+                    "warn",
+                    f"{name}: {template.topic!r} has no meeting in the coming year",
+                    'give it a daily start_time ("09:30") and check its notifier.days',
+                )
             )
+            continue
+        checks.append(
+            Check(
+                "template",
+                "ok",
+                f"{name}: {template.topic!r} next {coming.start:%a %Y-%m-%d %H:%M %Z}, "
+                f"announced {coming.announce_at:%H:%M}",
+            )
+        )
+    for host, count in crowded_hosts(host for host in hosts if host).items():
+        checks.append(
+            Check(
+                "zoom host",
+                "warn",
+                f"{host} hosts {count} templates: Zoom allows {ZOOM_DAILY_CREATIONS_PER_HOST} "
+                "meeting creations per host per day (reset at 00:00 UTC), shared with retries "
+                "and any other app; past it, the day's creates fail with ZoomDailyLimitReached",
+                "give some templates their own host (notifier.zoom_user_id in the template)",
+            )
+        )
     return checks
 
 
@@ -332,32 +374,30 @@ def _bucket_templates(
     return [(f"s3://{bucket}/{key}", reader(key)) for key in sorted(keys)]
 
 
-def _schedule(
-    session: boto3.session.Session, deployment: _Deployment, now: datetime
-) -> tuple[Check, date | None]:
+def _schedule(session: boto3.session.Session, deployment: _Deployment, now: datetime) -> Check:
     name = deployment.output("ScheduleName")
     client = session.client("scheduler")
     schedule = _call(f"reading schedule {name}", lambda: client.get_schedule(Name=name))
     expression = schedule["ScheduleExpression"]
     timezone = schedule.get("ScheduleExpressionTimezone") or "UTC"
+    # Someone may have edited the schedule in the console: its expression is read again.
+    fix = "make deploy (it sets the dispatcher's schedule from DispatchEveryMinutes)"
     try:
         runs = next_runs(expression, timezone, now, _SCHEDULED_RUNS_SHOWN)
     except ScheduleExpressionError as exc:
-        fix = "make deploy with a valid ScheduleExpression (see docs/deploy.md)"
-        return Check("schedule", "FAIL", f"{expression}: {exc}", fix), None
-    shown = ", ".join(run.strftime("%a %Y-%m-%d %H:%M %Z") for run in runs) or "none computed"
-    detail = f"{expression} in {timezone}; next: {shown}"
-    first_day = runs[0].date() if runs else None
+        return Check("schedule", "FAIL", f"{expression}: {exc}", fix)
+    shown = ", ".join(run.strftime("%H:%M") for run in runs) or "none computed"
+    detail = f"the dispatcher runs {expression} in {timezone}; next: {shown}"
     if schedule.get("State") != "ENABLED":
         return Check(
             "schedule",
             "warn",
             f"DISABLED ({detail})",
             "make deploy turns it on once every other check passes",
-        ), first_day
+        )
     if not runs and not expression.startswith("rate("):
-        return Check("schedule", "warn", f"{detail}: it will not run again"), None
-    return Check("schedule", "ok", detail), first_day
+        return Check("schedule", "warn", f"{detail}: it will not run again", fix)
+    return Check("schedule", "ok", detail)
 
 
 # --- the two entry points -------------------------------------------------------------------
@@ -400,11 +440,10 @@ def check_stack(
     if credentials is not None:
         checks.append(_zoom_token(credentials, zoom))
     try:
-        schedule, first_day = _schedule(session, deployment, now)
-    except _Failed as failed:
-        schedule, first_day = Check("schedule", "FAIL", failed.detail, failed.fix), None
+        schedule = _schedule(session, deployment, now)
+    except CheckFailed as failed:
+        schedule = Check("schedule", "FAIL", failed.detail, failed.fix)
     meeting_timezone = deployment.parameters.get("MeetingTimezone", "UTC")
-    day = first_day or now.astimezone(ZoneInfo(meeting_timezone)).date()
     bucket = deployment.outputs.get("TemplateBucketName", "")
     key_pattern = deployment.parameters.get("TemplateKey", "templates/{template}.json")
     upload = (
@@ -413,13 +452,17 @@ def check_stack(
     )
     try:
         sources = _bucket_templates(session, deployment.output("TemplateBucketName"), key_pattern)
-    except _Failed as failed:
+    except CheckFailed as failed:
         checks.append(Check("template", "FAIL", failed.detail, failed.fix))
     else:
         if not sources:
             example = upload.replace("FILE", "examples/templates/default.json")
             checks.append(Check("template", "FAIL", f"no template in s3://{bucket}/", example))
-        checks.extend(_template_checks(sources, day, meeting_timezone, upload))
+        checks.extend(
+            _template_checks(
+                sources, now, meeting_timezone, upload, deployment.parameters.get("ZoomUserId")
+            )
+        )
     if webhook is not None and post_test_message:
         checks.append(_post_test_message(webhook))
     checks.append(schedule)
@@ -434,7 +477,8 @@ def check_local(
     meeting_timezone: str,
     zoom: ZoomEndpoints,
     post_test_message: bool = False,
-    today: date | None = None,
+    now: datetime | None = None,
+    zoom_user_id: str | None = None,
 ) -> list[Check]:
     """The checks that apply to ``zoom-notifier run``'s configuration (no stack, no schedule)."""
     checks = [_zoom_token(credentials, zoom)]
@@ -453,26 +497,44 @@ def check_local(
         )
         if post_test_message:
             checks.append(_post_test_message(webhook_url))
-    day = today or datetime.now(ZoneInfo(meeting_timezone)).date()
 
     def reader(path: Path) -> Callable[[], bytes]:
         def read() -> bytes:
             try:
                 return path.read_bytes()
             except OSError as exc:
-                raise _Failed(f"cannot read {path}: {exc.strerror}") from None
+                raise CheckFailed(f"cannot read {path}: {exc.strerror}") from None
 
         return read
 
     checks.extend(
         _template_checks(
             [(str(path), reader(path)) for path in templates],
-            day,
+            now or datetime.now(UTC),
             meeting_timezone,
             "zoom-notifier validate-template FILE shows the Zoom request it makes",
+            zoom_user_id,
         )
     )
     return checks
+
+
+def stack_templates(stack: str, region: str | None = None) -> tuple[dict[str, bytes], str]:
+    """The templates of a deployed stack's bucket, by name, and its ``MeetingTimezone``; a
+    problem reading them is a :class:`CheckFailed` with its fix."""
+    import boto3  # noqa: PLC0415 - the command line's AWS client
+
+    session = boto3.session.Session(region_name=region)
+    deployment, _ = _deployment(session, stack)
+    key_pattern = deployment.parameters.get("TemplateKey", "templates/{template}.json")
+    prefix, _, suffix = key_pattern.partition(TEMPLATE_PLACEHOLDER)
+    sources = _bucket_templates(session, deployment.output("TemplateBucketName"), key_pattern)
+    templates = {}
+    for source, read in sources:
+        key = source.split("/", 3)[3]
+        name = key[len(prefix) : len(key) - len(suffix)] if suffix else key[len(prefix) :]
+        templates[name if TEMPLATE_PLACEHOLDER in key_pattern else "default"] = read()
+    return templates, deployment.parameters.get("MeetingTimezone", "UTC")
 
 
 def render(checks: Sequence[Check]) -> list[str]:

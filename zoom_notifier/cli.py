@@ -218,6 +218,78 @@ def validate_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- calendar -----------------------------------------------------------------------------------
+
+
+def calendar(args: argparse.Namespace) -> int:
+    from zoom_notifier.template import parse_template  # noqa: PLC0415
+    from zoom_notifier.upcoming import render, upcoming  # noqa: PLC0415
+
+    if args.countries:
+        return _print_countries()
+    if bool(args.files) == bool(args.stack):
+        raise CommandError("give template file(s), or --stack to read the deployed bucket")
+    timezone = args.timezone or "UTC"
+    if args.stack:
+        from zoom_notifier.checks import CheckFailed, stack_templates  # noqa: PLC0415
+
+        try:
+            with _aws_calls():
+                raw, deployed_timezone = stack_templates(args.stack, args.region)
+        except CheckFailed as failed:
+            raise CommandError(f"{failed.detail} (fix: {failed.fix})", EXIT_FAILED) from None
+        timezone = args.timezone or deployed_timezone
+    else:
+        raw = {Path(name).name.removesuffix(".json"): _read(Path(name)) for name in args.files}
+    chosen = {
+        name: body for name, body in raw.items() if not args.template or name in args.template
+    }
+    if args.template and (missing := sorted(set(args.template) - set(chosen))):
+        raise CommandError(f"no template {', '.join(missing)} (there are: {', '.join(raw)})")
+    first = date.fromisoformat(args.start or _today(timezone))
+    rows = {
+        name: upcoming(name, parse_template(body, name), first, args.days, timezone)
+        for name, body in sorted(chosen.items())
+    }
+    print("\n".join(render(rows)))
+    return EXIT_OK
+
+
+def _calendar_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("files", nargs="*", help="template JSON file(s)")
+    sub.add_argument("--stack", help="read the templates of this deployed stack instead")
+    sub.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
+    sub.add_argument("--template", action="append", default=[], help="only this template")
+    sub.add_argument("--days", type=_days, default=14, help="how many days (default 14)")
+    sub.add_argument("--from", dest="start", type=_day, help="first day (default: today)")
+    sub.add_argument(
+        "--timezone", type=_timezone, help="MEETING_TIMEZONE (default: the stack's, or UTC)"
+    )
+    sub.add_argument(
+        "--countries",
+        action="store_true",
+        help="list the countries (and subdivisions) a holiday calendar may name, and exit",
+    )
+
+
+def _print_countries() -> int:
+    import holidays  # noqa: PLC0415 - only this listing needs it here
+
+    for country, subdivisions in sorted(holidays.list_supported_countries().items()):
+        print(f"{country}: {', '.join(subdivisions)}" if subdivisions else country)
+    return EXIT_OK
+
+
+def _days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 366:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days from 1 to 366")
+    return days
+
+
 # --- rerun ------------------------------------------------------------------------------------
 
 
@@ -405,7 +477,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--scenario", choices=sorted(SCENARIOS), default="default")
     sub.add_argument(
-        "--date", type=_day, help="meeting date (default: today, or Monday on a weekend)"
+        "--date",
+        type=_day,
+        help="meeting date (default: today, or Monday on a weekend; two-teams picks its own)",
     )
     sub.add_argument("--log-file", help="where the JSON logs go (default: a temp file)")
 
@@ -468,6 +542,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--template", action="append", default=[], help="local config: template file(s)"
     )
+
+    sub = command(
+        "calendar",
+        calendar,
+        "Print each template's coming days: the local start time and when it is announced,\n"
+        "or why a day is skipped (its weekdays, public holidays and closed dates). Offline on\n"
+        "template files (named after the file), or on a deployed stack's bucket (--stack).",
+        "zoom-notifier calendar examples/templates/team-paris.json --days 14",
+    )
+    _calendar_arguments(sub)
 
     sub = command(
         "rerun",

@@ -17,8 +17,11 @@ __all__ = [
     "AlreadyDone",
     "Claim",
     "Claimed",
+    "ExecutionStarter",
     "MeetingRepository",
     "MessagePoster",
+    "OperatorReporter",
+    "TemplateCatalog",
     "TemplateLoader",
     "ZoomMeetings",
 ]
@@ -55,6 +58,29 @@ class TemplateLoader(Protocol):
         ...
 
 
+class TemplateCatalog(TemplateLoader, Protocol):
+    """Every template there is, and each one's content (the dispatcher's view of the bucket)."""
+
+    async def names(self) -> list[str]:
+        """The names of the templates present, sorted."""
+        ...
+
+
+class ExecutionStarter(Protocol):
+    """The state machine (:class:`~zoom_notifier.state_machine.StateMachine`)."""
+
+    async def start(self, name: str, execution_input: dict[str, Any]) -> bool:
+        """Start the execution ``name``: True if this call started it, False if it existed."""
+        ...
+
+
+class OperatorReporter(Protocol):
+    """The failure topic (:class:`~zoom_notifier.failure_topic.FailureTopic`): what is
+    published there reaches the team's Slack through ``notify_failure``."""
+
+    async def report(self, subject: str, text: str) -> None: ...
+
+
 class MeetingRepository(Protocol):
     """The meetings table (:class:`~zoom_notifier.store.MeetingStore`): one item per key,
     changed only under conditions, so that concurrent executions never both win."""
@@ -69,12 +95,29 @@ class MeetingRepository(Protocol):
     async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord: ...
 
     async def complete(
-        self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime
+        self,
+        key: MeetingKey,
+        owner: str,
+        meeting: ZoomMeeting,
+        now: datetime,
+        *,
+        slack_webhook_secret: str | None = None,
     ) -> MeetingRecord: ...
 
     async def release(self, key: MeetingKey, owner: str) -> None: ...
 
     async def end_claim(self, claim: MeetingRecord, owner: str) -> None: ...
+
+    async def record_skip(
+        self,
+        key: MeetingKey,
+        owner: str,
+        now: datetime,
+        *,
+        reason: str,
+        topic: str,
+        slack_webhook_secret: str | None,
+    ) -> MeetingRecord: ...
 
     async def claim_notification(
         self, record: MeetingRecord, owner: str, now: datetime

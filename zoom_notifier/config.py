@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from zoom_notifier.zoom_time import is_iana_zone
 __all__ = [
     "SLACK_WEBHOOK_HOST",
     "CreateSettings",
+    "DispatchSettings",
     "FailureSettings",
     "NotifySettings",
     "ServiceSettings",
@@ -116,6 +118,8 @@ class NotifySettings(FailureSettings):
     """Settings of ``notify_meeting``."""
 
     meetings_table: str = Field(min_length=3, max_length=255)
+    # Templates' own webhooks (notifier.slack.webhook_secret) are secrets named under this.
+    team_secrets_prefix: str = Field(default="zoom-notifier/", min_length=1, max_length=256)
 
 
 class CreateSettings(ServiceSettings):
@@ -180,3 +184,36 @@ def load_settings(settings_class: type[SettingsT]) -> SettingsT:
     if isinstance(settings, CreateSettings) and settings.zoom_client_secret is not None:
         register_secret(settings.zoom_client_secret.get_secret_value())
     return settings
+
+
+class DispatchSettings(ServiceSettings):
+    """Settings of ``dispatch``: where the templates are, which state machine runs them, how
+    often the schedule ticks, and where a late dispatch is reported."""
+
+    template_bucket: str = Field(min_length=3, max_length=63)
+    template_key: str = Field(min_length=1, max_length=1024)
+    state_machine_arn: str
+    failure_topic_arn: str
+    dispatch_every_minutes: int = Field(default=5, ge=1, le=60)
+
+    @field_validator("state_machine_arn")
+    @classmethod
+    def _state_machine(cls, value: str) -> str:
+        if not _STATE_MACHINE_ARN.match(value):
+            raise ValueError(
+                "must be a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)"
+            )
+        return value
+
+    @field_validator("failure_topic_arn")
+    @classmethod
+    def _topic(cls, value: str) -> str:
+        if not _TOPIC_ARN.match(value):
+            raise ValueError("must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)")
+        return value
+
+
+_STATE_MACHINE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w.-]{1,80}$"
+)
+_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w.-]{1,256}$")

@@ -16,7 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["HOLIDAY_LANGUAGE", "WEEKDAYS", "HolidayCalendar", "MeetingDefinition", "day_off"]
+__all__ = [
+    "HOLIDAY_LANGUAGE",
+    "WEEKDAYS",
+    "HolidayCalendar",
+    "MeetingDefinition",
+    "SlackDestination",
+    "day_off",
+]
 
 Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 WEEKDAYS: tuple[Weekday, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -89,6 +96,16 @@ def _year(country: str, subdivision: str | None, year: int) -> dict[date, str]:
     return _YEARS[key]
 
 
+class SlackDestination(BaseModel):
+    """Where a template's posts go instead of the deployment's webhook."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The Secrets Manager id (name or ARN) of a secret holding the channel's webhook URL, in
+    # the forms SLACK_WEBHOOK_SECRET accepts (a plain URL or {"url": ...}).
+    webhook_secret: str = Field(min_length=1, max_length=2048)
+
+
 class MeetingDefinition(BaseModel):
     """A template's ``notifier`` key: when and for whom the meeting happens. Never sent to Zoom."""
 
@@ -97,17 +114,12 @@ class MeetingDefinition(BaseModel):
     days: tuple[Weekday, ...] | None = Field(default=None, min_length=1)
     holidays: HolidayCalendar | None = None
     zoom_user_id: str | None = Field(default=None, min_length=1, max_length=128)
+    # When the day's execution starts (and so the announcement goes out): this long before
+    # the meeting's start_time, in its own time zone. Default: 15 minutes.
+    announce_minutes_before: int | None = Field(default=None, ge=0, le=720)
+    slack: SlackDestination | None = None
+    # Post "No <topic> today: <reason>" on a day off (once, like an announcement).
     announce_skipped: bool = False
-
-    @field_validator("announce_skipped")
-    @classmethod
-    def _not_yet(cls, value: bool) -> bool:
-        if value:
-            raise ValueError(
-                "true is not supported by this version yet (a skipped day is logged and "
-                "returned as outcome 'skipped', not posted); remove it or set it to false"
-            )
-        return value
 
     @field_validator("days")
     @classmethod

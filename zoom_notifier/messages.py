@@ -25,6 +25,7 @@ __all__ = [
     "local_start",
     "meeting_announcement",
     "repost_command",
+    "skip_announcement",
     "trim",
     "unwrap_cause",
 ]
@@ -123,6 +124,16 @@ def meeting_announcement(record: MeetingRecord) -> dict[str, Any]:
         },
     ]
     return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+
+
+def skip_announcement(record: MeetingRecord) -> dict[str, Any]:
+    """The post of a day off: ``No <topic> today: <reason>`` (topic and reason plain text)."""
+    topic = record.topic or "meeting"
+    text = f"No {topic} today: {record.skip_reason}"
+    return {
+        "text": _cut(escape(text), FALLBACK_TEXT_LIMIT),
+        "blocks": [{"type": "section", "text": _plain(text)}],
+    }
 
 
 def console_url(execution_arn: str) -> str | None:

@@ -25,6 +25,8 @@ from zoom_notifier.validation import describe_validation_error
 __all__ = [
     "DEFAULT_TEMPLATE",
     "CreateResult",
+    "DispatchInput",
+    "DispatchResult",
     "ExecutionInput",
     "ExecutionStatusChange",
     "FailureAlertResult",
@@ -190,7 +192,7 @@ class ZoomMeetingList(BaseModel):
 
 # --- DynamoDB item -----------------------------------------------------------------------
 
-Status = Literal["creating", "created", "notified"]
+Status = Literal["creating", "created", "skipped", "notified"]
 
 
 class MeetingRecord(BaseModel):
@@ -225,13 +227,24 @@ class MeetingRecord(BaseModel):
     # attempt must look for its result instead of blindly repeating it.
     attempt_started_at: int | None = None
     notify_attempt_started_at: int | None = None
+    # A day the template's calendar skips, whose skip post is due (announce_skipped): why.
+    skip_reason: str | None = None
+    # The Secrets Manager id of the template's own webhook (its slack.webhook_secret), if any.
+    slack_webhook_secret: str | None = None
     expires_at: int
 
     _real = field_validator("date")(_real_date)
 
     @model_validator(mode="after")
     def _meeting_when_created(self) -> MeetingRecord:
-        if self.status != "creating" and (self.meeting_id is None or self.join_url is None):
+        if self.status == "skipped" and self.skip_reason is None:
+            raise ValueError("a 'skipped' item must have skip_reason")
+        day_off = self.skip_reason is not None and self.status in {"skipped", "notified"}
+        if (
+            self.status != "creating"
+            and not day_off
+            and (self.meeting_id is None or self.join_url is None)
+        ):
             raise ValueError(f"a {self.status!r} item must have meeting_id and join_url")
         return self
 
@@ -267,6 +280,39 @@ class SkippedResult(BaseModel):
     date: str
     template: str
     reason: str
+    # The template asks for a skip post (announce_skipped): NotifyMeeting sends it, once.
+    announce: bool = False
+
+
+class DispatchInput(BaseModel):
+    """What the schedule passes to ``dispatch``: the tick's scheduled time
+    (``<aws.scheduler.scheduled-time>``); the tick covers the minutes up to it."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
+
+    scheduled_time: AwareDatetime
+
+    @field_validator("scheduled_time")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        if not 1970 <= value.year <= 9998:
+            raise ValueError("must be between the years 1970 and 9998")
+        return value
+
+
+class DispatchResult(BaseModel):
+    """What a dispatch tick did: the executions it started, those that existed already, the
+    templates it could not read (each started anyway, once a day, so that it fails and is
+    reported), and how late the tick ran."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    window_start: str
+    window_end: str
+    started: list[str]
+    already_started: list[str]
+    invalid_templates: list[str]
+    late_by_seconds: int
 
 
 class NotifyResult(BaseModel):
@@ -277,7 +323,7 @@ class NotifyResult(BaseModel):
     outcome: Literal["notified", "already_notified"]
     date: str
     template: str
-    meeting_id: int
+    meeting_id: int | None  # None: the skip post of a day off
 
 
 class FailureAlertResult(BaseModel):

@@ -27,6 +27,7 @@ from zoom_notifier.logs import register_secret
 
 if TYPE_CHECKING:
     from zoom_notifier.aws import AwsClients
+    from zoom_notifier.config import NotifySettings
 
 __all__ = [
     "SECRET_TTL_SECONDS",
@@ -35,6 +36,7 @@ __all__ = [
     "parse_webhook_url",
     "parse_zoom_credentials",
     "slack_webhook_url",
+    "template_webhook_url",
     "zoom_credentials",
 ]
 
@@ -135,6 +137,26 @@ async def slack_webhook_url(settings: FailureSettings, secrets: SecretSource) ->
     name = f"secret SLACK_WEBHOOK_SECRET={settings.slack_webhook_secret!r}"
     raw = await secrets.get(settings.slack_webhook_secret, setting="SLACK_WEBHOOK_SECRET")
     return parse_webhook_url(raw, name, allow_loopback=settings.allow_loopback_urls)
+
+
+async def template_webhook_url(
+    secret_id: str, settings: NotifySettings, secrets: SecretSource
+) -> str:
+    """The URL of a template's own webhook (its ``notifier.slack.webhook_secret``), which must
+    be named under ``TEAM_SECRETS_PREFIX``: the only secrets NotifyMeeting's role may read."""
+    name = secret_id.split(":secret:", 1)[-1]  # a name, or the name part of an ARN
+    if not name.startswith(settings.team_secrets_prefix):
+        raise ConfigurationError(
+            f"the template's slack.webhook_secret {secret_id!r} is not named under "
+            f"TEAM_SECRETS_PREFIX={settings.team_secrets_prefix!r}, the only secrets this "
+            "function may read; create it as "
+            f"{settings.team_secrets_prefix}<team>/webhook and name that in the template"
+        )
+    setting = "notifier.slack.webhook_secret"
+    raw = await secrets.get(secret_id, setting=setting)
+    return parse_webhook_url(
+        raw, f"secret {setting}={secret_id!r}", allow_loopback=settings.allow_loopback_urls
+    )
 
 
 def parse_webhook_url(secret_value: str, name: str, *, allow_loopback: bool) -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "lease_ended",
     "notified_record",
     "record_from_item",
+    "skipped_record",
 ]
 
 # A claim outlives the create Lambda's timeout, so a live execution never loses it; an
@@ -153,8 +154,35 @@ def claim_record(
     )
 
 
+def skipped_record(
+    key: MeetingKey,
+    owner: str,
+    now: datetime,
+    *,
+    reason: str,
+    topic: str,
+    slack_webhook_secret: str | None,
+) -> MeetingRecord:
+    """The ``skipped`` item of a day off whose skip post is due."""
+    return MeetingRecord(
+        date=key.date,
+        template=key.template,
+        status="skipped",
+        skip_reason=reason,
+        topic=topic,
+        slack_webhook_secret=slack_webhook_secret,
+        created_at=now.astimezone(UTC).isoformat(),
+        execution=owner,
+        expires_at=_expires_at(key),
+    )
+
+
 def created_record(
-    key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime
+    key: MeetingKey,
+    owner: str,
+    meeting: ZoomMeeting,
+    now: datetime,
+    slack_webhook_secret: str | None = None,
 ) -> MeetingRecord:
     """The ``created`` item of the meeting Zoom made."""
     return MeetingRecord(
@@ -169,6 +197,7 @@ def created_record(
         password=meeting.password,
         created_at=now.astimezone(UTC).isoformat(),
         execution=owner,
+        slack_webhook_secret=slack_webhook_secret,
         expires_at=_expires_at(key),
     )
 
@@ -210,6 +239,16 @@ def notified_record(record: MeetingRecord, now: datetime) -> MeetingRecord:
             **_NO_ANNOUNCEMENT_CLAIM,
         }
     )
+
+
+def _announced(record: MeetingRecord) -> tuple[str, dict[str, Any]]:
+    """The condition that the item is still what is being announced, as read: this meeting,
+    or this day off."""
+    values: dict[str, Any] = {":status": {"S": record.status}}
+    if record.meeting_id is None:
+        return "#status = :status AND attribute_not_exists(meeting_id)", values
+    values[":id"] = {"N": str(record.meeting_id)}
+    return "#status = :status AND meeting_id = :id", values
 
 
 def _key(key: MeetingKey) -> dict[str, Any]:
@@ -297,10 +336,16 @@ class MeetingStore:
         return marked
 
     async def complete(
-        self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime
+        self,
+        key: MeetingKey,
+        owner: str,
+        meeting: ZoomMeeting,
+        now: datetime,
+        *,
+        slack_webhook_secret: str | None = None,
     ) -> MeetingRecord:
         """Record the created meeting, if ``owner`` still holds the claim."""
-        record = created_record(key, owner, meeting, now)
+        record = created_record(key, owner, meeting, now, slack_webhook_secret)
         if await self._put_if_held(record, owner, "recording the meeting for", "create"):
             raise MeetingClaimLost(
                 f"created Zoom meeting {meeting.id} for {key.date}/{key.template}, but another "
@@ -326,6 +371,33 @@ class MeetingStore:
             if error_code(exc) not in _CONDITION_FAILED:
                 raise
 
+    async def record_skip(
+        self,
+        key: MeetingKey,
+        owner: str,
+        now: datetime,
+        *,
+        reason: str,
+        topic: str,
+        slack_webhook_secret: str | None,
+    ) -> MeetingRecord:
+        """Write the ``skipped`` item of a day off whose skip post is due, unless the day has
+        an item already: the one found, if it is a day off too."""
+        record = skipped_record(
+            key, owner, now, reason=reason, topic=topic, slack_webhook_secret=slack_webhook_secret
+        )
+        existing = await self._conditional_put(
+            record, "attribute_not_exists(#date)", {}, "recording the day off of"
+        )
+        if existing is None:
+            return record
+        if existing.skip_reason is None:
+            raise MeetingCreationInProgress(
+                f"{record.date}/{record.template} has a meeting being created or created; "
+                "it is kept (the calendar changed meanwhile)"
+            )
+        return existing
+
     async def claim_notification(self, record: MeetingRecord, owner: str, now: datetime) -> Claim:
         """Claim the announcement of ``record``'s meeting.
 
@@ -336,18 +408,14 @@ class MeetingStore:
         """
         claimed = announcement_claimed(record, owner, now)
         attempt_condition = "attribute_not_exists(notify_attempt_started_at)"
-        values: dict[str, Any] = {
-            ":created": {"S": "created"},
-            ":id": {"N": str(record.meeting_id)},
-            ":now": {"N": str(_epoch(now))},
-            ":owner": {"S": owner},
-        }
+        subject, values = _announced(record)
+        values |= {":now": {"N": str(_epoch(now))}, ":owner": {"S": owner}}
         if record.notify_attempt_started_at is not None:
             attempt_condition = "notify_attempt_started_at = :attempt"
             values[":attempt"] = {"N": str(record.notify_attempt_started_at)}
         existing = await self._conditional_put(
             claimed,
-            "#status = :created AND meeting_id = :id AND (attribute_not_exists(notify_expires_at)"
+            f"{subject} AND (attribute_not_exists(notify_expires_at)"
             f" OR notify_expires_at < :now OR notify_owner = :owner) AND {attempt_condition}",
             values,
             "claiming the announcement of",
@@ -384,14 +452,11 @@ class MeetingStore:
     ) -> MeetingRecord:
         """Record that the announcement went out."""
         notified = notified_record(record, now)
+        subject, values = _announced(record)
         existing = await self._conditional_put(
             notified,
-            "#status = :created AND meeting_id = :id AND notify_owner = :owner",
-            {
-                ":created": {"S": "created"},
-                ":id": {"N": str(record.meeting_id)},
-                ":owner": {"S": owner},
-            },
+            f"{subject} AND notify_owner = :owner",
+            values | {":owner": {"S": owner}},
             "marking as notified",
         )
         if existing is not None and existing.status != "notified":
@@ -422,6 +487,8 @@ class MeetingStore:
     ) -> MeetingRecord | None:
         """Put ``record`` if ``owner`` holds the ``lease``: None, else the item found."""
         status, owner_attribute = _LEASES[lease]
+        if lease == "announce":
+            status = record.status  # a meeting ("created") or a day off ("skipped")
         return await self._conditional_put(
             record,
             f"#status = :status AND {owner_attribute} = :owner",
@@ -449,14 +516,16 @@ class MeetingStore:
                 permanent=self._missing_table(),
                 expected=_CONDITION_FAILED,
             ):
+                # DynamoDB refuses an empty ExpressionAttributeValues: sent only when used.
+                used: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
                 response = await self._client.put_item(
                     TableName=self._table,
                     Item=_to_item(record),
                     ConditionExpression=condition,
                     ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
                     ReturnValues="ALL_OLD",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    **used,
                 )
         except ClientError as exc:
             if error_code(exc) not in _CONDITION_FAILED:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from zoom_notifier.aws import aws_errors
@@ -11,9 +12,10 @@ from zoom_notifier.template import MAX_TEMPLATE_BYTES, MeetingTemplate, parse_te
 if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client
 
-__all__ = ["TEMPLATE_PLACEHOLDER", "TemplateSource", "template_object_key"]
+__all__ = ["TEMPLATE_PLACEHOLDER", "TemplateSource", "template_names", "template_object_key"]
 
 TEMPLATE_PLACEHOLDER = "{template}"
+_TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # models.TemplateName
 
 
 def template_object_key(key_pattern: str, template: str) -> str:
@@ -28,6 +30,20 @@ def template_object_key(key_pattern: str, template: str) -> str:
     return key_pattern
 
 
+def template_names(key_pattern: str, object_keys: list[str]) -> list[str]:
+    """The template names among ``object_keys``: those ``TEMPLATE_KEY`` would read, with a
+    valid name (``templates/{template}.json`` matches ``templates/team-a.json``)."""
+    if TEMPLATE_PLACEHOLDER not in key_pattern:
+        return ["default"]
+    prefix, _, suffix = key_pattern.partition(TEMPLATE_PLACEHOLDER)
+    names = {
+        key[len(prefix) : len(key) - len(suffix)]
+        for key in object_keys
+        if key.startswith(prefix) and key.endswith(suffix) and len(key) > len(prefix + suffix)
+    }
+    return sorted(name for name in names if _TEMPLATE_NAME.fullmatch(name))
+
+
 class TemplateSource:
     """Meeting templates stored in one S3 bucket."""
 
@@ -35,6 +51,26 @@ class TemplateSource:
         self._client = client
         self._bucket = bucket
         self._key_pattern = key_pattern
+
+    async def names(self) -> list[str]:
+        """Every template in the bucket (see :func:`template_names`)."""
+        if TEMPLATE_PLACEHOLDER not in self._key_pattern:
+            return ["default"]
+        prefix = self._key_pattern.partition(TEMPLATE_PLACEHOLDER)[0]
+        keys: list[str] = []
+        token: dict[str, str] = {}
+        with aws_errors(f"listing s3://{self._bucket}/{prefix}"):
+            while True:
+                page = await self._client.list_objects_v2(
+                    Bucket=self._bucket,
+                    Prefix=prefix,
+                    **token,  # type: ignore[arg-type]
+                )
+                keys += [entry["Key"] for entry in page.get("Contents", [])]
+                if not page.get("IsTruncated"):
+                    break
+                token = {"ContinuationToken": page["NextContinuationToken"]}
+        return template_names(self._key_pattern, keys)
 
     async def load(self, template: str) -> MeetingTemplate:
         """Fetch and validate the named template."""

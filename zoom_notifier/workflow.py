@@ -8,20 +8,24 @@ second announcement.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from zoom_notifier.adoption import find_earlier_meeting
 from zoom_notifier.collaborators import AlreadyDone
+from zoom_notifier.dispatch import due_runs, execution_name
 from zoom_notifier.errors import (
     AnnouncementUncertain,
+    ConfigurationError,
+    InvalidMeetingTemplate,
     MeetingCreationInProgress,
     MeetingNotFound,
     PermanentError,
     SlackRateLimited,
     SlackUnavailable,
     SlackWebhookRejected,
+    TemplateNotFound,
     TransientError,
     ZoomMeetingMisplaced,
     ZoomNotifierError,
@@ -29,11 +33,14 @@ from zoom_notifier.errors import (
 )
 from zoom_notifier.logs import bind, get_logger
 from zoom_notifier.meeting_days import day_off
-from zoom_notifier.messages import failure_alert, meeting_announcement
+from zoom_notifier.messages import failure_alert, meeting_announcement, skip_announcement
 from zoom_notifier.models import (
     CreateResult,
+    DispatchInput,
+    DispatchResult,
     ExecutionInput,
     FailureAlertResult,
+    MeetingKey,
     MeetingRecord,
     NotifyInput,
     NotifyResult,
@@ -41,13 +48,16 @@ from zoom_notifier.models import (
     SnsEvent,
     ZoomMeeting,
 )
-from zoom_notifier.template import SCHEDULED_MEETING, MeetingTemplate
+from zoom_notifier.template import DATE_PLACEHOLDER, SCHEDULED_MEETING, MeetingTemplate
 from zoom_notifier.zoom_time import utc_instant
 
 if TYPE_CHECKING:
     from zoom_notifier.collaborators import (
+        ExecutionStarter,
         MeetingRepository,
         MessagePoster,
+        OperatorReporter,
+        TemplateCatalog,
         TemplateLoader,
         ZoomMeetings,
     )
@@ -56,12 +66,15 @@ __all__ = [
     "Clock",
     "check_placement",
     "create_meeting",
+    "dispatch",
     "notify_failure",
     "notify_meeting",
     "utc_now",
 ]
 
 Clock = Callable[[], datetime]
+# The poster of a template's own webhook, from the id of the secret holding its URL.
+Destinations = Callable[[str], Awaitable["MessagePoster"]]
 log = get_logger(__name__)
 
 
@@ -99,6 +112,11 @@ async def create_meeting(
     key = request.meeting_key(ZoneInfo(timezone), now())
     bind(date=key.date, template=key.template)
     record = await store.get(key)
+    if record is not None and record.skip_reason is not None:
+        log.info("a day off, already recorded", reason=record.skip_reason)
+        return SkippedResult(
+            date=key.date, template=key.template, reason=record.skip_reason, announce=True
+        )
     stale_meeting: int | None = None
     if record is not None and record.meeting_id is not None and record.status != "creating":
         bind(meeting_id=record.meeting_id)
@@ -110,13 +128,14 @@ async def create_meeting(
 
     template = await templates.load(key.template)
     meeting_date = date.fromisoformat(key.date)
-    if record is None and (reason := day_off(template.notifier, meeting_date)) is not None:
+    notifier = template.notifier
+    webhook_secret = notifier.slack.webhook_secret if notifier and notifier.slack else None
+    if record is None and (reason := day_off(notifier, meeting_date)) is not None:
         # Decided before any call to Zoom: a Zoom outage never fails a day off.
-        log.info("not a meeting day; nothing is created", reason=reason)
-        return SkippedResult(date=key.date, template=key.template, reason=reason)
+        return await _skip_day(key, reason, template, store, owner, now())
     zoom_request = template.resolve(meeting_date, timezone)
-    if template.notifier is not None and template.notifier.zoom_user_id is not None:
-        zoom_user_id = template.notifier.zoom_user_id
+    if notifier is not None and notifier.zoom_user_id is not None:
+        zoom_user_id = notifier.zoom_user_id
 
     interrupted = record.attempt_started_at if record and record.status == "creating" else None
     claim = await store.claim(
@@ -134,7 +153,9 @@ async def create_meeting(
             if adopted is not None:
                 bind(meeting_id=adopted.id)
                 log.warning("adopted the meeting of an interrupted attempt")
-                record = await store.complete(key, owner, adopted, now())
+                record = await store.complete(
+                    key, owner, adopted, now(), slack_webhook_secret=webhook_secret
+                )
                 return _create_result(record, "created")
         attempt_at = claim.earlier_attempt or int(now().timestamp())
         held = await store.mark_attempt(claim.record, owner, attempt_at)
@@ -154,9 +175,36 @@ async def create_meeting(
         await _end_lease(store.end_claim(held, owner))
         raise
     bind(meeting_id=meeting.id)
-    record = await store.complete(key, owner, meeting, now())
+    record = await store.complete(key, owner, meeting, now(), slack_webhook_secret=webhook_secret)
     log.info("meeting created", start_time=record.start_time)
     return _create_result(record, "created")
+
+
+async def _skip_day(
+    key: MeetingKey,
+    reason: str,
+    template: MeetingTemplate,
+    store: MeetingRepository,
+    owner: str,
+    now: datetime,
+) -> SkippedResult:
+    """A day off: nothing is created; with announce_skipped, its item is recorded so that
+    NotifyMeeting posts the skip once."""
+    log.info("not a meeting day; nothing is created", reason=reason)
+    skipped = SkippedResult(date=key.date, template=key.template, reason=reason)
+    notifier = template.notifier
+    if notifier is None or not notifier.announce_skipped:
+        return skipped
+    await store.record_skip(
+        key,
+        owner,
+        now,
+        reason=reason,
+        # "Daily stand-up {date}" reads "No Daily stand-up today": the post goes out that day.
+        topic=template.topic.replace(DATE_PLACEHOLDER, "").strip(" -:") or template.topic,
+        slack_webhook_secret=notifier.slack.webhook_secret if notifier.slack else None,
+    )
+    return skipped.model_copy(update={"announce": True})
 
 
 async def _end_lease(ending: Awaitable[None]) -> None:
@@ -195,8 +243,10 @@ async def notify_meeting(
     slack: MessagePoster,
     owner: str,
     now: Clock = utc_now,
+    destinations: Destinations | None = None,
 ) -> NotifyResult:
-    """Announce the day's meeting in Slack once."""
+    """Announce the day's meeting (or, for a day off with announce_skipped, the skip) in
+    Slack once: in the template's own channel when it names a webhook secret."""
     key = request.key
     bind(date=key.date, template=key.template)
     record = await store.get(key)
@@ -204,11 +254,12 @@ async def notify_meeting(
         raise MeetingNotFound(
             f"no meeting is recorded for {key.date}/{key.template}; run CreateMeeting first"
         )
-    if record.status == "creating" or record.meeting_id is None:
+    if record.status == "creating" or (record.meeting_id is None and record.skip_reason is None):
         raise MeetingCreationInProgress(
             f"the meeting for {key.date}/{key.template} is still being created"
         )
-    bind(meeting_id=record.meeting_id)
+    if record.meeting_id is not None:
+        bind(meeting_id=record.meeting_id)
     result = NotifyResult(
         outcome="already_notified",
         date=key.date,
@@ -226,16 +277,22 @@ async def notify_meeting(
         # A post began and its outcome was never recorded: it may be in the channel already.
         # The lease ends now (the marker stays), so that `zoom-notifier repost` can act at once.
         await _end_lease(store.release_notification(claim.record, owner, keep_attempt=True))
+        what = record.join_url or f"none, a day off ({record.skip_reason})"
         raise AnnouncementUncertain(
             f"an earlier attempt to announce {key.date}/{key.template} was interrupted after it "
             "began posting, so the announcement may already be in the channel; it is not posted "
-            f"again, to never announce twice. The meeting: {record.join_url} . If the "
+            f"again, to never announce twice. The meeting: {what} . If the "
             "announcement is missing, `zoom-notifier repost` announces it (the failure report "
             "in Slack gives the exact command)."
         )
+    if record.slack_webhook_secret is not None:
+        if destinations is None:
+            raise ConfigurationError("this template posts to its own webhook; none can be read")
+        slack = await destinations(record.slack_webhook_secret)
+    message = skip_announcement(record) if record.skip_reason else meeting_announcement(record)
     attempt = await store.mark_notify_attempt(claim.record, owner, int(now().timestamp()))
     try:
-        await slack.post(meeting_announcement(record))
+        await slack.post(message)
     except SlackWebhookRejected:
         await store.release_notification(record, owner)
         raise
@@ -273,3 +330,71 @@ async def notify_failure(
     if failures:
         raise failures[0]
     return FailureAlertResult(posted=len(event.Records))
+
+
+# A tick that runs this much after its scheduled time was retried by Lambda or held up:
+# what it starts is late, and the team is told.
+LATE_AFTER = timedelta(minutes=10)
+
+
+async def dispatch(
+    request: DispatchInput,
+    *,
+    catalog: TemplateCatalog,
+    starter: ExecutionStarter,
+    reporter: OperatorReporter,
+    every_minutes: int,
+    timezone: str,
+    now: Clock = utc_now,
+) -> DispatchResult:
+    """Start the executions due in the tick's window, each (date, template) once.
+
+    A template that cannot be read is started too, once a day (for today in ``timezone``): its
+    execution fails at CreateMeeting and the failure report names the template and the rule it
+    breaks, instead of the day passing in silence.
+    """
+    window_end = request.scheduled_time.astimezone(UTC)
+    window_start = window_end - timedelta(minutes=every_minutes)
+    bind(window_end=window_end.isoformat())
+    templates: dict[str, MeetingTemplate] = {}
+    invalid: list[str] = []
+    for name in await catalog.names():
+        try:
+            templates[name] = await catalog.load(name)
+        except (InvalidMeetingTemplate, TemplateNotFound) as exc:
+            log.warning("template cannot be read; its execution will fail and report it",
+                        template=name, error=exc.name)  # fmt: skip
+            invalid.append(name)
+    today = window_end.astimezone(ZoneInfo(timezone)).date().isoformat()
+    runs = [(run.name, run.date, run.template) for run in due_runs(
+        templates, window_start, window_end, timezone
+    )]  # fmt: skip
+    runs += [(execution_name(today, name), today, name) for name in invalid]
+    started: list[str] = []
+    already: list[str] = []
+    for name, day, template in runs:
+        if await starter.start(name, {"date": day, "template": template}):
+            log.info("execution started", execution=name)
+            started.append(name)
+        else:
+            already.append(name)
+    late_by = now() - window_end
+    if late_by > LATE_AFTER and started:
+        minutes = int(late_by.total_seconds() // 60)
+        log.warning("dispatch ran late", late_by_minutes=minutes, started=started)
+        await reporter.report(
+            "zoom-notifier: meetings started late",
+            f"The dispatch scheduled for {window_end:%Y-%m-%d %H:%M} UTC ran {minutes} minutes "
+            f"late, so these were started late and their announcements went out late: "
+            f"{', '.join(started)}. Each is still created and announced once. If this "
+            "repeats, the dispatch function's errors say why (its log group, or the "
+            "ScheduleDeadLetterQueue).",
+        )
+    return DispatchResult(
+        window_start=window_start.isoformat(),
+        window_end=window_end.isoformat(),
+        started=started,
+        already_started=already,
+        invalid_templates=invalid,
+        late_by_seconds=max(0, int(late_by.total_seconds())),
+    )

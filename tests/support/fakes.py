@@ -29,6 +29,8 @@ ZOOM_SECRET_ID = "zoom-notifier/zoom"
 SLACK_SECRET_ID = "zoom-notifier/slack"
 ZOOM_USER = "host@example.com"
 EXECUTION_ARN = "arn:aws:states:us-east-1:123456789012:execution:zoom-notifier:run-1"
+STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:zoom-notifier"
+FAILURE_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:zoom-notifier-failures"
 
 # Distinctive fake secrets: the leak tests search every output for them.
 ACCOUNT_ID = "fake-account-id"
@@ -80,6 +82,9 @@ SETTING_NAMES = (
     "ZOOM_OAUTH_URL",
     "LOG_LEVEL",
     "ALLOW_LOOPBACK_URLS",
+    "STATE_MACHINE_ARN",
+    "FAILURE_TOPIC_ARN",
+    "DISPATCH_EVERY_MINUTES",
 )
 
 
@@ -90,13 +95,29 @@ class AwsResources:
     s3: Any
     dynamodb: Any
     secretsmanager: Any
+    stepfunctions: Any
+    sns: Any
 
     @classmethod
     def create(cls, endpoint: str) -> AwsResources:
         def client(service: str) -> Any:
             return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
 
-        resources = cls(client("s3"), client("dynamodb"), client("secretsmanager"))
+        resources = cls(
+            client("s3"),
+            client("dynamodb"),
+            client("secretsmanager"),
+            client("stepfunctions"),
+            client("sns"),
+        )
+        resources.stepfunctions.create_state_machine(
+            name="zoom-notifier",
+            definition=json.dumps(
+                {"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}
+            ),
+            roleArn="arn:aws:iam::123456789012:role/zoom-notifier",
+        )
+        resources.sns.create_topic(Name="zoom-notifier-failures")
         resources.s3.create_bucket(Bucket=BUCKET)
         resources.put_template(TEMPLATE)
         resources.dynamodb.create_table(
@@ -175,6 +196,9 @@ def deployed_environment() -> dict[str, str]:
         "SLACK_WEBHOOK_SECRET": SLACK_SECRET_ID,
         "MEETING_TIMEZONE": "Europe/Paris",
         "LOG_LEVEL": "DEBUG",
+        "STATE_MACHINE_ARN": STATE_MACHINE_ARN,
+        "FAILURE_TOPIC_ARN": FAILURE_TOPIC_ARN,
+        "DISPATCH_EVERY_MINUTES": "5",
     }
 
 

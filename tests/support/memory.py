@@ -38,11 +38,19 @@ from zoom_notifier.store import (
     created_record,
     lease_ended,
     notified_record,
+    skipped_record,
 )
 from zoom_notifier.template import MeetingTemplate, parse_template
 from zoom_notifier.zoom import ZoomAnswer, error_for, meeting_from, meeting_list_from
 
-__all__ = ["MemoryStore", "MemoryTemplates", "ModelSlack", "ModelZoom"]
+__all__ = [
+    "MemoryReporter",
+    "MemoryStateMachine",
+    "MemoryStore",
+    "MemoryTemplates",
+    "ModelSlack",
+    "ModelZoom",
+]
 
 
 @dataclass
@@ -55,6 +63,33 @@ class MemoryTemplates:
         if template not in self.files:
             raise TemplateNotFound(f"meeting template {template!r} not found")
         return parse_template(self.files[template], f"memory://{template}")
+
+    async def names(self) -> list[str]:
+        return sorted(self.files)
+
+
+@dataclass
+class MemoryStateMachine:
+    """Executions by name, as Step Functions keeps them: a name is started once (a second
+    start of an open execution with the same input answers with it; any other, refused)."""
+
+    executions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    async def start(self, name: str, execution_input: dict[str, Any]) -> bool:
+        if name in self.executions:
+            return False
+        self.executions[name] = execution_input
+        return True
+
+
+@dataclass
+class MemoryReporter:
+    """What was published to the failure topic: (subject, text) pairs."""
+
+    reports: list[tuple[str, str]] = field(default_factory=list)
+
+    async def report(self, subject: str, text: str) -> None:
+        self.reports.append((subject, text))
 
 
 def _epoch(moment: datetime) -> int:
@@ -107,11 +142,12 @@ class MemoryStore:
         return marked
 
     async def complete(
-        self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime
-    ) -> MeetingRecord:
+        self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime, *,
+        slack_webhook_secret: str | None = None,
+    ) -> MeetingRecord:  # fmt: skip
         if not self._holds(key, owner):
             raise MeetingClaimLost(f"created Zoom meeting {meeting.id}, but the claim was lost")
-        record = created_record(key, owner, meeting, now)
+        record = created_record(key, owner, meeting, now, slack_webhook_secret)
         self.put(record)
         return record
 
@@ -122,6 +158,21 @@ class MemoryStore:
     async def release(self, key: MeetingKey, owner: str) -> None:
         if self._holds(key, owner):
             del self.items[(key.date, key.template)]
+
+    async def record_skip(
+        self, key: MeetingKey, owner: str, now: datetime, *,
+        reason: str, topic: str, slack_webhook_secret: str | None,
+    ) -> MeetingRecord:  # fmt: skip
+        found = await self.get(key)
+        if found is not None:
+            if found.skip_reason is None:
+                raise MeetingCreationInProgress("a meeting is being created or created")
+            return found
+        record = skipped_record(
+            key, owner, now, reason=reason, topic=topic, slack_webhook_secret=slack_webhook_secret
+        )
+        self.put(record)
+        return record
 
     async def claim_notification(self, record: MeetingRecord, owner: str, now: datetime) -> Claim:
         found = self.items[(record.date, record.template)]
@@ -139,7 +190,7 @@ class MemoryStore:
 
     def _announcing(self, record: MeetingRecord, owner: str) -> bool:
         found = self.items[(record.date, record.template)]
-        return found.status == "created" and found.notify_owner == owner
+        return found.status == record.status and found.notify_owner == owner
 
     async def mark_notify_attempt(
         self, claimed: MeetingRecord, owner: str, at: int | None

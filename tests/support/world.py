@@ -91,9 +91,9 @@ class World:
     def item(self) -> dict[str, Any] | None:
         return fakes.stack_item(self.stack, DAY)
 
-    def expire_leases(self) -> None:
+    def expire_leases(self, template: str = "default") -> None:
         """Let time pass: the leases a dead execution left behind expire."""
-        found = self.item()
+        found = fakes.stack_item(self.stack, DAY, template)
         if found is None:
             return
         past = str(int(time.time()) - 1)
@@ -101,7 +101,7 @@ class World:
         if updates:
             self.stack.client("dynamodb").update_item(
                 TableName=self.table,
-                Key={"date": {"S": DAY}, "template": {"S": "default"}},
+                Key={"date": {"S": DAY}, "template": {"S": template}},
                 UpdateExpression="SET " + ", ".join(f"{name} = :past" for name in updates),
                 ExpressionAttributeValues={":past": {"N": past}},
             )

@@ -51,36 +51,67 @@ def test_a_ready_stack_passes_every_check(
         assert line(lines, "ok", name)
     assert "s3://zoom-notifier-templates/templates/default.json" in line(lines, "ok", "template")
     # A new stack's schedule is off until the check passes (make deploy turns it on).
-    assert "DISABLED (cron(0 9 ? * MON-FRI *) in UTC" in line(lines, "warn", "schedule")
+    assert "DISABLED (the dispatcher runs cron(0/5 * * * ? *) in UTC" in line(
+        lines, "warn", "schedule"
+    )
     assert lines[-1] == "Every check passed."
 
 
-def _enable_schedule(stack: LocalStack, expression: str) -> None:
-    """The schedule as a passing make deploy leaves it: ENABLED, with ``expression`` in Paris."""
+def _enable_schedule(stack: LocalStack, expression: str = "cron(0/5 * * * ? *)") -> None:
+    """The schedule as a passing make deploy leaves it: ENABLED (with ``expression``: someone
+    edited it in the console)."""
     stack.client("scheduler").update_schedule(
-        Name="zoom-notifier-daily",
+        Name="zoom-notifier-dispatch",
         ScheduleExpression=expression,
-        ScheduleExpressionTimezone="Europe/Paris",
+        ScheduleExpressionTimezone="UTC",
         State="ENABLED",
         FlexibleTimeWindow={"Mode": "OFF"},
         Target={"Arn": stack.state_machine_arn, "RoleArn": stack.role_arn},
     )
 
 
-def test_the_schedule_line_gives_the_next_runs_in_the_schedule_timezone(ready: LocalStack) -> None:
-    _enable_schedule(ready, "cron(30 8 ? * MON-FRI *)")
+def test_each_template_line_gives_its_next_meeting_and_the_schedule_its_next_ticks(
+    ready: LocalStack,
+) -> None:
+    _enable_schedule(ready)
+    fakes.put_stack_template(
+        ready,
+        {**fakes.TEMPLATE, "notifier": {"days": ["MON"], "announce_minutes_before": 30}},
+        name="team-monday",
+    )
 
     checks = check_stack("zoom-notifier", now=SATURDAY)
 
     (schedule,) = [item for item in checks if item.name == "schedule"]
     assert schedule.status == "ok"
     assert schedule.detail == (
-        "cron(30 8 ? * MON-FRI *) in Europe/Paris; next: Mon 2026-11-30 08:30 CET, "
-        "Tue 2026-12-01 08:30 CET, Wed 2026-12-02 08:30 CET"
+        "the dispatcher runs cron(0/5 * * * ? *) in UTC; next: 12:05, 12:10, 12:15"
     )
-    (template,) = [item for item in checks if item.name == "template"]
-    assert "at 2026-11-30T09:30:00" in template.detail  # resolved for the first run's day
+    default, monday = [item.detail for item in checks if item.name == "template"]
+    # Saturday noon UTC: the every-day default is next on Sunday, the Monday one on Monday.
+    assert default.endswith("next Sun 2026-11-29 09:30 CET, announced 09:15")
+    assert monday.endswith("next Mon 2026-11-30 09:30 CET, announced 09:00")
     assert passed(checks)
+
+
+def test_a_host_with_more_templates_than_zoom_s_daily_limit_leaves_room_for_is_warned(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for number in range(51):
+        fakes.put_stack_template(
+            ready, {**fakes.TEMPLATE, "notifier": {"zoom_user_id": "busy@example.com"}},
+            name=f"team-{number:02d}",
+        )  # fmt: skip
+
+    _, lines, _ = run_check(capsys)
+
+    warning = line(lines, "warn", "zoom host")
+    assert "busy@example.com hosts 51 templates" in warning
+    assert "100 meeting creations per host per day" in warning
+    assert "ZoomDailyLimitReached" in warning
+    assert fix_after(lines, "warn", "zoom host").startswith("fix: give some templates")
+    # The deployment's own host carries only the default template: no warning for it.
+    assert fakes.ZOOM_USER not in "\n".join(lines)
 
 
 def test_no_stack(local_aws: object, capsys: pytest.CaptureFixture[str]) -> None:
@@ -276,4 +307,4 @@ def test_a_schedule_expression_eventbridge_would_refuse(
     assert line(lines, "FAIL", "schedule").endswith(
         "cron(0 9 * * MON-FRI *): exactly one of day-of-month and day-of-week must be '?'"
     )
-    assert fix_after(lines, "FAIL", "schedule").startswith("fix: make deploy with a valid")
+    assert fix_after(lines, "FAIL", "schedule").startswith("fix: make deploy (it sets")

@@ -23,6 +23,7 @@ from zoom_notifier.local.faults import answer
 from zoom_notifier.local.loopback import SlackServer, ZoomServer
 from zoom_notifier.local.scenarios import SCENARIOS, Scenario
 from zoom_notifier.local.slack_model import SlackModel
+from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
 
 DAY = "2026-11-27"
@@ -57,6 +58,11 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
         ("redrive", ["= FAILED: ZoomUnavailable", "Redrive of execution 1",
                      "✓ CreateMeeting", "= SUCCEEDED", "[ Join meeting ] →"]),
         ("rerun", ["Execution 2", "existing meeting", "already_notified"]),
+        # Its own day (a US holiday, a French working day): --date does not apply to it.
+        ("two-teams", ["The dispatcher ticks every 5 minutes", "UTC  started execution 20",
+                       "_team-paris", "_team-new-york", "skipped: ", "(US-NY)",
+                       "#New York channel:", "No New York stand-up today: ",
+                       "[ Join meeting ] →"]),
     ],
 )  # fmt: skip
 def test_each_demo_scenario_ends_as_it_should(
@@ -135,7 +141,7 @@ def test_every_scenario_is_listed_in_the_help(capsys: pytest.CaptureFixture[str]
     assert "Example: zoom-notifier demo --scenario zoom-outage" in out
 
 
-@pytest.mark.parametrize("command", ["demo", "run", "validate-template", "rerun"])
+@pytest.mark.parametrize("command", ["demo", "run", "validate-template", "calendar", "rerun"])
 def test_every_command_has_help_with_an_example(
     capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
@@ -633,3 +639,97 @@ def test_make_demo_needs_no_npm_and_installs_quietly() -> None:
     assert "npm" not in completed.stdout
     (sync,) = [line for line in completed.stdout.splitlines() if " sync " in line]
     assert "--quiet" in sync
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+TEAM_TEMPLATES = [str(REPOSITORY / "examples" / "templates" / f"{name}.json")
+                  for name in ("team-paris", "team-new-york")]  # fmt: skip
+
+
+def test_calendar_previews_each_template_offline_with_its_days_off(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run_cli(
+        capsys, "calendar", *TEAM_TEMPLATES, "--from", "2026-12-23", "--days", "4"
+    )
+
+    assert code == 0, err
+    assert out.splitlines() == [
+        "team-new-york (America/New_York)",
+        "  Wed 2026-12-23  09:00 EST  announced 08:50",
+        "  Thu 2026-12-24  09:00 EST  announced 08:50",
+        "  Fri 2026-12-25  skipped: Christmas Day (US-NY)",
+        "  Sat 2026-12-26  skipped: not a meeting day (SAT)",
+        "",
+        "team-paris (Europe/Paris)",
+        "  Wed 2026-12-23  09:30 CET  announced 09:15",
+        "  Thu 2026-12-24  skipped: closed (FR)",
+        "  Fri 2026-12-25  skipped: Christmas Day (FR)",
+        "  Sat 2026-12-26  skipped: not a meeting day (SAT)",
+    ]
+
+
+def test_calendar_keeps_the_local_time_across_daylight_saving(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(
+        capsys, "calendar", *TEAM_TEMPLATES, "--template", "team-paris",
+        "--from", "2027-03-26", "--days", "5",
+    )  # fmt: skip
+
+    assert code == 0
+    assert "  Fri 2027-03-26  09:30 CET  announced 09:15" in out
+    assert "  Mon 2027-03-29  skipped: Easter Monday (FR)" in out
+    assert "  Tue 2027-03-30  09:30 CEST  announced 09:15" in out
+    assert "team-new-york" not in out
+
+
+def test_calendar_reads_a_deployed_stack_s_bucket(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fakes.put_stack_template(stack, Path(TEAM_TEMPLATES[0]).read_bytes(), "team-paris")
+
+    code, out, err = run_cli(
+        capsys, "calendar", "--stack", "zoom-notifier", "--from", "2026-12-24", "--days", "2"
+    )
+
+    assert code == 0, err
+    assert "default (Europe/Paris)\n  Thu 2026-12-24  09:30 CET  announced 09:15" in out
+    assert "team-paris (Europe/Paris)\n  Thu 2026-12-24  skipped: closed (FR)" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["calendar"], "give template file(s), or --stack"),
+        (["calendar", *TEAM_TEMPLATES, "--template", "team-rome"], "no template team-rome"),
+    ],
+)
+def test_calendar_refuses_what_it_cannot_show(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, _, err = run_cli(capsys, *argv)
+
+    assert code == 2
+    assert message in err
+
+
+def test_calendar_lists_the_countries_a_holiday_calendar_may_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "calendar", "--countries")
+
+    assert code == 0
+    assert "FR: " in out
+    assert "\nDE: BB, BE, BW, BY," in out
+
+
+def test_calendar_refuses_a_number_of_days_it_cannot_show(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["calendar", *TEAM_TEMPLATES, "--days", "0"])
+
+    assert exited.value.code == 2
+    assert "'0' is not a number of days from 1 to 366" in capsys.readouterr().err

@@ -36,7 +36,8 @@ MOTO_SKIPS = {
     "AWS::CloudWatch::Alarm",
 }
 # Every shell metacharacter a schedule or a name can hold: spaces, wildcards, both quotes.
-CRON = "cron(30 8 ? * MON-FRI *)"
+# A template key with spaces, wildcards and a bracket: each must reach aws as one argument.
+AWKWARD_KEY = "team plans (*)/{template} ?.json"
 AWKWARD_HOST = 'o\'brien "the host"@example.com'
 
 
@@ -97,21 +98,22 @@ def test_parameters_with_spaces_wildcards_and_quotes_reach_aws_as_one_argument_e
 ) -> None:
     parameters = tmp_path / "parameters.json"
     parameters.write_text(
-        json.dumps({"ScheduleExpression": CRON, "MeetingTimezone": "Europe/Paris"})
+        json.dumps({"TemplateKey": AWKWARD_KEY, "MeetingTimezone": "Europe/Paris"})
     )
     aws = RecordingAws()
 
     code = run_deploy(
         aws, check=False, ARTIFACT_BUCKET="my-artifacts", ARTIFACT=str(artifact),
         ZOOM_USER_ID=AWKWARD_HOST, PARAMETERS_FILE=str(parameters),
-        PARAMETERS=json.dumps({"ScheduleTimezone": "Europe/Paris"}),
+        PARAMETERS=json.dumps({"DispatchEveryMinutes": "15"}),
     )  # fmt: skip
 
     assert code == 0
     (overrides,) = aws.deploys()
-    assert overrides["ScheduleExpression"] == CRON
+    assert overrides["TemplateKey"] == AWKWARD_KEY
     assert overrides["ZoomUserId"] == AWKWARD_HOST
-    assert overrides["MeetingTimezone"] == overrides["ScheduleTimezone"] == "Europe/Paris"
+    assert overrides["MeetingTimezone"] == "Europe/Paris"
+    assert overrides["DispatchEveryMinutes"] == "15"
     assert overrides["LambdaArchitecture"] == "arm64"
     required = {
         name for name, spec in deploy_script.template_parameters().items() if "Default" not in spec
@@ -149,9 +151,9 @@ def test_a_schedule_state_the_user_set_is_kept_even_when_the_check_passes(artifa
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
-        ({"PARAMETERS": f"ScheduleExpression={CRON}"},
+        ({"PARAMETERS": f"TemplateKey={AWKWARD_KEY}"},
          "PARAMETERS is not JSON (Expecting value, line 1); write an object such as"),
-        ({"PARAMETERS": '["ScheduleExpression"]'}, "PARAMETERS must be a JSON object"),
+        ({"PARAMETERS": '["TemplateKey"]'}, "PARAMETERS must be a JSON object"),
         ({"PARAMETERS": '{"ScheduleExpresion": "rate(1 day)"}'},
          "unknown template parameter(s): ScheduleExpresion"),
         ({"PARAMETERS": '{"CodeKey": "x"}'}, "CodeKey are set by the deploy itself"),
@@ -225,9 +227,7 @@ def test_make_deploy_and_destroy_the_real_template_with_the_aws_cli(
         Bucket="my-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
     parameters = tmp_path / "parameters.json"
-    parameters.write_text(
-        json.dumps({"ScheduleExpression": CRON, "ScheduleTimezone": "Europe/Paris"})
-    )
+    parameters.write_text(json.dumps({"TemplateKey": AWKWARD_KEY, "DispatchEveryMinutes": "15"}))
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -251,7 +251,7 @@ def test_make_deploy_and_destroy_the_real_template_with_the_aws_cli(
     (stack,) = cloudformation.describe_stacks(StackName="zn-deploy-test")["Stacks"]
     values = {item["ParameterKey"]: item["ParameterValue"] for item in stack["Parameters"]}
     assert stack["StackStatus"] == "CREATE_COMPLETE"
-    assert values["ScheduleExpression"] == CRON
+    assert values["TemplateKey"] == AWKWARD_KEY
     assert values["ZoomUserId"] == AWKWARD_HOST
     assert values["ScheduleState"] == "DISABLED"
     assert "Checking stack zn-deploy-test" in deployed.stdout

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,14 @@ from zoom_notifier import aws
 from zoom_notifier.aws import AWS_OPERATIONS
 from zoom_notifier.config import (
     CreateSettings,
+    DispatchSettings,
     FailureSettings,
     NotifySettings,
     ServiceSettings,
     load_settings,
 )
 from zoom_notifier.container import reset_container
-from zoom_notifier.handlers import create_meeting, notify_failure, notify_meeting
+from zoom_notifier.handlers import create_meeting, dispatch, notify_failure, notify_meeting
 from zoom_notifier.local.cloudformation import load_template
 from zoom_notifier.local.deployment import TEMPLATE_PATH
 from zoom_notifier.local.faults import answer
@@ -44,11 +46,19 @@ HANDLERS = {
     "zoom_notifier.handlers.create_meeting.handler": create_meeting.handler,
     "zoom_notifier.handlers.notify_meeting.handler": notify_meeting.handler,
     "zoom_notifier.handlers.notify_failure.handler": notify_failure.handler,
+    "zoom_notifier.handlers.dispatch.handler": dispatch.handler,
 }
 SETTINGS: dict[str, type[ServiceSettings]] = {
     "zoom_notifier.handlers.create_meeting.handler": CreateSettings,
     "zoom_notifier.handlers.notify_meeting.handler": NotifySettings,
     "zoom_notifier.handlers.notify_failure.handler": FailureSettings,
+    "zoom_notifier.handlers.dispatch.handler": DispatchSettings,
+}
+# What CloudFormation resolves these references to, in a form the settings check.
+_RESOLVED = {
+    "STATE_MACHINE_ARN": fakes.STATE_MACHINE_ARN,
+    "FAILURE_TOPIC_ARN": fakes.FAILURE_TOPIC_ARN,
+    "DISPATCH_EVERY_MINUTES": "5",
 }
 FUNCTIONS = {
     logical_id: resource["Properties"]
@@ -83,7 +93,8 @@ def test_the_environment_satisfies_the_handlers_settings(
     variables = function["Environment"]["Variables"]
     for name, value in variables.items():
         # Any plausible value: what matters is that each required variable is set.
-        monkeypatch.setenv(name, value if isinstance(value, str) else f"resolved-{name.lower()}")
+        resolved = _RESOLVED.get(name, f"resolved-{name.lower()}")
+        monkeypatch.setenv(name, value if isinstance(value, str) else resolved)
     monkeypatch.setenv("MEETING_TIMEZONE", "UTC")
     monkeypatch.setenv("LOG_LEVEL", "INFO")
 
@@ -96,17 +107,32 @@ def test_the_environment_satisfies_the_handlers_settings(
 # --- permissions: record what the code calls, compare with the roles ---------------------
 
 
+# IAM actions named otherwise than the API operation (docs.aws.amazon.com/service-authorization/
+# latest/reference/list_amazons3.html: ListObjectsV2 is authorized by s3:ListBucket).
+_IAM_ACTION = {"s3:ListObjectsV2": "s3:ListBucket"}
+
+
+@dataclass
+class RecordedCalls:
+    """Every AWS call made through ``zoom_notifier.aws`` during the test."""
+
+    operations: set[str] = field(default_factory=set)  # botocore's "service:Operation"
+    actions: set[str] = field(default_factory=set)  # the IAM actions that authorize them
+
+
 @pytest.fixture
-def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    """IAM actions of every AWS call made through ``zoom_notifier.aws`` during the test."""
-    calls: set[str] = set()
+def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> RecordedCalls:
+    calls = RecordedCalls()
     original = aws._new_session
 
     def recording_session() -> aioboto3.Session:
         session = original()
 
         def record(model: Any, **_: Any) -> None:
-            calls.add(f"{model.service_model.signing_name}:{model.name}")
+            service = model.service_model
+            calls.operations.add(f"{service.service_name}:{model.name}")
+            action = f"{service.signing_name}:{model.name}"
+            calls.actions.add(_IAM_ACTION.get(action, action))
 
         session._session.register("before-call", record)
         return session
@@ -127,6 +153,12 @@ def _exercise(
         create_meeting.handler({"date": "2026-11-27"}, context)
         create_meeting.handler({"date": "2026-11-27"}, context)  # reads the recorded meeting
         fakes.recorded(create_meeting.handler, {"date": "2026-11-27", "template": "missing"})
+    elif handler.endswith("dispatch.handler"):
+        resources.put_template({**fakes.TEMPLATE, "topic": "x" * 300}, name="broken")
+        # A tick long past (a late report), then again (its executions exist already).
+        tick = {"scheduled_time": "2026-11-27T08:15:00Z"}
+        dispatch.handler(tick, context)
+        dispatch.handler(tick, context)
     elif handler.endswith("notify_meeting.handler"):
         resources.put_created_meeting("2026-11-27")
         slack.script.set(answer(410, "channel_is_archived"))  # release
@@ -154,9 +186,16 @@ def _granted(role_id: str) -> dict[str, list[Any]]:
     return granted
 
 
+TEAM_SECRETS = (
+    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+    "${TeamSecretsPrefix}*"
+)
 # Which resource each service's calls must be limited to.
 EXPECTED_RESOURCE = {
     "s3:GetObject": {"Fn::Sub": "${TemplateBucket.Arn}/*"},
+    "s3:ListBucket": {"Fn::GetAtt": ["TemplateBucket", "Arn"]},
+    "states:StartExecution": {"Ref": "StateMachine"},
+    "sns:Publish": {"Ref": "FailureTopic"},
     "dynamodb": {"Fn::GetAtt": ["MeetingsTable", "Arn"]},
 }
 # Actions a role needs that the code does not call itself, and why.
@@ -164,7 +203,9 @@ SUPPORTING = {
     "logs:CreateLogStream": "Lambda writes the function's logs",
     "logs:PutLogEvents": "Lambda writes the function's logs",
     "s3:ListBucket": "a missing template is then NoSuchKey (TemplateNotFound), not AccessDenied",
-    "sqs:SendMessage": "Lambda delivers notify_failure's dead letters",
+    "sqs:SendMessage": "Lambda delivers notify_failure's dead letters and dispatch's failed ticks",
+    "kms:GenerateDataKey*": "dispatch publishes to the encrypted failure topic",
+    "kms:Decrypt": "dispatch publishes to the encrypted failure topic",
 }
 
 
@@ -172,7 +213,7 @@ SUPPORTING = {
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_each_role_grants_exactly_what_the_code_calls_on_the_exact_resources(
     logical_id: str,
-    recorded_calls: set[str],
+    recorded_calls: RecordedCalls,
     zoom: ZoomModel,
     slack: SlackModel,
     aws_resources: fakes.AwsResources,
@@ -184,20 +225,24 @@ def test_each_role_grants_exactly_what_the_code_calls_on_the_exact_resources(
     _exercise(function["Handler"], zoom, slack, aws_resources)
 
     granted = _granted(role_id)
-    assert recorded_calls, "the handler made no AWS call at all?"
+    called = recorded_calls.actions
+    assert called, "the handler made no AWS call at all?"
     # The artifact ships botocore's models cut down to AWS_OPERATIONS (test_package runs them).
-    assert recorded_calls <= {
+    assert recorded_calls.operations <= {
         f"{service}:{operation}"
         for service, operations in AWS_OPERATIONS.items()
         for operation in operations
     }
-    assert recorded_calls <= set(granted), f"missing: {recorded_calls - set(granted)}"
-    assert set(granted) - recorded_calls <= set(SUPPORTING), "granted but never called"
-    for action in recorded_calls:
+    assert called <= set(granted), f"missing: {called - set(granted)}"
+    assert set(granted) - called <= set(SUPPORTING), "granted but never called"
+    for action in called:
         service = action.split(":")[0]
         if action == "secretsmanager:GetSecretValue":
             secret_settings = [name for name in variables if name.endswith("_SECRET")]
-            assert granted[action] == [variables[name] for name in secret_settings]
+            expected_secrets = [variables[name] for name in secret_settings]
+            if "TEAM_SECRETS_PREFIX" in variables:  # templates' own webhooks, by prefix
+                expected_secrets.append({"Fn::Sub": TEAM_SECRETS})
+            assert granted[action] == expected_secrets
         else:
             expected = EXPECTED_RESOURCE.get(action, EXPECTED_RESOURCE.get(service))
             assert granted[action] == [expected], action
@@ -229,20 +274,34 @@ def test_the_state_machine_logs_without_execution_data() -> None:
     }
 
 
-def test_the_schedule_starts_the_state_machine_with_the_scheduled_time() -> None:
-    schedule = RESOURCES["DailySchedule"]["Properties"]
+def test_the_schedule_runs_the_dispatcher_with_the_scheduled_time_every_few_minutes() -> None:
+    schedule = RESOURCES["DispatchSchedule"]["Properties"]
 
     assert json.loads(schedule["Target"]["Input"]) == {
         "scheduled_time": "<aws.scheduler.scheduled-time>"
     }
-    assert schedule["ScheduleExpressionTimezone"] == {"Ref": "ScheduleTimezone"}
-    assert TEMPLATE["Parameters"]["ScheduleExpression"]["Default"] == "cron(0 9 ? * MON-FRI *)"
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["DispatchFunction", "Arn"]}
+    # Ticks on the minute in UTC: each template's own zone is the dispatcher's business.
+    assert schedule["ScheduleExpression"] == {
+        "Fn::Sub": "cron(0/${DispatchEveryMinutes} * * * ? *)"
+    }
+    assert schedule["ScheduleExpressionTimezone"] == "UTC"
+    every = TEMPLATE["Parameters"]["DispatchEveryMinutes"]
+    assert all(60 % minutes == 0 for minutes in every["AllowedValues"])
+    assert FUNCTIONS["DispatchFunction"]["Environment"]["Variables"]["DISPATCH_EVERY_MINUTES"] == {
+        "Ref": "DispatchEveryMinutes"
+    }
     assert _granted("ScheduleRole") == {
-        "states:StartExecution": [{"Ref": "StateMachine"}],
+        "lambda:InvokeFunction": [{"Fn::GetAtt": ["DispatchFunction", "Arn"]}],
         "sqs:SendMessage": [{"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}],
     }
     assert schedule["Target"]["DeadLetterConfig"] == {
         "Arn": {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}
+    }
+    # A tick the dispatcher fails (after Lambda's retries) is kept and alarmed on, too.
+    invoke = RESOURCES["DispatchInvokeConfig"]["Properties"]
+    assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]
     }
 
 

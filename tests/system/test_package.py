@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import botocore
+import botocore.session
 import pytest
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -157,12 +158,14 @@ def test_the_artifact_s_endpoints_keep_every_region_for_the_services_called(
     assert [p["partition"] for p in shipped["partitions"]] == [
         p["partition"] for p in installed["partitions"]
     ]
+    session = botocore.session.get_session()
+    prefixes = {session.get_service_model(name).endpoint_prefix for name in AWS_SERVICES}
     for ours, theirs in zip(shipped["partitions"], installed["partitions"], strict=True):
         assert ours["regions"] == theirs["regions"]
-        assert set(ours["services"]) <= set(AWS_SERVICES)
+        assert set(ours["services"]) <= prefixes
         for name in ours["services"]:
             assert ours["services"][name] == theirs["services"][name]
-    assert set(shipped["partitions"][0]["services"]) == set(AWS_SERVICES)
+    assert set(shipped["partitions"][0]["services"]) == prefixes  # "states", not "stepfunctions"
 
 
 def test_dependencies_ship_compiled_only_and_the_service_with_its_sources(unzipped: Path) -> None:
@@ -175,7 +178,7 @@ def test_dependencies_ship_compiled_only_and_the_service_with_its_sources(unzipp
 _INVOKE = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from zoom_notifier.handlers import create_meeting, notify_meeting
+from zoom_notifier.handlers import create_meeting, dispatch, notify_meeting
 
 class Context:
     function_name = "artifact"
@@ -198,6 +201,8 @@ print(json.dumps([
     outcome(notify_meeting.handler, {"date": "2026-11-27", "template": "default"}),
     outcome(notify_meeting.handler, {"date": "2026-11-27", "template": "default"}),
 ]))
+# A tick a day late: lists and reads the templates, starts the day, reports the lateness.
+print(json.dumps(dispatch.handler({"scheduled_time": "2026-11-27T08:15:00Z"}, Context())))
 """
 
 
@@ -230,6 +235,12 @@ def test_the_artifact_s_handlers_run_on_its_cut_down_aws_models(
         )  # fmt: skip
 
     assert completed.returncode == 0, completed.stderr[-3000:]
-    assert json.loads(completed.stdout.splitlines()[-1]) == [
+    lines = completed.stdout.splitlines()  # the handlers' log lines, then what they returned
+    outcomes = next(line for line in lines if line.startswith("["))
+    dispatched = lines[-1]
+    assert json.loads(outcomes) == [
         "created", "existing", "TemplateNotFound", "notified", "already_notified",
     ]  # fmt: skip
+    result = json.loads(dispatched)
+    assert result["started"] == ["2026-11-27_default"]
+    assert result["late_by_seconds"] > 600  # and so it published to the failure topic

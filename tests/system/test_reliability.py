@@ -13,11 +13,12 @@ import pytest
 from aioresponses import aioresponses
 
 from tests.support import fakes
+from tests.support.mounted import mount_slack
 from tests.support.world import World, fail_slack, fail_zoom_create, heal, once, throttle
 from zoom_notifier.container import reset_container
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.executions import ExecutionReport, run_execution
-from zoom_notifier.local.faults import GARBAGE_AFTER, TIMEOUT_AFTER, answer
+from zoom_notifier.local.faults import GARBAGE_AFTER, TIMEOUT_AFTER, Script, answer
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack, shorten_retries
 from zoom_notifier.store import MeetingStore
@@ -173,3 +174,68 @@ def test_fifty_reruns_with_random_faults_keep_the_promise(
     assert final.status == "SUCCEEDED"
     (live,) = zoom.meetings.values()
     assert _announced(slack).count(live["join_url"]) == 1
+
+
+TEAM_B_PATH = "/services/T0FAKE/B0TEAMB/FAKEteamBwebhook9a8b"
+TEAM_B_HOST = "team-b-host@example.com"
+
+
+def test_several_templates_on_one_day_with_random_faults_each_get_one_meeting_in_their_channel(
+    stack: LocalStack, http: aioresponses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two templates share the day, the stack and Zoom: each keeps its own promise, one
+    meeting for its own host, announced once in its own channel, whatever the other does."""
+    rng = random.Random(20261126)
+    world = World.mounted(stack, http, monkeypatch)
+    zoom, slack = world.zoom, world.slack
+    team_b = SlackModel(path=TEAM_B_PATH)
+    mount_slack(team_b, http, base_url="https://hooks.slack.com")
+    stack.client("secretsmanager").create_secret(
+        Name="zoom-notifier/team-b/webhook", SecretString=f"https://hooks.slack.com{TEAM_B_PATH}"
+    )
+    fakes.put_stack_template(stack, {**fakes.TEMPLATE, "topic": "Team A"}, "team-a")
+    fakes.put_stack_template(
+        stack,
+        {**fakes.TEMPLATE, "topic": "Team B", "timezone": "Asia/Tokyo",
+         "notifier": {"zoom_user_id": TEAM_B_HOST,
+                      "slack": {"webhook_secret": "zoom-notifier/team-b/webhook"}}},
+        "team-b",
+    )  # fmt: skip
+    channels = {"team-a": slack, "team-b": team_b}
+    hosts = {"team-a": fakes.ZOOM_USER, "team-b": TEAM_B_HOST}
+
+    def live(template: str) -> list[dict[str, Any]]:
+        return [m for m in zoom.meetings.values() if m["host_email"] == hosts[template]]
+
+    for rerun in range(12):
+        world = World(stack, zoom, slack, monkeypatch)
+        name, inject = rng.choice(_FAULTS)
+        with monkeypatch.context() as scoped:
+            world.monkeypatch = scoped
+            inject(world)
+            if rng.random() < 0.5:  # team B's channel rate-limits its first post
+                team_b.script.set(answer(429, "rate_limited", {"Retry-After": "1"}))
+            for template in channels:
+                world.expire_leases(template)
+            for template in channels:
+                run_execution(stack, {"date": DAY, "template": template}, timeout=60)
+        heal(world)
+        team_b.script = Script()
+        for template, channel in channels.items():
+            assert len(live(template)) <= 1, (rerun, name, template)
+            announced = _announced(channel)
+            assert len(set(announced)) == len(announced), (rerun, name, template)
+
+    world = World(stack, zoom, slack, monkeypatch)
+    for template in channels:
+        world.expire_leases(template)
+    finals = [
+        run_execution(stack, {"date": DAY, "template": template}, timeout=60)
+        for template in channels
+    ]
+    assert [final.status for final in finals] == ["SUCCEEDED", "SUCCEEDED"]
+    for template, channel in channels.items():
+        (meeting,) = live(template)
+        assert _announced(channel).count(meeting["join_url"]) == 1, template
+        other = channels["team-b" if template == "team-a" else "team-a"]
+        assert meeting["join_url"] not in _announced(other), template

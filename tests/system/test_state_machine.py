@@ -13,8 +13,10 @@ import time
 from typing import Any
 
 import pytest
+from aioresponses import aioresponses
 
 from tests.support import fakes
+from tests.support.mounted import mount_slack
 from zoom_notifier.handlers import notify_failure
 from zoom_notifier.local.aws import invocation_count
 from zoom_notifier.local.executions import (
@@ -41,9 +43,9 @@ put_template = fakes.put_stack_template
 item = fakes.stack_item
 
 
-def stored(stack: LocalStack, day: str = DAY) -> dict[str, Any]:
+def stored(stack: LocalStack, day: str = DAY, template: str = "default") -> dict[str, Any]:
     """The day's item, which must exist."""
-    found = item(stack, day)
+    found = item(stack, day, template)
     assert found is not None, f"no item for {day}"
     return found
 
@@ -102,11 +104,55 @@ def test_a_holiday_succeeds_with_nothing_created_nothing_posted_and_no_zoom_call
         "date": "2026-12-25",
         "template": "default",
         "reason": "Christmas Day (FR)",
+        "announce": False,
     }
     assert (zoom.create_calls, zoom.tokens) == (0, set())
     assert slack.channel == []
     assert item(stack, "2026-12-25") is None
     assert failures(stack) == []
+
+
+TEAM_B_PATH = "/services/T0FAKE/B0TEAMB/FAKEteamBwebhook9a8b"
+
+
+def test_two_teams_on_one_day_each_get_one_post_in_their_own_channel(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel, http: aioresponses
+) -> None:
+    """Team A works (the deployment's channel); team B is on a public holiday in its own
+    channel and asks for the skip post. Slack rate-limits team B's first post: retried, posted
+    once."""
+    team_b = SlackModel(path=TEAM_B_PATH)
+    mount_slack(team_b, http, base_url="https://hooks.slack.com")
+    stack.client("secretsmanager").create_secret(
+        Name="zoom-notifier/team-b/webhook", SecretString=f"https://hooks.slack.com{TEAM_B_PATH}"
+    )
+    put_template(stack, {**fakes.TEMPLATE, "topic": "Team A stand-up"}, "team-a")
+    put_template(
+        stack,
+        {**fakes.TEMPLATE, "topic": "Team B stand-up", "timezone": "America/New_York",
+         "notifier": {"holidays": {"country": "US"}, "announce_skipped": True,
+                      "slack": {"webhook_secret": "zoom-notifier/team-b/webhook"}}},
+        "team-b",
+    )  # fmt: skip
+    # Slack's rate limit: surely not posted, retried after Retry-After.
+    team_b.script.set(answer(429, "rate_limited", {"Retry-After": "1"}))
+    thanksgiving = "2026-11-26"
+
+    reports = [
+        run_execution(stack, {"date": thanksgiving, "template": name})
+        for name in ("team-a", "team-b", "team-a", "team-b")  # each day run twice
+    ]
+
+    assert [report.status for report in reports] == ["SUCCEEDED"] * 4
+    assert reports[1].states == HAPPY_PATH  # the skip post goes through NotifyMeeting
+    assert failed_attempts(reports[1]) == 1  # the rate-limited post, retried
+    assert zoom.create_calls == 1
+    assert [post["text"] for post in team_b.channel] == [
+        "No Team B stand-up today: Thanksgiving Day (US)"
+    ]
+    assert len(slack.announcements) == 1
+    assert "Team A stand-up" in slack.channel[0]["text"]
+    assert stored(stack, thanksgiving, "team-b")["status"] == "notified"
 
 
 def test_an_invalid_template_takes_the_failure_path_without_calling_zoom(

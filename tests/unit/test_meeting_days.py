@@ -35,7 +35,10 @@ def _template(notifier: Any) -> bytes:
         ({"days": []}, "notifier.days"),
         ({"dayz": ["MON"]}, "notifier.dayz': Extra inputs are not permitted"),
         ({"zoom_user_id": ""}, "notifier.zoom_user_id"),
-        ({"announce_skipped": True}, "notifier.announce_skipped': Value error, true is not"),
+        ({"announce_skipped": "maybe"}, "notifier.announce_skipped"),
+        ({"slack": {"channel": "C0123"}}, "notifier.slack.channel': Extra inputs"),
+        ({"slack": {"webhook_secret": ""}}, "notifier.slack.webhook_secret"),
+        ({"announce_minutes_before": -5}, "notifier.announce_minutes_before"),
         ("weekdays", "notifier'"),
     ],
 )

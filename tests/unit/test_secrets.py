@@ -9,8 +9,14 @@ import pytest
 from tests.support import fakes
 from zoom_notifier import secrets
 from zoom_notifier.aws import AwsClients
-from zoom_notifier.config import CreateSettings, FailureSettings, load_settings
-from zoom_notifier.secrets import SecretSource, slack_webhook_url, zoom_credentials
+from zoom_notifier.config import CreateSettings, FailureSettings, NotifySettings, load_settings
+from zoom_notifier.errors import ConfigurationError
+from zoom_notifier.secrets import (
+    SecretSource,
+    slack_webhook_url,
+    template_webhook_url,
+    zoom_credentials,
+)
 
 
 @pytest.mark.usefixtures("create_env")
@@ -48,3 +54,26 @@ async def test_the_webhook_secret_may_be_plain_or_json(
 
     async with AwsClients() as aws:
         assert await slack_webhook_url(settings, SecretSource(aws)) == fakes.WEBHOOK_URL
+
+
+@pytest.mark.usefixtures("create_env")
+async def test_a_template_s_own_webhook_is_read_only_under_the_team_prefix(
+    aws_resources: fakes.AwsResources,
+) -> None:
+    aws_resources.secretsmanager.create_secret(
+        Name="zoom-notifier/team-a/webhook", SecretString=fakes.WEBHOOK_URL
+    )
+    aws_resources.secretsmanager.create_secret(Name="payroll/webhook", SecretString="x")
+    settings = load_settings(NotifySettings)
+
+    async with AwsClients() as aws:
+        source = SecretSource(aws)
+        assert (
+            await template_webhook_url("zoom-notifier/team-a/webhook", settings, source)
+            == fakes.WEBHOOK_URL
+        )
+        with pytest.raises(ConfigurationError) as refused:
+            await template_webhook_url("payroll/webhook", settings, source)
+
+    assert "TEAM_SECRETS_PREFIX='zoom-notifier/'" in str(refused.value)
+    assert "create it as zoom-notifier/<team>/webhook" in str(refused.value)

@@ -10,6 +10,7 @@ import pytest
 
 from zoom_notifier.errors import InvalidMeetingTemplate
 from zoom_notifier.template import MAX_TEMPLATE_BYTES, MeetingTemplate, parse_template
+from zoom_notifier.template_source import template_names
 
 DAY = date(2026, 11, 27)
 
@@ -129,3 +130,17 @@ def test_errors_list_at_most_five_problems() -> None:
         )
 
     assert str(raised.value).endswith("and 2 more")
+
+
+def test_template_names_are_the_keys_template_key_would_read() -> None:
+    keys = [
+        "templates/default.json",
+        "templates/team-a.json",
+        "templates/notes.txt",
+        "templates/nested/team-b.json",
+        "templates/.json",
+        "other/team-c.json",
+    ]
+
+    assert template_names("templates/{template}.json", keys) == ["default", "team-a"]
+    assert template_names("templates/standup.json", keys) == ["default"]

@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from tests.support import fakes
-from tests.support.memory import MemoryStore, MemoryTemplates, ModelSlack, ModelZoom
+from tests.support.memory import (
+    MemoryReporter,
+    MemoryStateMachine,
+    MemoryStore,
+    MemoryTemplates,
+    ModelSlack,
+    ModelZoom,
+)
 from zoom_notifier import workflow
 from zoom_notifier.errors import (
     AnnouncementUncertain,
@@ -40,6 +47,7 @@ from zoom_notifier.local.sns import lambda_event, notification
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.models import (
     CreateResult,
+    DispatchInput,
     ExecutionInput,
     MeetingKey,
     NotifyInput,
@@ -452,3 +460,139 @@ async def test_notify_failure_tries_every_message_then_raises_the_first_error(
 
     assert slack.attempts == 2
     assert len(slack.failure_reports) == 1
+
+
+# --- dispatch --------------------------------------------------------------------------------
+
+TWO_TEAMS = MemoryTemplates(
+    {
+        "team-paris": json.dumps({**fakes.TEMPLATE, "timezone": "Europe/Paris"}).encode(),
+        "team-ny": json.dumps(
+            {**fakes.TEMPLATE, "timezone": "America/New_York", "start_time": "09:00"}
+        ).encode(),
+        "broken": b"{",
+    }
+)
+
+
+async def dispatch_at(
+    tick: str, machine: MemoryStateMachine, reporter: MemoryReporter, *, now: str | None = None
+) -> Any:
+    moment = datetime.fromisoformat(now or tick)
+    return await workflow.dispatch(
+        DispatchInput(scheduled_time=datetime.fromisoformat(tick)),
+        catalog=TWO_TEAMS,
+        starter=machine,
+        reporter=reporter,
+        every_minutes=5,
+        timezone="Europe/Paris",
+        now=lambda: moment,
+    )
+
+
+async def test_a_day_of_ticks_starts_each_template_once_at_its_own_local_time() -> None:
+    machine, reporter = MemoryStateMachine(), MemoryReporter()
+    tick = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
+    started: dict[str, str] = {}
+    for _ in range(24 * 12):
+        tick += timedelta(minutes=5)
+        result = await dispatch_at(tick.isoformat(), machine, reporter)
+        started |= dict.fromkeys(result.started, tick.strftime("%H:%M"))
+
+    # 09:30 Paris (UTC+1) less 15 minutes; 09:00 New York (UTC-5) less 15 minutes; the
+    # broken template at the first tick of each day (in MEETING_TIMEZONE), so that its
+    # failure is reported once a day.
+    assert started == {
+        "2026-11-27_broken": "00:05",
+        "2026-11-27_team-paris": "08:15",
+        "2026-11-27_team-ny": "13:45",
+        "2026-11-28_broken": "23:00",
+    }
+    assert machine.executions["2026-11-27_team-ny"] == {"date": "2026-11-27", "template": "team-ny"}
+    assert reporter.reports == []  # every tick ran on time
+
+
+async def test_a_late_tick_reports_what_it_started_and_a_repeated_one_starts_nothing() -> None:
+    machine, reporter = MemoryStateMachine(), MemoryReporter()
+
+    late = await dispatch_at(
+        "2026-11-27T08:15:00+00:00", machine, reporter, now="2026-11-27T09:00:00+00:00"
+    )
+    again = await dispatch_at(
+        "2026-11-27T08:15:00+00:00", machine, reporter, now="2026-11-27T09:01:00+00:00"
+    )
+
+    assert late.started == ["2026-11-27_team-paris", "2026-11-27_broken"]
+    assert late.late_by_seconds == 45 * 60
+    assert again.started == []
+    assert again.already_started == late.started
+    ((subject, text),) = reporter.reports
+    assert subject == "zoom-notifier: meetings started late"
+    assert "ran 45 minutes late" in text
+    assert "2026-11-27_team-paris" in text
+
+
+# --- a template's own channel and its skip posts -------------------------------------------
+
+TEAM_SECRET = "zoom-notifier/team-a/webhook"
+
+
+async def notify_via(
+    store: MemoryStore, default: SlackModel, own: SlackModel, day: str = DAY
+) -> str:
+    async def destinations(secret_id: str) -> ModelSlack:
+        assert secret_id == TEAM_SECRET
+        return ModelSlack(own)
+
+    result = await workflow.notify_meeting(
+        NotifyInput(date=day),
+        store=store,
+        slack=ModelSlack(default),
+        owner=OWNER,
+        now=clock,
+        destinations=destinations,
+    )
+    return result.outcome
+
+
+async def test_a_template_with_its_own_webhook_is_announced_there_only(
+    store: MemoryStore, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    own = fakes.slack_model()
+    templates = _with_notifier(slack={"webhook_secret": TEAM_SECRET})
+
+    await create_on(DAY, templates, store, zoom)
+
+    assert await notify_via(store, slack, own) == "notified"
+    assert (len(own.announcements), len(slack.announcements)) == (1, 0)
+    assert await notify_via(store, slack, own) == "already_notified"
+    assert len(own.announcements) == 1
+
+
+async def test_a_day_off_with_announce_skipped_is_posted_once_in_the_template_s_channel(
+    store: MemoryStore, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    own = fakes.slack_model()
+    templates = _with_notifier(
+        holidays={"country": "FR"},
+        announce_skipped=True,
+        slack={"webhook_secret": TEAM_SECRET},
+    )
+
+    first = await create_on("2026-12-25", templates, store, zoom)
+    again = await create_on("2026-12-25", templates, store, zoom)
+    posted = await notify_via(store, slack, own, "2026-12-25")
+    reposted = await notify_via(store, slack, own, "2026-12-25")
+
+    expected = SkippedResult(
+        date="2026-12-25", template="default", reason="Christmas Day (FR)", announce=True
+    )
+    assert first == again == expected
+    assert (posted, reposted) == ("notified", "already_notified")
+    assert (zoom.create_calls, zoom.tokens) == (0, set())
+    (post,) = own.channel
+    assert post["text"] == "No Daily stand-up today: Christmas Day (FR)"
+    assert slack.channel == []
+    record = await store.get(MeetingKey(date="2026-12-25", template="default"))
+    assert record is not None
+    assert (record.status, record.meeting_id) == ("notified", None)

@@ -8,7 +8,7 @@ from zoom_notifier.connections import Connections
 from zoom_notifier.handlers import imported
 from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.models import NotifyInput, NotifyResult
-from zoom_notifier.secrets import slack_webhook_url
+from zoom_notifier.secrets import slack_webhook_url, template_webhook_url
 from zoom_notifier.slack import SlackWebhook
 from zoom_notifier.store import MeetingStore
 
@@ -18,11 +18,15 @@ __all__ = ["handler", "notify_meeting"]
 async def notify_meeting(
     request: NotifyInput, settings: NotifySettings, invocation: Invocation, io: Connections
 ) -> NotifyResult:
+    async def template_webhook(secret_id: str) -> SlackWebhook:
+        return SlackWebhook(io.http, await template_webhook_url(secret_id, settings, io.secrets))
+
     return await workflow.notify_meeting(
         request,
         store=MeetingStore(await io.aws.dynamodb(), settings.meetings_table),
         slack=SlackWebhook(io.http, await slack_webhook_url(settings, io.secrets)),
         owner=invocation.owner(request.execution_arn, request.redrive_count),
+        destinations=template_webhook,
     )
 
 

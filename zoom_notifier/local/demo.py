@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 
-from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH
+from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH, TEAM_TEMPLATE_PATHS
 from zoom_notifier.local.executions import ExecutionReport
 from zoom_notifier.local.faults import Script, answer
 from zoom_notifier.local.loopback import SlackServer, ZoomServer
@@ -19,6 +20,9 @@ from zoom_notifier.local.runner import FailureDelivery, LocalRun, ZoomAccess
 from zoom_notifier.local.scenarios import Scenario
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.template import parse_template
+from zoom_notifier.upcoming import render as render_calendar
+from zoom_notifier.upcoming import upcoming
 
 __all__ = ["DEMO_TEMPLATE", "DemoOutcome", "run_demo"]
 
@@ -30,6 +34,12 @@ _DEMO_ZOOM = ZoomAccess(
     client_secret="demo-client-secret-not-real",
     user_id="host@example.com",
 )
+
+
+SATURDAY = 5
+# The New York team's own channel: its webhook, in a secret its template names.
+_NEW_YORK_SECRET = "zoom-notifier/team-new-york/webhook"
+_NEW_YORK_PATH = "/services/TDEMO/BNEWYORK/demo-new-york-webhook"
 
 
 @dataclass
@@ -53,6 +63,8 @@ def run_demo(
     scenario: Scenario, day: str, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
 ) -> DemoOutcome:
     """Run ``scenario`` for ``day``, write a readable account to ``out``, and check it."""
+    if scenario.two_teams:
+        return run_two_teams(scenario, out, log_stream=log_stream, log_level=log_level)
     zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
     slack_model = SlackModel()
     if scenario.zoom_outage:
@@ -100,6 +112,92 @@ def run_demo(
             print(line, file=out)
         _print_slack(slack_model, deliveries, out)
         return _check(scenario, reports, zoom_model, slack_model, deliveries)
+
+
+def _team_day(after: date) -> date:
+    """The first weekday after ``after`` that is a public holiday in New York, not in France."""
+    import holidays  # noqa: PLC0415 - the two-team scenario only
+
+    day = after + timedelta(days=1)
+    while True:
+        years = [day.year]
+        new_york = holidays.country_holidays("US", subdiv="NY", years=years)
+        france = holidays.country_holidays("FR", years=years)
+        if day.weekday() < SATURDAY and day in new_york and day not in france:
+            return day
+        day += timedelta(days=1)
+
+
+def run_two_teams(
+    scenario: Scenario, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
+) -> DemoOutcome:
+    """Two teams' templates in the bucket; the dispatcher ticks through a whole day."""
+    day = _team_day(datetime.now(UTC).date())
+    zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
+    paris_channel, new_york_channel = SlackModel(), SlackModel(path=_NEW_YORK_PATH)
+    with (
+        ZoomServer(zoom_model) as zoom,
+        SlackServer(paris_channel) as paris_slack,
+        SlackServer(new_york_channel) as new_york_slack,
+        LocalRun(
+            zoom=replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url),
+            webhook_url=paris_slack.webhook_url,
+            meeting_timezone="Europe/Paris",
+            allow_loopback=True,
+            log_stream=log_stream,
+            log_level=log_level,
+        ) as local,
+    ):
+        print(f"Scenario {scenario.name}: {scenario.story}", file=out)
+        local.put_secret(_NEW_YORK_SECRET, new_york_slack.webhook_url)
+        templates = {}
+        for name, path in TEAM_TEMPLATE_PATHS.items():
+            raw = path.read_bytes()
+            local.upload_template(raw, name)
+            templates[name] = parse_template(raw, name)
+        print(f"\nTemplates uploaded: {', '.join(templates)}. Their calendar (zoom-notifier "
+              "calendar):", file=out)  # fmt: skip
+        preview = {
+            name: upcoming(name, template, day - timedelta(days=1), 3, "Europe/Paris")
+            for name, template in templates.items()
+        }
+        for line in render_calendar(preview):
+            print(f"  {line}".rstrip(), file=out)
+        started = _tick_through(local, day, out)
+        reports = [
+            local.wait(name, {"date": day.isoformat(), "template": name.split("_", 1)[1]})
+            for name in started
+        ]
+        for name, report in zip(started, reports, strict=True):
+            print(f"\nExecution {name}:", file=out)
+            print("\n".join(execution_lines(report)), file=out)
+        meetings = local.meetings()
+        deliveries = local.deliver_failures()
+    for line in meeting_lines(meetings):
+        print(line, file=out)
+    for label, channel in (("Paris", paris_channel), ("New York", new_york_channel)):
+        print(f"\n#{label} channel:", file=out)
+        _print_slack(channel, [], out)
+    outcome = _check(scenario, reports, zoom_model, paris_channel, deliveries)
+    if len(new_york_channel.channel) != scenario.skip_posts:
+        outcome.problems.append(
+            f"New York skip posts: expected {scenario.skip_posts}, "
+            f"got {len(new_york_channel.channel)}"
+        )
+    return outcome
+
+
+def _tick_through(local: LocalRun, day: date, out: TextIO) -> list[str]:
+    """The dispatcher's ticks every 5 minutes through ``day`` (UTC), as the schedule runs it."""
+    tick = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    started: list[str] = []
+    print(f"\nThe dispatcher ticks every 5 minutes through {day} (UTC):", file=out)
+    for _ in range(24 * 12):
+        tick += timedelta(minutes=5)
+        for name in local.dispatch(tick)["started"]:
+            print(f"  {tick:%H:%M} UTC  started execution {name}", file=out)
+            started.append(name)
+    return started
 
 
 def _print_slack(slack: SlackModel, deliveries: list[FailureDelivery], out: TextIO) -> None:

@@ -62,6 +62,8 @@ def _describe(visit: StateVisit) -> str:
     details = []
     if result.get("outcome") in {"created", "existing"}:
         details.append(f"{result['outcome']} meeting {result.get('meeting_id')}")
+    elif result.get("outcome") == "skipped":
+        details.append(f"skipped: {result.get('reason')}")
     elif "outcome" in result:
         details.append(str(result["outcome"]))
     if retries:

@@ -13,18 +13,20 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self, TextIO
 
 from zoom_notifier.container import reset_container
 from zoom_notifier.errors import ConfigurationError
-from zoom_notifier.handlers import notify_failure
+from zoom_notifier.handlers import dispatch, notify_failure
 from zoom_notifier.local.aws import LambdaContext, LocalAws
 from zoom_notifier.local.executions import (
     ExecutionReport,
     failure_messages,
     redrive_execution,
     run_execution,
+    wait_for,
 )
 from zoom_notifier.local.sns import lambda_event
 from zoom_notifier.local.stack import REGION, LocalStack, deploy, shorten_retries
@@ -175,6 +177,27 @@ class LocalRun:
 
     def execute(self, execution_input: dict[str, Any]) -> ExecutionReport:
         return run_execution(self._stack(), execution_input)
+
+    def put_secret(self, name: str, value: str) -> None:
+        """A secret of the account (a template's own webhook, say)."""
+        self._stack().client("secretsmanager").create_secret(Name=name, SecretString=value)
+
+    def dispatch(self, scheduled_time: datetime) -> dict[str, Any]:
+        """One tick of the dispatcher, as the schedule invokes it."""
+        context = LambdaContext(
+            function_name=f"{STACK_NAME}-dispatch",
+            invoked_function_arn=f"arn:aws:lambda:{REGION}:local:function:dispatch",
+        )
+        result: dict[str, Any] = dispatch.handler(
+            {"scheduled_time": scheduled_time.isoformat()}, context
+        )
+        return result
+
+    def wait(self, name: str, execution_input: dict[str, Any]) -> ExecutionReport:
+        """The report of the execution ``name`` (started by the dispatcher), once it ended."""
+        stack = self._stack()
+        arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+        return wait_for(stack, arn, execution_input)
 
     def redrive(self, failed: ExecutionReport) -> ExecutionReport:
         """Redrive a failed execution, as the console's Redrive button does."""

@@ -22,11 +22,15 @@ class Scenario:
     broken_template: bool = False
     # After the executions, Zoom recovers and the last execution is redriven.
     redrive_after_recovery: bool = False
+    # Two teams' templates, started by the dispatcher's ticks over a day that is a public
+    # holiday for one team only.
+    two_teams: bool = False
     statuses: tuple[str, ...] = ("SUCCEEDED",)
     meetings: int = 1
     announcements: int = 1
     failure_posts: int = 0
     undelivered_failures: int = 0
+    skip_posts: int = 0
 
 
 SCENARIOS = {
@@ -76,6 +80,16 @@ SCENARIOS = {
             redrive_after_recovery=True,
             statuses=("FAILED", "SUCCEEDED"),
             failure_posts=1,
+        ),
+        Scenario(
+            "two-teams",
+            "Two teams, Paris and New York, each with its own template, time zone, host and "
+            "channel. The dispatcher ticks every 5 minutes through the next US public holiday "
+            "that is a working day in France: Paris gets its meeting at its local time, New "
+            "York gets no meeting and a skip post in its own channel.",
+            two_teams=True,
+            statuses=("SUCCEEDED", "SUCCEEDED"),
+            skip_posts=1,
         ),
         Scenario(
             "rerun",

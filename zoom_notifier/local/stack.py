@@ -124,12 +124,39 @@ def _handler(path: str) -> Callable[[Any, Any], Any]:
     return handler
 
 
+def _create_functions(
+    aws: LocalAws,
+    lambda_client: Any,
+    functions: Mapping[str, dict[str, Any]],
+    physical: Mapping[str, str],
+    resolver: Resolver,
+    role_arn: str,
+) -> dict[str, dict[str, str]]:
+    """Each function registered in moto and run in-process; their resolved environments."""
+    environments: dict[str, dict[str, str]] = {}
+    for function_id, function in functions.items():
+        name = physical[function_id]
+        variables = resolver.resolve(function.get("Environment", {}).get("Variables", {}))
+        environments[function_id] = {key: str(value) for key, value in variables.items()}
+        lambda_client.create_function(
+            FunctionName=name,
+            Runtime=function["Runtime"],
+            Handler=function["Handler"],
+            Role=role_arn,
+            Code={"ZipFile": _placeholder_zip()},
+            Environment={"Variables": environments[function_id]},
+        )
+        aws.register(name, _handler(function["Handler"]), float(function["Timeout"]))
+    return environments
+
+
 def _create_schedule(
     scheduler: Any, stack_name: str, template: dict[str, Any], resolver: Resolver
 ) -> dict[str, str]:
-    """The daily schedule, as the template defines it (moto keeps it; nothing fires it)."""
+    """The dispatcher's schedule, as the template defines it (moto keeps it; nothing fires
+    it: the demo and the tests call the dispatcher with a tick's time)."""
     schedule_id, schedule = _only(template, "AWS::Scheduler::Schedule")
-    name = f"{stack_name}-daily"
+    name = f"{stack_name}-dispatch"
     target = {key: resolver.resolve(schedule["Target"][key]) for key in ("Arn", "RoleArn", "Input")}
     scheduler.create_schedule(
         Name=name,
@@ -246,22 +273,12 @@ def deploy(
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
     )["Role"]["Arn"]
     resolver = Resolver(refs | physical, attributes)
-    environments: dict[str, dict[str, str]] = {}
-    for function_id, function in _resources(template, "AWS::Lambda::Function").items():
+    functions = _resources(template, "AWS::Lambda::Function")
+    # Names first: the state machine needs the steps' ARNs, the dispatcher the machine's.
+    for function_id, function in functions.items():
         name = resolver.resolve(function["FunctionName"])
         physical[function_id] = name
         attributes[f"{function_id}.Arn"] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
-        variables = resolver.resolve(function.get("Environment", {}).get("Variables", {}))
-        environments[function_id] = {key: str(value) for key, value in variables.items()}
-        client("lambda").create_function(
-            FunctionName=name,
-            Runtime=function["Runtime"],
-            Handler=function["Handler"],
-            Role=role_arn,
-            Code={"ZipFile": _placeholder_zip()},
-            Environment={"Variables": environments[function_id]},
-        )
-        aws.register(name, _handler(function["Handler"]), float(function["Timeout"]))
 
     resolver = Resolver(refs | physical, attributes)
     machine_id, machine = _only(template, "AWS::StepFunctions::StateMachine")
@@ -273,6 +290,11 @@ def deploy(
         name=stack_name, definition=json.dumps(definition), roleArn=role_arn
     )
     physical[machine_id] = created["stateMachineArn"]
+
+    environments = _create_functions(
+        aws, client("lambda"), functions, physical, Resolver(refs | physical, attributes), role_arn
+    )
+
     physical.update(
         _create_schedule(
             client("scheduler"),

@@ -1,0 +1,32 @@
+"""``Dispatch``: every few minutes, start the executions whose announcement time has come."""
+
+from __future__ import annotations
+
+from zoom_notifier import workflow
+from zoom_notifier.config import DispatchSettings
+from zoom_notifier.connections import Connections
+from zoom_notifier.failure_topic import FailureTopic
+from zoom_notifier.handlers import imported
+from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
+from zoom_notifier.models import DispatchInput, DispatchResult
+from zoom_notifier.state_machine import StateMachine
+from zoom_notifier.template_source import TemplateSource
+
+__all__ = ["dispatch", "handler"]
+
+
+async def dispatch(
+    request: DispatchInput, settings: DispatchSettings, invocation: Invocation, io: Connections
+) -> DispatchResult:
+    return await workflow.dispatch(
+        request,
+        catalog=TemplateSource(await io.aws.s3(), settings.template_bucket, settings.template_key),
+        starter=StateMachine(await io.aws.stepfunctions(), settings.state_machine_arn),
+        reporter=FailureTopic(await io.aws.sns(), settings.failure_topic_arn),
+        every_minutes=settings.dispatch_every_minutes,
+        timezone=settings.meeting_timezone,
+    )
+
+
+handler = lambda_handler(Step("Dispatch", DispatchSettings, DispatchInput, dispatch))
+imported()
