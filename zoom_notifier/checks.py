@@ -200,6 +200,27 @@ def _secret(session: boto3.session.Session, arn: str) -> str:
     return str(text)
 
 
+def _team_channel(
+    session: boto3.session.Session, secret_id: str, prefix: str, allow_loopback: bool
+) -> Check:
+    """A template's own webhook secret: under the prefix NotifyMeeting may read, and a URL."""
+    create = (
+        f"aws secretsmanager create-secret --name {prefix}<team>/webhook --secret-string "
+        "'https://hooks.slack.com/services/...', and name it in the template"
+    )
+    if not secret_id.split(":secret:", 1)[-1].startswith(prefix):
+        detail = (
+            f"{secret_id} is not named under TeamSecretsPrefix {prefix!r}: "
+            "NotifyMeeting may not read it"
+        )
+        return Check("team channel", "FAIL", detail, create)
+    try:
+        _webhook_secret(session, secret_id, allow_loopback)
+    except CheckFailed as failed:
+        return Check("team channel", "FAIL", f"{secret_id}: {failed.detail}", failed.fix or create)
+    return Check("team channel", "ok", f"{secret_id}: an Incoming Webhook URL")
+
+
 def _put_secret_fix(arn: str, example: str) -> str:
     return f"aws secretsmanager put-secret-value --secret-id {arn} --secret-string '{example}'"
 
@@ -298,9 +319,11 @@ def _template_checks(
     timezone: str,
     fix: str,
     default_host: str | None = None,
+    channel: Callable[[str], Check] | None = None,
 ) -> list[Check]:
-    """A line per template (its next meeting, or what is wrong with it), then a warning per
-    Zoom host carrying more templates than Zoom's daily creation limit leaves room for."""
+    """A line per template (its next meeting, or what is wrong with it; with ``channel``, its
+    own Slack channel too), then a warning per Zoom host carrying more templates than Zoom's
+    daily creation limit leaves room for."""
     checks = []
     hosts = []
     for name, read in sources:
@@ -316,6 +339,8 @@ def _template_checks(
             continue
         notifier = template.notifier
         hosts.append((notifier.zoom_user_id if notifier else None) or default_host or "")
+        if channel is not None and notifier is not None and notifier.slack is not None:
+            checks.append(channel(notifier.slack.webhook_secret))
         if coming is None or coming.start is None or coming.announce_at is None:
             checks.append(
                 Check(
@@ -460,7 +485,17 @@ def check_stack(
             checks.append(Check("template", "FAIL", f"no template in s3://{bucket}/", example))
         checks.extend(
             _template_checks(
-                sources, now, meeting_timezone, upload, deployment.parameters.get("ZoomUserId")
+                sources,
+                now,
+                meeting_timezone,
+                upload,
+                deployment.parameters.get("ZoomUserId"),
+                lambda secret_id: _team_channel(
+                    session,
+                    secret_id,
+                    deployment.parameters.get("TeamSecretsPrefix", "zoom-notifier/"),
+                    zoom.allow_loopback,
+                ),
             )
         )
     if webhook is not None and post_test_message:

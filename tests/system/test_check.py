@@ -308,3 +308,35 @@ def test_a_schedule_expression_eventbridge_would_refuse(
         "cron(0 9 * * MON-FRI *): exactly one of day-of-month and day-of-week must be '?'"
     )
     assert fix_after(lines, "FAIL", "schedule").startswith("fix: make deploy (it sets")
+
+
+def test_a_template_s_own_channel_is_checked_where_notify_meeting_may_read_it(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ready.client("secretsmanager").create_secret(
+        Name="zoom-notifier/team-a/webhook", SecretString=fakes.WEBHOOK_URL
+    )
+    for name, secret in (
+        ("team-a", "zoom-notifier/team-a/webhook"),
+        ("team-b", "zoom-notifier/team-b/webhook"),  # never created
+        ("team-c", "payroll/webhook"),  # outside the prefix
+    ):
+        fakes.put_stack_template(
+            ready,
+            {**fakes.TEMPLATE, "notifier": {"slack": {"webhook_secret": secret}}},
+            name=name,
+        )
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    channels = [text for text in lines if text[6:19].strip() == "team channel"]
+    assert (
+        channels[0] == "ok    team channel  zoom-notifier/team-a/webhook: an Incoming Webhook URL"
+    )
+    assert channels[1].startswith("FAIL  team channel  zoom-notifier/team-b/webhook: ")
+    assert channels[2] == (
+        "FAIL  team channel  payroll/webhook is not named under TeamSecretsPrefix "
+        "'zoom-notifier/': NotifyMeeting may not read it"
+    )
+    assert fakes.WEBHOOK_URL not in "\n".join(lines)  # a webhook URL is a secret
