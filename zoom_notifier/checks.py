@@ -20,7 +20,7 @@ from zoom_notifier.errors import ZoomNotifierError
 from zoom_notifier.schedule_expression import ScheduleExpressionError, next_runs
 from zoom_notifier.secrets import ZoomCredentials, parse_webhook_url, parse_zoom_credentials
 from zoom_notifier.template import parse_template
-from zoom_notifier.template_source import TEMPLATE_PLACEHOLDER
+from zoom_notifier.template_source import TEMPLATE_PLACEHOLDER, template_name
 from zoom_notifier.upcoming import ZOOM_DAILY_CREATIONS_PER_HOST, crowded_hosts, next_meeting
 
 if TYPE_CHECKING:
@@ -562,13 +562,12 @@ def stack_templates(stack: str, region: str | None = None) -> tuple[dict[str, by
     session = boto3.session.Session(region_name=region)
     deployment, _ = _deployment(session, stack)
     key_pattern = deployment.parameters.get("TemplateKey", "templates/{template}.json")
-    prefix, _, suffix = key_pattern.partition(TEMPLATE_PLACEHOLDER)
     sources = _bucket_templates(session, deployment.output("TemplateBucketName"), key_pattern)
     templates = {}
     for source, read in sources:
-        key = source.split("/", 3)[3]
-        name = key[len(prefix) : len(key) - len(suffix)] if suffix else key[len(prefix) :]
-        templates[name if TEMPLATE_PLACEHOLDER in key_pattern else "default"] = read()
+        name = template_name(key_pattern, source.split("/", 3)[3])  # s3://bucket/key
+        if name is not None:
+            templates[name] = read()
     return templates, deployment.parameters.get("MeetingTimezone", "UTC")
 
 

@@ -12,7 +12,13 @@ from zoom_notifier.template import MAX_TEMPLATE_BYTES, MeetingTemplate, parse_te
 if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client
 
-__all__ = ["TEMPLATE_PLACEHOLDER", "TemplateSource", "template_names", "template_object_key"]
+__all__ = [
+    "TEMPLATE_PLACEHOLDER",
+    "TemplateSource",
+    "template_name",
+    "template_names",
+    "template_object_key",
+]
 
 TEMPLATE_PLACEHOLDER = "{template}"
 _TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # models.TemplateName
@@ -30,18 +36,25 @@ def template_object_key(key_pattern: str, template: str) -> str:
     return key_pattern
 
 
+def template_name(key_pattern: str, object_key: str) -> str | None:
+    """The name of the template ``TEMPLATE_KEY`` reads at ``object_key``, if any
+    (``templates/{template}.json`` and ``templates/team-a.json``: ``team-a``)."""
+    if TEMPLATE_PLACEHOLDER not in key_pattern:
+        return "default" if object_key == key_pattern else None
+    prefix, _, suffix = key_pattern.partition(TEMPLATE_PLACEHOLDER)
+    if not (object_key.startswith(prefix) and object_key.endswith(suffix)):
+        return None
+    name = object_key[len(prefix) : len(object_key) - len(suffix)]
+    return name if _TEMPLATE_NAME.fullmatch(name) else None
+
+
 def template_names(key_pattern: str, object_keys: list[str]) -> list[str]:
-    """The template names among ``object_keys``: those ``TEMPLATE_KEY`` would read, with a
-    valid name (``templates/{template}.json`` matches ``templates/team-a.json``)."""
+    """The template names among ``object_keys`` (see :func:`template_name`); without a
+    ``{template}`` placeholder, only ``default`` exists."""
     if TEMPLATE_PLACEHOLDER not in key_pattern:
         return ["default"]
-    prefix, _, suffix = key_pattern.partition(TEMPLATE_PLACEHOLDER)
-    names = {
-        key[len(prefix) : len(key) - len(suffix)]
-        for key in object_keys
-        if key.startswith(prefix) and key.endswith(suffix) and len(key) > len(prefix + suffix)
-    }
-    return sorted(name for name in names if _TEMPLATE_NAME.fullmatch(name))
+    names = {template_name(key_pattern, key) for key in object_keys}
+    return sorted(name for name in names if name is not None)
 
 
 class TemplateSource:
