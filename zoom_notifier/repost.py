@@ -3,8 +3,9 @@
 After a post that may have reached Slack, the meeting's item keeps ``notify_attempt_started_at``
 and no execution posts again, so a day is never announced twice. When a person has looked at the
 channel and the announcement is not there, this clears that marker, but only while the item is
-in exactly that state (created, marker set, no live announcement lease, so a running execution is
-never overtaken), then starts a new execution of the day, which announces the existing meeting.
+in exactly that state (created, or a day off to post; marker set; no live announcement lease,
+so a running execution is never overtaken), then starts a new execution of the day, which
+announces the existing meeting (or posts the day off).
 """
 
 from __future__ import annotations
@@ -87,13 +88,16 @@ def repost(
                 TableName=table,
                 Key={"date": {"S": day}, "template": {"S": template}},
                 UpdateExpression="REMOVE notify_attempt_started_at",
+                # A meeting ("created") or a day off whose skip post is due ("skipped").
                 ConditionExpression=(
-                    "#status = :created AND attribute_exists(notify_attempt_started_at) AND "
+                    "#status IN (:created, :skipped) AND "
+                    "attribute_exists(notify_attempt_started_at) AND "
                     "(attribute_not_exists(notify_owner) OR notify_expires_at < :now)"
                 ),
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
                     ":created": {"S": "created"},
+                    ":skipped": {"S": "skipped"},
                     ":now": {"N": str(int(moment.timestamp()))},
                 },
             )

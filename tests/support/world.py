@@ -108,7 +108,11 @@ class World:
 
     def run(self) -> ExecutionReport:
         """A new execution for the day, its failure report handed to notify_failure."""
-        return self._reported(run_execution(self.stack, {"date": DAY}, timeout=60))
+        return self.run_day(DAY)
+
+    def run_day(self, day: str) -> ExecutionReport:
+        """A new execution for ``day``, its failure report handed to notify_failure."""
+        return self._reported(run_execution(self.stack, {"date": day}, timeout=60))
 
     def redrive(self, failed: ExecutionReport) -> ExecutionReport:
         """The console's Redrive of ``failed``, its failure report handed to notify_failure."""

@@ -143,3 +143,27 @@ def _repost_argv(world: World) -> list[str]:
         "repost", "--table", world.table, "--state-machine", world.stack.state_machine_arn,
         "--date", DAY,
     ]  # fmt: skip
+
+
+def test_repost_posts_a_day_off_whose_skip_post_is_uncertain(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fakes.put_stack_template(
+        world.stack,
+        {**fakes.TEMPLATE, "notifier": {"holidays": {"country": "FR"}, "announce_skipped": True}},
+    )
+    fail_slack(TIMEOUT_BEFORE)(world)
+    failed = world.run_day("2026-12-25")
+    assert failed.error == "AnnouncementUncertain"
+
+    code = main(_command_in_report(world)[1:])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    started = re.search(r"Started (\S+)", out)
+    assert started is not None
+    report = wait_for(world.stack, started[1], {"date": "2026-12-25", "template": "default"})
+    assert report.status == "SUCCEEDED", report.cause
+    (post,) = [p for p in world.slack.channel if p["text"].startswith("No ")]
+    assert post["text"] == "No Daily stand-up today: Christmas Day (FR)"
+    assert world.zoom.create_calls == 0
