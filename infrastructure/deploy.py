@@ -78,6 +78,8 @@ def parameter_overrides(environment: Mapping[str, str]) -> dict[str, str]:
         overrides["ZoomUserId"] = user
     known = template_parameters()
     unknown = sorted(set(overrides) - set(known))
+    if retired := sorted(set(unknown) & set(_RETIRED)):
+        raise DeployError("; ".join(f"{name}: {_RETIRED[name]}" for name in retired))
     if unknown:
         raise DeployError(
             f"unknown template parameter(s): {', '.join(unknown)} "
@@ -87,6 +89,15 @@ def parameter_overrides(environment: Mapping[str, str]) -> dict[str, str]:
     if managed:
         raise DeployError(f"{', '.join(managed)} are set by the deploy itself; leave them out")
     return overrides
+
+
+# Parameters of earlier versions, and what replaced them (CHANGELOG.md).
+_RETIRED = dict.fromkeys(
+    ("ScheduleExpression", "ScheduleTimezone"),
+    "no longer a parameter: each template says when its meeting happens (start_time, "
+    "timezone, notifier.announce_minutes_before) and the dispatcher runs every "
+    "DispatchEveryMinutes; remove it from the parameters (see CHANGELOG.md)",
+)
 
 
 def _parameters_object(name: str, text: str) -> dict[str, str]:

@@ -157,6 +157,8 @@ def test_a_schedule_state_the_user_set_is_kept_even_when_the_check_passes(artifa
         ({"PARAMETERS": '{"ScheduleExpresion": "rate(1 day)"}'},
          "unknown template parameter(s): ScheduleExpresion"),
         ({"PARAMETERS": '{"CodeKey": "x"}'}, "CodeKey are set by the deploy itself"),
+        ({"PARAMETERS": '{"ScheduleExpression": "cron(0 9 ? * MON-FRI *)"}'},
+         "ScheduleExpression: no longer a parameter: each template says when"),
         ({"PARAMETERS": '{"LogLevel": ["INFO"]}'}, "PARAMETERS: LogLevel must be a string"),
         ({"PARAMETERS_FILE": "/no/such/file.json"},
          "cannot read PARAMETERS_FILE=/no/such/file.json: No such file or directory"),
