@@ -120,6 +120,9 @@ class MeetingDefinition(BaseModel):
     slack: SlackDestination | None = None
     # Post "No <topic> today: <reason>" on a day off (once, like an announcement).
     announce_skipped: bool = False
+    # A reminder this long before the start, in the announcement's thread: it needs Slack app
+    # mode (an Incoming Webhook cannot reply in a thread); accepted and validated, unused yet.
+    reminder_minutes: int | None = Field(default=None, ge=1, le=1440)
 
     @field_validator("days")
     @classmethod

@@ -205,6 +205,12 @@ def template_warnings(raw: bytes) -> list[str]:
         return dict(items)
 
     data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=pairs)
+    notifier = data.get("notifier") if isinstance(data, dict) else None
+    if isinstance(notifier, dict) and notifier.get("reminder_minutes") is not None:
+        warnings.append(
+            "notifier.reminder_minutes has no effect with an Incoming Webhook: a reminder in "
+            "the announcement's thread needs Slack app mode, which this version does not have"
+        )
     unknown = (
         sorted(set(data) - CREATE_MEETING_FIELDS - {"notifier"}) if isinstance(data, dict) else []
     )

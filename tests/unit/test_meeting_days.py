@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tests.support import fakes
 from zoom_notifier.errors import InvalidMeetingTemplate
 from zoom_notifier.meeting_days import WEEKDAYS, MeetingDefinition, day_off
-from zoom_notifier.template import parse_template
+from zoom_notifier.template import parse_template, template_warnings
 
 
 def _template(notifier: Any) -> bytes:
@@ -39,6 +39,7 @@ def _template(notifier: Any) -> bytes:
         ({"slack": {"channel": "C0123"}}, "notifier.slack.channel': Extra inputs"),
         ({"slack": {"webhook_secret": ""}}, "notifier.slack.webhook_secret"),
         ({"announce_minutes_before": -5}, "notifier.announce_minutes_before"),
+        ({"reminder_minutes": 0}, "notifier.reminder_minutes"),
         ("weekdays", "notifier'"),
     ],
 )
@@ -68,7 +69,7 @@ def test_holidays_is_imported_only_for_a_template_with_a_calendar() -> None:
     """Cold start does not pay for the holiday package unless a template has a calendar."""
     probe = (
         "import sys, json\n"
-        "from zoom_notifier.template import parse_template\n"
+        "from zoom_notifier.template import parse_template, template_warnings\n"
         "from datetime import date\n"
         "from zoom_notifier.meeting_days import day_off\n"
         "t = parse_template(sys.argv[1].encode(), 't')\n"
@@ -121,3 +122,13 @@ def test_the_meeting_day_decision_is_the_holidays_package_plus_days_extra_and_wo
     expected_meeting_day = worked or (right_weekday and not closed)
 
     assert (day_off(definition, day) is None) == expected_meeting_day
+
+
+def test_a_reminder_is_accepted_but_said_to_need_slack_app_mode() -> None:
+    raw = _template({"reminder_minutes": 5})
+
+    template = parse_template(raw, "t")
+
+    assert template.notifier is not None
+    assert template.notifier.reminder_minutes == 5
+    assert any("needs Slack app mode" in warning for warning in template_warnings(raw))
