@@ -29,14 +29,11 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Claimed:
-    """The claim is ours: ``record`` is the item as we wrote it."""
+    """The claim is ours: ``record`` is the item as we wrote it. ``earlier_attempt``: when an
+    earlier, unresolved Zoom create began (its meeting may exist), if one did."""
 
     record: MeetingRecord
-
-    @property
-    def earlier_attempt(self) -> int | None:
-        """When an earlier, unresolved Zoom create began (its meeting may exist)."""
-        return self.record.attempt_started_at
+    earlier_attempt: int | None = None
 
 
 @dataclass(frozen=True)

@@ -290,8 +290,15 @@ class MeetingStore:
         complete, the claim reports it instead. A live claim of another owner raises
         :class:`MeetingCreationInProgress`. ``earlier_attempt`` (an unresolved Zoom call seen
         on the item before claiming) is kept on the new claim, so it is never forgotten.
+
+        The claim is also the attempt marker: a Zoom create follows it at once, so it is
+        written with the marker set (the earliest unresolved attempt, or this one) instead of
+        a second write just before the call. A crash in between costs the next attempt one
+        List Meetings call, never a second meeting.
         """
-        claim = claim_record(key, owner, now, earlier_attempt)
+        claim = claim_record(
+            key, owner, now, earlier_attempt if earlier_attempt is not None else _epoch(now)
+        )
         condition = (
             "attribute_not_exists(#date) OR (#status = :creating AND "
             "(claim_expires_at < :now OR claim_owner = :owner))"
@@ -309,14 +316,14 @@ class MeetingStore:
             claim, condition, values, "claiming", replaced=previous
         )
         if existing is None:
-            attempts = [claim.attempt_started_at] + [
+            attempts = [earlier_attempt] + [
                 old.attempt_started_at for old in previous if old.status == "creating"
             ]
             earliest = min((at for at in attempts if at is not None), default=None)
-            if earliest != claim.attempt_started_at and earliest is not None:
+            if earliest is not None and earliest != claim.attempt_started_at:
                 # The item changed since it was read: keep its marker on our claim as well.
                 claim = await self.mark_attempt(claim, owner, earliest)
-            return Claimed(claim)
+            return Claimed(claim, earlier_attempt=earliest)
         if existing.status == "creating" or (
             replacing is not None and existing.meeting_id == replacing
         ):

@@ -157,8 +157,7 @@ async def create_meeting(
                     key, owner, adopted, now(), slack_webhook_secret=webhook_secret
                 )
                 return _create_result(record, "created")
-        attempt_at = claim.earlier_attempt or int(now().timestamp())
-        held = await store.mark_attempt(claim.record, owner, attempt_at)
+        # The claim carries the attempt marker: nothing is written between it and the call.
         meeting = await zoom.create_meeting(zoom_user_id, zoom_request.request_body())
         check_placement(meeting, zoom_request)
     except ZoomResponseInvalid:

@@ -126,9 +126,9 @@ class MemoryStore:
         if found is not None and found.status == "creating":
             attempts.append(found.attempt_started_at)
         earliest = min((at for at in attempts if at is not None), default=None)
-        claim = claim_record(key, owner, now, earliest)
+        claim = claim_record(key, owner, now, earliest if earliest is not None else _epoch(now))
         self.put(claim)
-        return Claimed(claim)
+        return Claimed(claim, earlier_attempt=earliest)
 
     def _holds(self, key: MeetingKey, owner: str) -> bool:
         found = self.items.get((key.date, key.template))

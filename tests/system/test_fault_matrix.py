@@ -305,8 +305,8 @@ ROWS = [
     Row("Slack", "timeout after Slack posted it (not reposted)", fail_slack(TIMEOUT_AFTER),
         "FAILED", "AnnouncementUncertain", fix=nothing, rerun_status="FAILED"),
     # --- the process killed at each step boundary ---------------------------------------------
-    Row("Lambda killed", "after the claim, before calling Zoom",
-        lambda w: once(w, store_module.MeetingStore, "mark_attempt"), "FAILED",
+    Row("Lambda killed", "after the claim (and its attempt marker), before calling Zoom",
+        lambda w: once(w, store_module.MeetingStore, "claim", after=True), "FAILED",
         "UnexpectedError", fix=nothing),
     Row("Lambda killed", "after Zoom's 201, before recording it (adopted on rerun)",
         lambda w: once(w, store_module.MeetingStore, "complete"), "FAILED", "UnexpectedError",

@@ -197,6 +197,28 @@ async def test_create_makes_the_meeting_and_records_it(
     )
 
 
+async def test_a_first_create_claims_with_its_marker_and_looks_for_no_earlier_meeting(
+    templates: MemoryTemplates,
+    store: MemoryStore,
+    zoom: ZoomModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zoom.listing.set(forever=answer(500, ""))  # List Meetings must not be needed
+    seen: list[int | None] = []
+    create_meeting = ModelZoom.create_meeting
+
+    async def observed(self: ModelZoom, user_id: str, body: dict[str, Any]) -> Any:
+        record = await store.get(KEY)
+        seen.append(None if record is None else record.attempt_started_at)
+        return await create_meeting(self, user_id, body)
+
+    monkeypatch.setattr(ModelZoom, "create_meeting", observed)
+    result = await create(templates, store, zoom)
+
+    assert result.outcome == "created"
+    assert seen == [int(NOW.timestamp())]  # the marker was on the item when Zoom was called
+
+
 async def test_a_second_create_reuses_the_recorded_meeting(
     templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
 ) -> None:
