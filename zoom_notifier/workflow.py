@@ -361,13 +361,15 @@ async def dispatch(
         try:
             templates[name] = await catalog.load(name)
         except (InvalidMeetingTemplate, TemplateNotFound) as exc:
-            log.warning("template cannot be read; its execution will fail and report it",
-                        template=name, error=exc.name)  # fmt: skip
+            log.warning(
+                "template cannot be read; its execution will fail and report it",
+                template=name,
+                error=exc.name,
+            )
             invalid.append(name)
     today = window_end.astimezone(ZoneInfo(timezone)).date().isoformat()
-    runs = [(run.name, run.date, run.template) for run in due_runs(
-        templates, window_start, window_end, timezone
-    )]  # fmt: skip
+    due = due_runs(templates, window_start, window_end, timezone)
+    runs = [(run.name, run.date, run.template) for run in due]
     runs += [(execution_name(today, name), today, name) for name in invalid]
     started: list[str] = []
     already: list[str] = []
