@@ -18,10 +18,11 @@ from aioresponses import CallbackResult, aioresponses
 from yarl import URL
 
 from zoom_notifier.local.faults import NetworkFault, Outcome
+from zoom_notifier.local.slack_api_model import METHODS, SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
 
-__all__ = ["mount_slack", "mount_zoom"]
+__all__ = ["mount_slack", "mount_slack_api", "mount_zoom"]
 
 
 def _result(url: URL, outcome: Outcome) -> CallbackResult:
@@ -92,3 +93,34 @@ def mount_slack(model: SlackModel, http: aioresponses, *, base_url: str) -> None
         return _result(url, model.answer_post(_body(kwargs)))
 
     http.post(base_url + model.path, callback=post, repeat=True)
+
+
+def _arguments(url: URL, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A Web API call's arguments, however slack_sdk sent them (query, form or JSON)."""
+    arguments: dict[str, Any] = dict(url.query)
+    arguments.update(kwargs.get("params") or {})
+    if kwargs.get("json") is not None:
+        arguments.update(kwargs["json"])
+    data = kwargs.get("data")
+    if isinstance(data, dict):
+        arguments.update(data)
+    elif isinstance(data, aiohttp.FormData):
+        arguments.update({field[0]["name"]: field[2] for field in data._fields})
+    return arguments
+
+
+def mount_slack_api(model: SlackApiModel, http: aioresponses, *, base_url: str) -> None:
+    """Answer every Web API method of :data:`~zoom_notifier.local.slack_api_model.METHODS`
+    under ``base_url`` (``https://slack.com/api/``) from ``model``."""
+
+    def method_callback(method: str) -> Any:
+        def answer(url: URL, **kwargs: Any) -> CallbackResult:
+            outcome = model.answer(method, _arguments(url, kwargs), _authorization(kwargs))
+            return _result(url, outcome)
+
+        return answer
+
+    for method in METHODS:
+        pattern = re.compile(rf"^{re.escape(base_url.rstrip('/'))}/{re.escape(method)}(\?.*)?$")
+        for verb in (http.get, http.post):
+            verb(pattern, callback=method_callback(method), repeat=True)

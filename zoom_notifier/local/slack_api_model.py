@@ -1,0 +1,163 @@
+"""A model of the Slack Web API methods app mode uses: what reached each channel, per-method fault
+scripts, and the answers Slack documents.
+
+* ``chat.postMessage`` (api.slack.com/methods/chat.postMessage): ``{"ok": true, "channel", "ts",
+  "message"}``; the message keeps its ``metadata`` (``event_type``, ``event_payload``).
+* ``conversations.history`` (api.slack.com/methods/conversations.history): newest first, only
+  messages after ``oldest`` (exclusive unless ``inclusive``), ``limit`` (default 100, at most
+  999), cursor pagination in ``response_metadata.next_cursor``; metadata only with
+  ``include_all_metadata``.
+* ``chat.scheduleMessage`` (api.slack.com/methods/chat.scheduleMessage): ``{"ok": true,
+  "channel", "scheduled_message_id", "post_at"}``; ``time_in_past`` for a ``post_at`` before now.
+* ``chat.scheduledMessages.list`` (api.slack.com/methods/chat.scheduledMessages.list):
+  ``id``, ``channel_id``, ``post_at``, ``date_created``, ``text`` (no metadata, no thread).
+
+Errors are HTTP 200 with ``{"ok": false, "error": ...}`` (``not_in_channel``,
+``channel_not_found``, ``is_archived``, ``invalid_auth``, ``token_revoked``, ``missing_scope``
+with ``needed`` and ``provided``), except rate limiting: HTTP 429 with ``Retry-After``
+(api.slack.com/apis/rate-limits). Those that depend on the workspace are scripted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from zoom_notifier.local.faults import Fault, Outcome, Reply, Script, answer
+
+__all__ = ["METHODS", "SlackApiModel", "slack_error"]
+
+METHODS = (
+    "chat.postMessage",
+    "conversations.history",
+    "chat.scheduleMessage",
+    "chat.scheduledMessages.list",
+)
+_HISTORY_LIMIT = 999
+
+
+def _refusal(error: str, **extra: Any) -> Reply:
+    """A Web API error as Slack sends it: HTTP 200, ``ok`` false."""
+    return Reply(200, {"ok": False, "error": error, **extra})
+
+
+def slack_error(error: str, **extra: Any) -> Fault:
+    """A scripted Web API error (one that depends on the workspace, not on the request)."""
+    return answer(200, {"ok": False, "error": error, **extra})
+
+
+@dataclass
+class SlackApiModel:
+    """A workspace where the app's bot token is ``token``, with its channels' messages."""
+
+    token: str = "xoxb-FAKE-local-bot-token"
+    channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    scheduled: list[dict[str, Any]] = field(default_factory=list)
+    scripts: dict[str, Script] = field(default_factory=lambda: {m: Script() for m in METHODS})
+    clock: Callable[[], float] = time.time
+    _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The channel's messages, oldest first (thread replies included)."""
+        return list(self.channels.get(channel, []))
+
+    def answer(
+        self, method: str, arguments: Mapping[str, Any], authorization: str | None
+    ) -> Outcome:
+        return self.scripts[method].play(lambda: self._answer(method, arguments, authorization))
+
+    def _answer(
+        self, method: str, arguments: Mapping[str, Any], authorization: str | None
+    ) -> Reply:
+        if authorization != f"Bearer {self.token}":
+            return _refusal("invalid_auth")
+        channel = str(arguments.get("channel", ""))
+        if method != "chat.scheduledMessages.list" and channel not in self.channels:
+            return _refusal("channel_not_found")
+        handlers = {
+            "chat.postMessage": self._post,
+            "conversations.history": self._history,
+            "chat.scheduleMessage": self._schedule,
+            "chat.scheduledMessages.list": self._scheduled_list,
+        }
+        return handlers[method](channel, arguments)
+
+    def _ts(self) -> str:
+        # Slack's ts: seconds and a per-channel sequence, unique and increasing.
+        return f"{self.clock():.0f}.{next(self._counter):06d}"
+
+    def _post(self, channel: str, arguments: Mapping[str, Any]) -> Reply:
+        if not arguments.get("text") and not arguments.get("blocks"):
+            return _refusal("no_text")
+        with self._lock:
+            message = {
+                "type": "message",
+                "ts": self._ts(),
+                "text": arguments.get("text", ""),
+                "blocks": arguments.get("blocks", []),
+            }
+            if arguments.get("metadata"):
+                message["metadata"] = arguments["metadata"]
+            if arguments.get("thread_ts"):
+                message["thread_ts"] = arguments["thread_ts"]
+            self.channels[channel].append(message)
+        return Reply(200, {"ok": True, "channel": channel, "ts": message["ts"], "message": message})
+
+    def _history(self, channel: str, arguments: Mapping[str, Any]) -> Reply:
+        oldest = float(arguments.get("oldest") or 0)
+        inclusive = str(arguments.get("inclusive", "")).lower() in {"1", "true"}
+        limit = min(int(arguments.get("limit") or 100), _HISTORY_LIMIT)
+        start = int(arguments.get("cursor") or 0)
+        with self._lock:
+            found = [
+                m for m in reversed(self.channels[channel])
+                if "thread_ts" not in m
+                and (float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest))
+            ]  # fmt: skip
+        page = found[start : start + limit]
+        metadata = str(arguments.get("include_all_metadata", "")).lower() in {"1", "true"}
+        shown = [m if metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(found)
+        body: dict[str, Any] = {"ok": True, "messages": shown, "has_more": more}
+        body["response_metadata"] = {"next_cursor": str(start + limit) if more else ""}
+        return Reply(200, body)
+
+    def _schedule(self, channel: str, arguments: Mapping[str, Any]) -> Reply:
+        post_at = int(arguments.get("post_at") or 0)
+        if post_at <= self.clock():
+            return _refusal("time_in_past")
+        with self._lock:
+            entry = {
+                "id": f"Q{next(self._counter):08d}",
+                "channel_id": channel,
+                "post_at": post_at,
+                "date_created": int(self.clock()),
+                "text": arguments.get("text", ""),
+                "thread_ts": arguments.get("thread_ts"),
+                "metadata": arguments.get("metadata"),
+            }
+            self.scheduled.append(entry)
+        return Reply(
+            200,
+            {
+                "ok": True,
+                "channel": channel,
+                "scheduled_message_id": entry["id"],
+                "post_at": post_at,
+            },
+        )
+
+    def _scheduled_list(self, channel: str, arguments: Mapping[str, Any]) -> Reply:
+        with self._lock:
+            listed = [
+                {key: entry[key] for key in ("id", "channel_id", "post_at", "date_created", "text")}
+                for entry in self.scheduled
+                if not channel or entry["channel_id"] == channel
+            ]
+        return Reply(200, {"ok": True, "scheduled_messages": listed,
+                           "response_metadata": {"next_cursor": ""}})  # fmt: skip
