@@ -339,8 +339,9 @@ def _template_checks(
             continue
         notifier = template.notifier
         hosts.append((notifier.zoom_user_id if notifier else None) or default_host or "")
-        if channel is not None and notifier is not None and notifier.slack is not None:
-            checks.append(channel(notifier.slack.webhook_secret))
+        slack = notifier.slack if notifier else None
+        if channel is not None and slack is not None and slack.webhook_secret is not None:
+            checks.append(channel(slack.webhook_secret))
         if coming is None or coming.start is None or coming.announce_at is None:
             checks.append(
                 Check(

@@ -6,6 +6,7 @@ real clients (S3, DynamoDB, Zoom, Slack) and tests can give it in-memory ones.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from zoom_notifier.template import MeetingTemplate
 
 __all__ = [
     "AlreadyDone",
+    "AppPoster",
     "Claim",
     "Claimed",
     "ExecutionStarter",
@@ -99,6 +101,7 @@ class MeetingRepository(Protocol):
         now: datetime,
         *,
         slack_webhook_secret: str | None = None,
+        slack_channel: str | None = None,
     ) -> MeetingRecord: ...
 
     async def release(self, key: MeetingKey, owner: str) -> None: ...
@@ -114,6 +117,7 @@ class MeetingRepository(Protocol):
         reason: str,
         topic: str,
         slack_webhook_secret: str | None,
+        slack_channel: str | None = None,
     ) -> MeetingRecord: ...
 
     async def claim_notification(
@@ -125,7 +129,11 @@ class MeetingRepository(Protocol):
     ) -> MeetingRecord: ...
 
     async def mark_notified(
-        self, record: MeetingRecord, owner: str, now: datetime
+        self,
+        record: MeetingRecord,
+        owner: str,
+        now: datetime,
+        posted: tuple[str, str] | None = None,
     ) -> MeetingRecord: ...
 
     async def release_notification(
@@ -141,6 +149,19 @@ class ZoomMeetings(Protocol):
     async def get_meeting(self, meeting_id: int) -> ZoomMeeting | None: ...
 
     async def list_scheduled_meetings(self, user_id: str) -> list[ZoomMeetingSummary]: ...
+
+
+class AppPoster(Protocol):
+    """Slack app mode (:class:`~zoom_notifier.slack_app.SlackApp`): a post carries metadata
+    and can be found again."""
+
+    async def post(
+        self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any]
+    ) -> str: ...
+
+    async def find(
+        self, channel: str, oldest: float, event_type: str, payload: Mapping[str, Any]
+    ) -> str | None: ...
 
 
 class MessagePoster(Protocol):

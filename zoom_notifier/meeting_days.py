@@ -8,6 +8,7 @@ a second, which a deployment without calendars never pays.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -101,9 +102,27 @@ class SlackDestination(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # The Secrets Manager id (name or ARN) of a secret holding the channel's webhook URL, in
-    # the forms SLACK_WEBHOOK_SECRET accepts (a plain URL or {"url": ...}).
-    webhook_secret: str = Field(min_length=1, max_length=2048)
+    # Webhook mode: the Secrets Manager id (name or ARN) of a secret holding the channel's
+    # webhook URL, in the forms SLACK_WEBHOOK_SECRET accepts (a plain URL or {"url": ...}).
+    webhook_secret: str | None = Field(default=None, min_length=1, max_length=2048)
+    # App mode: the channel's id (C..., G...), where the app is a member.
+    channel: str | None = None
+
+    @field_validator("channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[CGD][A-Z0-9]{6,}", value):
+            raise ValueError(
+                f"{value!r} is not a channel id: use its id (C0123456789, in the channel's "
+                "details), not its name"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> SlackDestination:
+        if (self.webhook_secret is None) == (self.channel is None):
+            raise ValueError("give either webhook_secret (webhook mode) or channel (app mode)")
+        return self
 
 
 class MeetingDefinition(BaseModel):

@@ -231,6 +231,9 @@ class MeetingRecord(BaseModel):
     skip_reason: str | None = None
     # The Secrets Manager id of the template's own webhook (its slack.webhook_secret), if any.
     slack_webhook_secret: str | None = None
+    # App mode: the template's own channel, if any; once posted, the message's channel and ts.
+    slack_channel: str | None = None
+    slack_ts: str | None = None
     expires_at: int
 
     _real = field_validator("date")(_real_date)

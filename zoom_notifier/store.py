@@ -162,6 +162,7 @@ def skipped_record(
     reason: str,
     topic: str,
     slack_webhook_secret: str | None,
+    slack_channel: str | None = None,
 ) -> MeetingRecord:
     """The ``skipped`` item of a day off whose skip post is due."""
     return MeetingRecord(
@@ -171,6 +172,7 @@ def skipped_record(
         skip_reason=reason,
         topic=topic,
         slack_webhook_secret=slack_webhook_secret,
+        slack_channel=slack_channel,
         created_at=now.astimezone(UTC).isoformat(),
         execution=owner,
         expires_at=_expires_at(key),
@@ -183,6 +185,7 @@ def created_record(
     meeting: ZoomMeeting,
     now: datetime,
     slack_webhook_secret: str | None = None,
+    slack_channel: str | None = None,
 ) -> MeetingRecord:
     """The ``created`` item of the meeting Zoom made."""
     return MeetingRecord(
@@ -198,6 +201,7 @@ def created_record(
         created_at=now.astimezone(UTC).isoformat(),
         execution=owner,
         slack_webhook_secret=slack_webhook_secret,
+        slack_channel=slack_channel,
         expires_at=_expires_at(key),
     )
 
@@ -230,15 +234,19 @@ def lease_ended(claim: MeetingRecord) -> MeetingRecord:
     return claim.model_copy(update={"claim_expires_at": 0})
 
 
-def notified_record(record: MeetingRecord, now: datetime) -> MeetingRecord:
-    """``record`` once its announcement went out."""
-    return record.model_copy(
-        update={
-            "status": "notified",
-            "notified_at": now.astimezone(UTC).isoformat(),
-            **_NO_ANNOUNCEMENT_CLAIM,
-        }
-    )
+def notified_record(
+    record: MeetingRecord, now: datetime, posted: tuple[str, str] | None = None
+) -> MeetingRecord:
+    """``record`` once its announcement went out (in app mode, ``posted`` is the message's
+    channel and ts, so later steps can reply in its thread)."""
+    update: dict[str, Any] = {
+        "status": "notified",
+        "notified_at": now.astimezone(UTC).isoformat(),
+        **_NO_ANNOUNCEMENT_CLAIM,
+    }
+    if posted is not None:
+        update["slack_channel"], update["slack_ts"] = posted
+    return record.model_copy(update=update)
 
 
 def _announced(record: MeetingRecord) -> tuple[str, dict[str, Any]]:
@@ -350,9 +358,10 @@ class MeetingStore:
         now: datetime,
         *,
         slack_webhook_secret: str | None = None,
+        slack_channel: str | None = None,
     ) -> MeetingRecord:
         """Record the created meeting, if ``owner`` still holds the claim."""
-        record = created_record(key, owner, meeting, now, slack_webhook_secret)
+        record = created_record(key, owner, meeting, now, slack_webhook_secret, slack_channel)
         if await self._put_if_held(record, owner, "recording the meeting for", "create"):
             raise MeetingClaimLost(
                 f"created Zoom meeting {meeting.id} for {key.date}/{key.template}, but another "
@@ -387,11 +396,18 @@ class MeetingStore:
         reason: str,
         topic: str,
         slack_webhook_secret: str | None,
+        slack_channel: str | None = None,
     ) -> MeetingRecord:
         """Write the ``skipped`` item of a day off whose skip post is due, unless the day has
         an item already: the one found, if it is a day off too."""
         record = skipped_record(
-            key, owner, now, reason=reason, topic=topic, slack_webhook_secret=slack_webhook_secret
+            key,
+            owner,
+            now,
+            reason=reason,
+            topic=topic,
+            slack_webhook_secret=slack_webhook_secret,
+            slack_channel=slack_channel,
         )
         existing = await self._conditional_put(
             record, "attribute_not_exists(#date)", {}, "recording the day off of"
@@ -455,10 +471,14 @@ class MeetingStore:
         return marked
 
     async def mark_notified(
-        self, record: MeetingRecord, owner: str, now: datetime
+        self,
+        record: MeetingRecord,
+        owner: str,
+        now: datetime,
+        posted: tuple[str, str] | None = None,
     ) -> MeetingRecord:
         """Record that the announcement went out."""
-        notified = notified_record(record, now)
+        notified = notified_record(record, now, posted)
         subject, values = _announced(record)
         existing = await self._conditional_put(
             notified,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from zoom_notifier.adoption import find_earlier_meeting
@@ -53,6 +53,7 @@ from zoom_notifier.zoom_time import utc_instant
 
 if TYPE_CHECKING:
     from zoom_notifier.collaborators import (
+        AppPoster,
         ExecutionStarter,
         MeetingRepository,
         MessagePoster,
@@ -130,6 +131,7 @@ async def create_meeting(
     meeting_date = date.fromisoformat(key.date)
     notifier = template.notifier
     webhook_secret = notifier.slack.webhook_secret if notifier and notifier.slack else None
+    app_channel = notifier.slack.channel if notifier and notifier.slack else None
     if record is None and (reason := day_off(notifier, meeting_date)) is not None:
         # Decided before any call to Zoom: a Zoom outage never fails a day off.
         return await _skip_day(key, reason, template, store, owner, now())
@@ -154,7 +156,12 @@ async def create_meeting(
                 bind(meeting_id=adopted.id)
                 log.warning("adopted the meeting of an interrupted attempt")
                 record = await store.complete(
-                    key, owner, adopted, now(), slack_webhook_secret=webhook_secret
+                    key,
+                    owner,
+                    adopted,
+                    now(),
+                    slack_webhook_secret=webhook_secret,
+                    slack_channel=app_channel,
                 )
                 return _create_result(record, "created")
         # The claim carries the attempt marker: nothing is written between it and the call.
@@ -174,7 +181,9 @@ async def create_meeting(
         await _end_lease(store.end_claim(held, owner))
         raise
     bind(meeting_id=meeting.id)
-    record = await store.complete(key, owner, meeting, now(), slack_webhook_secret=webhook_secret)
+    record = await store.complete(
+        key, owner, meeting, now(), slack_webhook_secret=webhook_secret, slack_channel=app_channel
+    )
     log.info("meeting created", start_time=record.start_time)
     return _create_result(record, "created")
 
@@ -202,6 +211,7 @@ async def _skip_day(
         # "Daily stand-up {date}" reads "No Daily stand-up today": the post goes out that day.
         topic=template.topic.replace(DATE_PLACEHOLDER, "").strip(" -:") or template.topic,
         slack_webhook_secret=notifier.slack.webhook_secret if notifier.slack else None,
+        slack_channel=notifier.slack.channel if notifier.slack else None,
     )
     return skipped.model_copy(update={"announce": True})
 
@@ -243,9 +253,15 @@ async def notify_meeting(
     owner: str,
     now: Clock = utc_now,
     destinations: Destinations | None = None,
+    app: AppPoster | None = None,
+    app_channel: str | None = None,
 ) -> NotifyResult:
     """Announce the day's meeting (or, for a day off with announce_skipped, the skip) in
-    Slack once: in the template's own channel when it names a webhook secret."""
+    Slack once: in the template's own channel when it names one.
+
+    With a Slack app (``app``, default channel ``app_channel``), a post whose outcome is
+    unknown is looked for in the channel and adopted, never repeated nor left unannounced.
+    """
     key = request.key
     bind(date=key.date, template=key.template)
     record = await store.get(key)
@@ -272,10 +288,33 @@ async def notify_meeting(
     if isinstance(claim, AlreadyDone):
         log.info("another execution announced the meeting meanwhile")
         return result
+    message = skip_announcement(record) if record.skip_reason else meeting_announcement(record)
+    if app is not None:
+        await _announce_by_app(record, claim.record, message, store, app, app_channel, owner, now)
+    else:
+        if record.slack_webhook_secret is not None:
+            if destinations is None:
+                raise ConfigurationError("this template posts to its own webhook; none can be read")
+            slack = await destinations(record.slack_webhook_secret)
+        await _announce_by_webhook(record, claim.record, message, store, slack, owner, now)
+    return result.model_copy(update={"outcome": "notified"})
+
+
+async def _announce_by_webhook(
+    record: MeetingRecord,
+    claimed: MeetingRecord,
+    message: dict[str, Any],
+    store: MeetingRepository,
+    slack: MessagePoster,
+    owner: str,
+    now: Clock,
+) -> None:
+    """A webhook post cannot be looked up: after an interrupted one, a person decides."""
+    key = record.key
     if record.notify_attempt_started_at is not None:
         # A post began and its outcome was never recorded: it may be in the channel already.
         # The lease ends now (the marker stays), so that `zoom-notifier repost` can act at once.
-        await _end_lease(store.release_notification(claim.record, owner, keep_attempt=True))
+        await _end_lease(store.release_notification(claimed, owner, keep_attempt=True))
         what = record.join_url or f"none, a day off ({record.skip_reason})"
         raise AnnouncementUncertain(
             f"an earlier attempt to announce {key.date}/{key.template} was interrupted after it "
@@ -284,12 +323,7 @@ async def notify_meeting(
             "announcement is missing, `zoom-notifier repost` announces it (the failure report "
             "in Slack gives the exact command)."
         )
-    if record.slack_webhook_secret is not None:
-        if destinations is None:
-            raise ConfigurationError("this template posts to its own webhook; none can be read")
-        slack = await destinations(record.slack_webhook_secret)
-    message = skip_announcement(record) if record.skip_reason else meeting_announcement(record)
-    attempt = await store.mark_notify_attempt(claim.record, owner, int(now().timestamp()))
+    attempt = await store.mark_notify_attempt(claimed, owner, int(now().timestamp()))
     try:
         await slack.post(message)
     except SlackWebhookRejected:
@@ -303,7 +337,56 @@ async def notify_meeting(
         raise
     await store.mark_notified(record, owner, now())
     log.info("meeting announced")
-    return result.model_copy(update={"outcome": "notified"})
+
+
+# The metadata an announcement carries (api.slack.com/metadata): what finds it again.
+ANNOUNCEMENT_EVENT = "zoom_notifier_announcement"
+# Slack's clock and Lambda's may differ a little: the search starts this much earlier.
+_CLOCK_MARGIN_SECONDS = 30
+
+
+async def _announce_by_app(
+    record: MeetingRecord,
+    claimed: MeetingRecord,
+    message: dict[str, Any],
+    store: MeetingRepository,
+    app: AppPoster,
+    default_channel: str | None,
+    owner: str,
+    now: Clock,
+) -> None:
+    """Post through the Slack app; after an interrupted attempt, adopt its message if it is in
+    the channel, else post: exactly one announcement, without a person."""
+    channel = record.slack_channel or default_channel
+    if channel is None:
+        raise ConfigurationError(
+            "Slack app mode needs a channel: set SLACK_CHANNEL, or the template's slack.channel"
+        )
+    wanted = {"date": record.date, "template": record.template}
+    if record.notify_attempt_started_at is not None:
+        since = record.notify_attempt_started_at - _CLOCK_MARGIN_SECONDS
+        found = await app.find(channel, since, ANNOUNCEMENT_EVENT, wanted)
+        if found is not None:
+            await store.mark_notified(record, owner, now(), (channel, found))
+            log.warning("adopted the announcement an interrupted attempt posted", slack_ts=found)
+            return
+    attempt = await store.mark_notify_attempt(claimed, owner, int(now().timestamp()))
+    metadata = {
+        "event_type": ANNOUNCEMENT_EVENT,
+        "event_payload": {**wanted, "meeting_id": record.meeting_id or 0},
+    }
+    try:
+        ts = await app.post(channel, message, metadata)
+    except SlackWebhookRejected:
+        await store.release_notification(record, owner)
+        raise
+    except (SlackUnavailable, SlackRateLimited) as exc:
+        # The marker stays whenever the post may have landed: the retry looks for it.
+        maybe_delivered = isinstance(exc, SlackUnavailable) and exc.maybe_delivered
+        await _end_lease(store.release_notification(attempt, owner, keep_attempt=maybe_delivered))
+        raise
+    await store.mark_notified(record, owner, now(), (channel, ts))
+    log.info("meeting announced", slack_ts=ts)
 
 
 async def notify_failure(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,11 +23,14 @@ from zoom_notifier.errors import (
     MeetingClaimLost,
     MeetingCreationInProgress,
     NotificationInProgress,
+    SlackRateLimited,
     SlackUnavailable,
+    SlackWebhookRejected,
     TemplateNotFound,
     ZoomUnavailable,
 )
 from zoom_notifier.local.faults import NetworkFault, Outcome, Reply
+from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.models import MeetingKey, MeetingRecord, ZoomMeeting, ZoomMeetingSummary
@@ -48,6 +52,7 @@ __all__ = [
     "MemoryStateMachine",
     "MemoryStore",
     "MemoryTemplates",
+    "ModelApp",
     "ModelSlack",
     "ModelZoom",
 ]
@@ -105,6 +110,11 @@ class MemoryStore:
     def put(self, record: MeetingRecord) -> None:
         self.items[(record.date, record.template)] = record
 
+    async def expire_notify_lease(self, key: MeetingKey) -> None:
+        """Time passes: the announcement lease a dead invocation left runs out."""
+        found = self.items[(key.date, key.template)]
+        self.put(found.model_copy(update={"notify_expires_at": 0}))
+
     async def get(self, key: MeetingKey) -> MeetingRecord | None:
         return self.items.get((key.date, key.template))
 
@@ -143,11 +153,11 @@ class MemoryStore:
 
     async def complete(
         self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime, *,
-        slack_webhook_secret: str | None = None,
+        slack_webhook_secret: str | None = None, slack_channel: str | None = None,
     ) -> MeetingRecord:  # fmt: skip
         if not self._holds(key, owner):
             raise MeetingClaimLost(f"created Zoom meeting {meeting.id}, but the claim was lost")
-        record = created_record(key, owner, meeting, now, slack_webhook_secret)
+        record = created_record(key, owner, meeting, now, slack_webhook_secret, slack_channel)
         self.put(record)
         return record
 
@@ -162,6 +172,7 @@ class MemoryStore:
     async def record_skip(
         self, key: MeetingKey, owner: str, now: datetime, *,
         reason: str, topic: str, slack_webhook_secret: str | None,
+        slack_channel: str | None = None,
     ) -> MeetingRecord:  # fmt: skip
         found = await self.get(key)
         if found is not None:
@@ -169,8 +180,9 @@ class MemoryStore:
                 raise MeetingCreationInProgress("a meeting is being created or created")
             return found
         record = skipped_record(
-            key, owner, now, reason=reason, topic=topic, slack_webhook_secret=slack_webhook_secret
-        )
+            key, owner, now, reason=reason, topic=topic,
+            slack_webhook_secret=slack_webhook_secret, slack_channel=slack_channel,
+        )  # fmt: skip
         self.put(record)
         return record
 
@@ -202,11 +214,12 @@ class MemoryStore:
         return marked
 
     async def mark_notified(
-        self, record: MeetingRecord, owner: str, now: datetime
-    ) -> MeetingRecord:
+        self, record: MeetingRecord, owner: str, now: datetime,
+        posted: tuple[str, str] | None = None,
+    ) -> MeetingRecord:  # fmt: skip
         if not self._announcing(record, owner):
             raise NotificationInProgress("the announcement claim was taken over")
-        notified = notified_record(record, now)
+        notified = notified_record(record, now, posted)
         self.put(notified)
         return notified
 
@@ -278,3 +291,46 @@ class ModelSlack:
                 maybe_delivered=outcome.kind not in {"refused", "connect_timeout"},
             )
         check_webhook_answer(outcome.status, str(outcome.body), outcome.headers.get("Retry-After"))
+
+
+@dataclass
+class ModelApp:
+    """The Slack Web API model behind the workflow's app interface, answered directly."""
+
+    model: SlackApiModel
+
+    def _call(self, method: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        outcome = self.model.answer(method, arguments, f"Bearer {self.model.token}")
+        if isinstance(outcome, NetworkFault):
+            raise SlackUnavailable(
+                f"Slack {method}: {outcome.kind}", maybe_delivered=outcome.kind != "refused"
+            )
+        body = outcome.body if isinstance(outcome.body, dict) else {}
+        if outcome.status == 429:
+            raise SlackRateLimited(f"Slack {method}: rate limited", 1.0)
+        if outcome.status >= 500 or not body:
+            raise SlackUnavailable(f"Slack {method}: HTTP {outcome.status}", maybe_delivered=True)
+        if not body.get("ok"):
+            raise SlackWebhookRejected(f"Slack {method}: {body.get('error')}")
+        return body
+
+    async def post(
+        self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any]
+    ) -> str:
+        body = self._call(
+            "chat.postMessage", {"channel": channel, **payload, "metadata": dict(metadata)}
+        )
+        return str(body["ts"])
+
+    async def find(
+        self, channel: str, oldest: float, event_type: str, payload: Mapping[str, Any]
+    ) -> str | None:
+        arguments = {"channel": channel, "oldest": oldest, "include_all_metadata": True}
+        for message in self._call("conversations.history", arguments)["messages"]:
+            found = message.get("metadata") or {}
+            carried = found.get("event_payload") or {}
+            if found.get("event_type") == event_type and all(
+                carried.get(key) == value for key, value in payload.items()
+            ):
+                return str(message["ts"])
+        return None

@@ -17,6 +17,7 @@ from tests.support.memory import (
     MemoryStateMachine,
     MemoryStore,
     MemoryTemplates,
+    ModelApp,
     ModelSlack,
     ModelZoom,
 )
@@ -41,7 +42,9 @@ from zoom_notifier.local.faults import (
     TIMEOUT_BEFORE,
     Fault,
     answer,
+    answer_after,
 )
+from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event, notification
 from zoom_notifier.local.zoom_model import ZoomModel
@@ -618,3 +621,99 @@ async def test_a_day_off_with_announce_skipped_is_posted_once_in_the_template_s_
     record = await store.get(MeetingKey(date="2026-12-25", template="default"))
     assert record is not None
     assert (record.status, record.meeting_id) == ("notified", None)
+
+
+# --- Slack app mode: an interrupted post is looked up and adopted, never repeated -------------
+
+APP_CHANNEL = "C0FAKE00001"
+
+
+@pytest.fixture
+def workspace() -> SlackApiModel:
+    return SlackApiModel(channels={APP_CHANNEL: []}, clock=NOW.timestamp)
+
+
+async def notify_app(store: MemoryStore, workspace: SlackApiModel, owner: str = OWNER) -> str:
+    result = await workflow.notify_meeting(
+        NotifyInput(date=DAY),
+        store=store,
+        slack=ModelSlack(fakes.slack_model()),  # the webhook: never used in app mode
+        owner=owner,
+        now=clock,
+        app=ModelApp(workspace),
+        app_channel=APP_CHANNEL,
+    )
+    return result.outcome
+
+
+def announcements(workspace: SlackApiModel) -> list[dict[str, Any]]:
+    return [m for m in workspace.messages(APP_CHANNEL) if "metadata" in m]
+
+
+async def test_app_mode_posts_with_metadata_and_records_the_message(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel, workspace: SlackApiModel
+) -> None:
+    await create(templates, store, zoom)
+
+    assert await notify_app(store, workspace) == "notified"
+
+    (message,) = announcements(workspace)
+    assert message["metadata"] == {
+        "event_type": workflow.ANNOUNCEMENT_EVENT,
+        "event_payload": {"date": DAY, "template": "default", "meeting_id": fakes.MEETING_ID},
+    }
+    record = await store.get(KEY)
+    assert record is not None
+    assert (record.slack_channel, record.slack_ts) == (APP_CHANNEL, message["ts"])
+    assert await notify_app(store, workspace) == "already_notified"
+
+
+@pytest.mark.parametrize(
+    ("fault", "posted_by_the_first_attempt"),
+    [(TIMEOUT_AFTER, True), (answer_after(502, ""), True), (TIMEOUT_BEFORE, False)],
+    ids=["timeout after posting", "502 after posting", "timeout before posting"],
+)
+async def test_app_mode_adopts_a_post_whose_outcome_was_unknown_and_never_repeats_it(
+    templates: MemoryTemplates,
+    store: MemoryStore,
+    zoom: ZoomModel,
+    workspace: SlackApiModel,
+    fault: Fault,
+    posted_by_the_first_attempt: bool,
+) -> None:
+    await create(templates, store, zoom)
+    workspace.scripts["chat.postMessage"].set(fault)
+
+    with pytest.raises(SlackUnavailable):
+        await notify_app(store, workspace)
+    assert len(announcements(workspace)) == int(posted_by_the_first_attempt)
+    retried = await notify_app(store, workspace)  # Step Functions' retry: no AnnouncementUncertain
+
+    assert retried == "notified"
+    (message,) = announcements(workspace)
+    record = await store.get(KEY)
+    assert record is not None
+    assert (record.status, record.slack_ts) == ("notified", message["ts"])
+
+
+async def test_app_mode_adopts_after_a_crash_between_the_post_and_its_record(
+    templates: MemoryTemplates,
+    store: MemoryStore,
+    zoom: ZoomModel,
+    workspace: SlackApiModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await create(templates, store, zoom)
+    original = MemoryStore.mark_notified
+
+    async def killed(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Lambda killed")
+
+    monkeypatch.setattr(MemoryStore, "mark_notified", killed)
+    with pytest.raises(RuntimeError):
+        await notify_app(store, workspace)
+    monkeypatch.setattr(MemoryStore, "mark_notified", original)
+    await store.expire_notify_lease(KEY)  # the dead invocation's lease runs out
+
+    assert await notify_app(store, workspace, owner="arn:execution-b") == "notified"
+    assert len(announcements(workspace)) == 1
