@@ -97,11 +97,32 @@ class FailureSettings(ServiceSettings):
 
     slack_webhook_secret: str | None = None
     slack_webhook_url: SecretStr | None = None
+    # Slack app mode: the bot token's secret and the default channel (both, or neither).
+    slack_bot_token_secret: str | None = None
+    slack_channel: str | None = Field(default=None, pattern=r"^[CGD][A-Z0-9]{6,}$")
+    slack_api_url: str = "https://slack.com/api/"
     # Only named in failure reports (the repost command), never read.
     meetings_table: str | None = None
 
+    @property
+    def app_mode(self) -> bool:
+        return self.slack_bot_token_secret is not None
+
     @model_validator(mode="after")
     def _slack_configured(self) -> FailureSettings:
+        if self.app_mode:
+            if self.slack_channel is None:
+                raise ConfigurationError(
+                    "set SLACK_CHANNEL (a channel id such as C0123456789) with "
+                    "SLACK_BOT_TOKEN_SECRET: app mode posts failure reports there"
+                )
+            check_url(
+                self.slack_api_url,
+                name="SLACK_API_URL",
+                allow_loopback=self.allow_loopback_urls,
+                host="slack.com",
+            )
+            return self
         if self.slack_webhook_secret is None:
             if self.slack_webhook_url is None:
                 raise ConfigurationError("set SLACK_WEBHOOK_SECRET or SLACK_WEBHOOK_URL")

@@ -33,8 +33,10 @@ __all__ = [
     "SECRET_TTL_SECONDS",
     "SecretSource",
     "ZoomCredentials",
+    "parse_bot_token",
     "parse_webhook_url",
     "parse_zoom_credentials",
+    "slack_bot_token",
     "slack_webhook_url",
     "template_webhook_url",
     "zoom_credentials",
@@ -157,6 +159,32 @@ async def template_webhook_url(
     return parse_webhook_url(
         raw, f"secret {setting}={secret_id!r}", allow_loopback=settings.allow_loopback_urls
     )
+
+
+async def slack_bot_token(settings: FailureSettings, secrets: SecretSource) -> str:
+    """The Slack app's bot token (``xoxb-...``) from ``SLACK_BOT_TOKEN_SECRET``."""
+    assert settings.slack_bot_token_secret is not None  # noqa: S101 - app mode only
+    raw = await secrets.get(settings.slack_bot_token_secret, setting="SLACK_BOT_TOKEN_SECRET")
+    return parse_bot_token(
+        raw, f"secret SLACK_BOT_TOKEN_SECRET={settings.slack_bot_token_secret!r}"
+    )
+
+
+def parse_bot_token(secret_value: str, name: str) -> str:
+    """A bot token (plain, or JSON ``{"token": ...}``); never echoed in an error."""
+    raw = secret_value.strip()
+    token: object = raw
+    if raw.startswith("{"):
+        try:
+            token = json.loads(raw).get("token")
+        except (json.JSONDecodeError, AttributeError):
+            raise ConfigurationError(
+                f'{name} is neither a token nor JSON {{"token": ...}}'
+            ) from None
+    if not isinstance(token, str) or not token.startswith("xoxb-"):
+        raise ConfigurationError(f"{name} must hold the app's bot token (xoxb-...)")
+    register_secret(token)
+    return token
 
 
 def parse_webhook_url(secret_value: str, name: str, *, allow_loopback: bool) -> str:

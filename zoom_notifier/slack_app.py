@@ -24,7 +24,7 @@ from zoom_notifier.errors import (
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
-__all__ = ["SLACK_API_URL", "SlackApp"]
+__all__ = ["SLACK_API_URL", "AppChannel", "SlackApp"]
 
 SLACK_API_URL = "https://slack.com/api/"
 T = TypeVar("T")
@@ -105,6 +105,20 @@ class SlackApp:
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return None
+
+
+class AppChannel:
+    """One channel through the app, for posts that need no lookup (failure reports: a
+    repeated report is harmless, a lost one is not)."""
+
+    def __init__(self, app: SlackApp, channel: str) -> None:
+        self._app = app
+        self._channel = channel
+
+    async def post(self, payload: Mapping[str, Any]) -> None:
+        await self._app.post(
+            self._channel, payload, {"event_type": "zoom_notifier_report", "event_payload": {}}
+        )
 
 
 async def _call(

@@ -249,7 +249,7 @@ async def notify_meeting(
     request: NotifyInput,
     *,
     store: MeetingRepository,
-    slack: MessagePoster,
+    slack: MessagePoster | None,
     owner: str,
     now: Clock = utc_now,
     destinations: Destinations | None = None,
@@ -296,6 +296,8 @@ async def notify_meeting(
             if destinations is None:
                 raise ConfigurationError("this template posts to its own webhook; none can be read")
             slack = await destinations(record.slack_webhook_secret)
+        if slack is None:
+            raise ConfigurationError("no Slack webhook is configured (SLACK_WEBHOOK_SECRET)")
         await _announce_by_webhook(record, claim.record, message, store, slack, owner, now)
     return result.model_copy(update={"outcome": "notified"})
 

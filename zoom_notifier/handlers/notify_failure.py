@@ -6,14 +6,19 @@ then hands it to the dead-letter target, where no failure report is lost.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from zoom_notifier import workflow
 from zoom_notifier.config import FailureSettings
 from zoom_notifier.connections import Connections
 from zoom_notifier.handlers import imported
 from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.models import FailureAlertResult, SnsEvent
-from zoom_notifier.secrets import slack_webhook_url
+from zoom_notifier.secrets import slack_bot_token, slack_webhook_url
 from zoom_notifier.slack import SlackWebhook
+
+if TYPE_CHECKING:
+    from zoom_notifier.collaborators import MessagePoster
 
 __all__ = ["handler", "notify_failure"]
 
@@ -22,10 +27,18 @@ async def notify_failure(
     event: SnsEvent, settings: FailureSettings, invocation: Invocation, io: Connections
 ) -> FailureAlertResult:
     del invocation  # nothing is claimed: a repeated report is harmless, a lost one is not
-    webhook = SlackWebhook(io.http, await slack_webhook_url(settings, io.secrets))
+    slack: MessagePoster
+    if settings.app_mode:
+        from zoom_notifier.slack_app import AppChannel, SlackApp  # noqa: PLC0415 - app mode only
+
+        token = await slack_bot_token(settings, io.secrets)
+        app = SlackApp(io.http, token, base_url=settings.slack_api_url)
+        slack = AppChannel(app, settings.slack_channel or "")
+    else:
+        slack = SlackWebhook(io.http, await slack_webhook_url(settings, io.secrets))
     return await workflow.notify_failure(
         event,
-        slack=webhook,
+        slack=slack,
         timezone=settings.meeting_timezone,
         meetings_table=settings.meetings_table,
     )

@@ -8,7 +8,7 @@ from zoom_notifier.connections import Connections
 from zoom_notifier.handlers import imported
 from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.models import NotifyInput, NotifyResult
-from zoom_notifier.secrets import slack_webhook_url, template_webhook_url
+from zoom_notifier.secrets import slack_bot_token, slack_webhook_url, template_webhook_url
 from zoom_notifier.slack import SlackWebhook
 from zoom_notifier.store import MeetingStore
 
@@ -18,14 +18,32 @@ __all__ = ["handler", "notify_meeting"]
 async def notify_meeting(
     request: NotifyInput, settings: NotifySettings, invocation: Invocation, io: Connections
 ) -> NotifyResult:
+    store = MeetingStore(await io.aws.dynamodb(), settings.meetings_table)
+    owner = invocation.owner(request.execution_arn, request.redrive_count)
+    if settings.app_mode:
+        from zoom_notifier.slack_app import SlackApp  # noqa: PLC0415 - app mode only
+
+        return await workflow.notify_meeting(
+            request,
+            store=store,
+            slack=None,
+            owner=owner,
+            app=SlackApp(
+                io.http,
+                await slack_bot_token(settings, io.secrets),
+                base_url=settings.slack_api_url,
+            ),
+            app_channel=settings.slack_channel,
+        )
+
     async def template_webhook(secret_id: str) -> SlackWebhook:
         return SlackWebhook(io.http, await template_webhook_url(secret_id, settings, io.secrets))
 
     return await workflow.notify_meeting(
         request,
-        store=MeetingStore(await io.aws.dynamodb(), settings.meetings_table),
+        store=store,
         slack=SlackWebhook(io.http, await slack_webhook_url(settings, io.secrets)),
-        owner=invocation.owner(request.execution_arn, request.redrive_count),
+        owner=owner,
         destinations=template_webhook,
     )
 
