@@ -102,6 +102,7 @@ class MeetingRepository(Protocol):
         *,
         slack_webhook_secret: str | None = None,
         slack_channel: str | None = None,
+        reminder_minutes: int | None = None,
     ) -> MeetingRecord: ...
 
     async def release(self, key: MeetingKey, owner: str) -> None: ...
@@ -134,6 +135,7 @@ class MeetingRepository(Protocol):
         owner: str,
         now: datetime,
         posted: tuple[str, str] | None = None,
+        reminder_id: str | None = None,
     ) -> MeetingRecord: ...
 
     async def release_notification(
@@ -153,11 +155,15 @@ class ZoomMeetings(Protocol):
 
 class AppPoster(Protocol):
     """Slack app mode (:class:`~zoom_notifier.slack_app.SlackApp`): a post carries metadata
-    and can be found again."""
+    and can be found again; so can a scheduled reminder (by channel, time and text)."""
 
     async def post(
         self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any]
     ) -> str: ...
+
+    async def schedule(self, channel: str, thread_ts: str, post_at: int, text: str) -> str: ...
+
+    async def find_scheduled(self, channel: str, post_at: int, text: str) -> str | None: ...
 
     async def find(
         self, channel: str, oldest: float, event_type: str, payload: Mapping[str, Any]

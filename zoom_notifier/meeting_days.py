@@ -139,8 +139,8 @@ class MeetingDefinition(BaseModel):
     slack: SlackDestination | None = None
     # Post "No <topic> today: <reason>" on a day off (once, like an announcement).
     announce_skipped: bool = False
-    # A reminder this long before the start, in the announcement's thread: it needs Slack app
-    # mode (an Incoming Webhook cannot reply in a thread); accepted and validated, unused yet.
+    # A reminder this long before the start, in the announcement's thread: Slack app mode only
+    # (an Incoming Webhook cannot reply in a thread; with one, it is ignored).
     reminder_minutes: int | None = Field(default=None, ge=1, le=1440)
 
     @field_validator("days")

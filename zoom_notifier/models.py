@@ -234,6 +234,10 @@ class MeetingRecord(BaseModel):
     # App mode: the template's own channel, if any; once posted, the message's channel and ts.
     slack_channel: str | None = None
     slack_ts: str | None = None
+    # App mode: the reminder the template asks for (minutes before the start), once scheduled
+    # in the announcement's thread, its scheduled message id.
+    reminder_minutes: int | None = None
+    reminder_id: str | None = None
     expires_at: int
 
     _real = field_validator("date")(_real_date)

@@ -106,6 +106,36 @@ class SlackApp:
             if not cursor:
                 return None
 
+    async def schedule(self, channel: str, thread_ts: str, post_at: int, text: str) -> str:
+        """Schedule ``text`` as a reply in ``thread_ts`` at ``post_at``; its id."""
+        response = await _call(
+            "chat.scheduleMessage",
+            lambda: self._client.chat_scheduleMessage(
+                channel=channel, post_at=post_at, text=text, thread_ts=thread_ts
+            ),
+            may_have_posted=True,
+        )
+        return str(response["scheduled_message_id"])
+
+    async def find_scheduled(self, channel: str, post_at: int, text: str) -> str | None:
+        """The id of a message scheduled in ``channel`` at ``post_at`` with ``text``: the
+        list shows no thread and no metadata, so time and text are what identify it."""
+        cursor: str | None = None
+
+        def listing() -> Awaitable[Any]:
+            return self._client.chat_scheduledMessages_list(
+                channel=channel, oldest=str(post_at - 1), latest=str(post_at + 1), cursor=cursor
+            )
+
+        while True:
+            page = await _call("chat.scheduledMessages.list", listing)
+            for scheduled in page.get("scheduled_messages") or []:
+                if int(scheduled.get("post_at", 0)) == post_at and scheduled.get("text") == text:
+                    return str(scheduled["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+
 
 class AppChannel:
     """One channel through the app, for posts that need no lookup (failure reports: a

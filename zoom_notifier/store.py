@@ -186,6 +186,7 @@ def created_record(
     now: datetime,
     slack_webhook_secret: str | None = None,
     slack_channel: str | None = None,
+    reminder_minutes: int | None = None,
 ) -> MeetingRecord:
     """The ``created`` item of the meeting Zoom made."""
     return MeetingRecord(
@@ -202,6 +203,7 @@ def created_record(
         execution=owner,
         slack_webhook_secret=slack_webhook_secret,
         slack_channel=slack_channel,
+        reminder_minutes=reminder_minutes,
         expires_at=_expires_at(key),
     )
 
@@ -235,13 +237,18 @@ def lease_ended(claim: MeetingRecord) -> MeetingRecord:
 
 
 def notified_record(
-    record: MeetingRecord, now: datetime, posted: tuple[str, str] | None = None
+    record: MeetingRecord,
+    now: datetime,
+    posted: tuple[str, str] | None = None,
+    reminder_id: str | None = None,
 ) -> MeetingRecord:
     """``record`` once its announcement went out (in app mode, ``posted`` is the message's
-    channel and ts, so later steps can reply in its thread)."""
+    channel and ts, so later steps can reply in its thread; ``reminder_id`` the reminder
+    scheduled there)."""
     update: dict[str, Any] = {
         "status": "notified",
         "notified_at": now.astimezone(UTC).isoformat(),
+        "reminder_id": reminder_id,
         **_NO_ANNOUNCEMENT_CLAIM,
     }
     if posted is not None:
@@ -359,9 +366,12 @@ class MeetingStore:
         *,
         slack_webhook_secret: str | None = None,
         slack_channel: str | None = None,
+        reminder_minutes: int | None = None,
     ) -> MeetingRecord:
         """Record the created meeting, if ``owner`` still holds the claim."""
-        record = created_record(key, owner, meeting, now, slack_webhook_secret, slack_channel)
+        record = created_record(
+            key, owner, meeting, now, slack_webhook_secret, slack_channel, reminder_minutes
+        )
         if await self._put_if_held(record, owner, "recording the meeting for", "create"):
             raise MeetingClaimLost(
                 f"created Zoom meeting {meeting.id} for {key.date}/{key.template}, but another "
@@ -476,9 +486,10 @@ class MeetingStore:
         owner: str,
         now: datetime,
         posted: tuple[str, str] | None = None,
+        reminder_id: str | None = None,
     ) -> MeetingRecord:
         """Record that the announcement went out."""
-        notified = notified_record(record, now, posted)
+        notified = notified_record(record, now, posted, reminder_id)
         subject, values = _announced(record)
         existing = await self._conditional_put(
             notified,

@@ -208,8 +208,8 @@ def template_warnings(raw: bytes) -> list[str]:
     notifier = data.get("notifier") if isinstance(data, dict) else None
     if isinstance(notifier, dict) and notifier.get("reminder_minutes") is not None:
         warnings.append(
-            "notifier.reminder_minutes has no effect with an Incoming Webhook: a reminder in "
-            "the announcement's thread needs Slack app mode, which this version does not have"
+            "notifier.reminder_minutes needs Slack app mode (SLACK_BOT_TOKEN_SECRET): a "
+            "reminder is a reply in the announcement's thread, which a webhook cannot make"
         )
     unknown = (
         sorted(set(data) - CREATE_MEETING_FIELDS - {"notifier"}) if isinstance(data, dict) else []

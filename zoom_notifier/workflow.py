@@ -132,6 +132,7 @@ async def create_meeting(
     notifier = template.notifier
     webhook_secret = notifier.slack.webhook_secret if notifier and notifier.slack else None
     app_channel = notifier.slack.channel if notifier and notifier.slack else None
+    reminder_minutes = notifier.reminder_minutes if notifier else None
     if record is None and (reason := day_off(notifier, meeting_date)) is not None:
         # Decided before any call to Zoom: a Zoom outage never fails a day off.
         return await _skip_day(key, reason, template, store, owner, now())
@@ -162,6 +163,7 @@ async def create_meeting(
                     now(),
                     slack_webhook_secret=webhook_secret,
                     slack_channel=app_channel,
+                    reminder_minutes=reminder_minutes,
                 )
                 return _create_result(record, "created")
         # The claim carries the attempt marker: nothing is written between it and the call.
@@ -182,7 +184,13 @@ async def create_meeting(
         raise
     bind(meeting_id=meeting.id)
     record = await store.complete(
-        key, owner, meeting, now(), slack_webhook_secret=webhook_secret, slack_channel=app_channel
+        key,
+        owner,
+        meeting,
+        now(),
+        slack_webhook_secret=webhook_secret,
+        slack_channel=app_channel,
+        reminder_minutes=reminder_minutes,
     )
     log.info("meeting created", start_time=record.start_time)
     return _create_result(record, "created")
@@ -365,30 +373,61 @@ async def _announce_by_app(
             "Slack app mode needs a channel: set SLACK_CHANNEL, or the template's slack.channel"
         )
     wanted = {"date": record.date, "template": record.template}
-    if record.notify_attempt_started_at is not None:
-        since = record.notify_attempt_started_at - _CLOCK_MARGIN_SECONDS
-        found = await app.find(channel, since, ANNOUNCEMENT_EVENT, wanted)
-        if found is not None:
-            await store.mark_notified(record, owner, now(), (channel, found))
-            log.warning("adopted the announcement an interrupted attempt posted", slack_ts=found)
-            return
-    attempt = await store.mark_notify_attempt(claimed, owner, int(now().timestamp()))
+    interrupted = record.notify_attempt_started_at
+    # After an interrupted attempt its marker stays as it was: a later retry must search from
+    # the first attempt, not from this one.
+    attempt = claimed
+    if interrupted is None:
+        attempt = await store.mark_notify_attempt(claimed, owner, int(now().timestamp()))
     metadata = {
         "event_type": ANNOUNCEMENT_EVENT,
         "event_payload": {**wanted, "meeting_id": record.meeting_id or 0},
     }
     try:
-        ts = await app.post(channel, message, metadata)
+        ts = None
+        if interrupted is not None:
+            since = interrupted - _CLOCK_MARGIN_SECONDS
+            ts = await app.find(channel, since, ANNOUNCEMENT_EVENT, wanted)
+            if ts is not None:
+                log.warning("adopted the announcement an interrupted attempt posted", slack_ts=ts)
+        if ts is None:
+            ts = await app.post(channel, message, metadata)
+        reminder = await _remind_once(record, app, channel, ts, interrupted is not None, now)
     except SlackWebhookRejected:
         await store.release_notification(record, owner)
         raise
     except (SlackUnavailable, SlackRateLimited) as exc:
-        # The marker stays whenever the post may have landed: the retry looks for it.
-        maybe_delivered = isinstance(exc, SlackUnavailable) and exc.maybe_delivered
+        # The marker stays whenever a post may have landed: the retry looks for it.
+        maybe_delivered = interrupted is not None or (
+            isinstance(exc, SlackUnavailable) and exc.maybe_delivered
+        )
         await _end_lease(store.release_notification(attempt, owner, keep_attempt=maybe_delivered))
         raise
-    await store.mark_notified(record, owner, now(), (channel, ts))
-    log.info("meeting announced", slack_ts=ts)
+    await store.mark_notified(record, owner, now(), (channel, ts), reminder)
+    log.info("meeting announced", slack_ts=ts, reminder_id=reminder)
+
+
+async def _remind_once(
+    record: MeetingRecord,
+    app: AppPoster,
+    channel: str,
+    thread_ts: str,
+    interrupted: bool,
+    now: Clock,
+) -> str | None:
+    """Schedule the reminder the template asks for, in the announcement's thread, once: after
+    an interrupted attempt, one already scheduled is found (by time and text) and kept."""
+    start = utc_instant(record.start_time, record.timezone or "UTC")
+    if record.reminder_minutes is None or record.meeting_id is None or start is None:
+        return None
+    post_at = int(start.timestamp()) - record.reminder_minutes * 60
+    if post_at <= now().timestamp() + _CLOCK_MARGIN_SECONDS:
+        log.info("the reminder's time has passed; none is scheduled")
+        return None
+    text = f"Starting in {record.reminder_minutes} minutes: {record.topic or 'the meeting'}"
+    if interrupted and (found := await app.find_scheduled(channel, post_at, text)) is not None:
+        return found
+    return await app.schedule(channel, thread_ts, post_at, text)
 
 
 async def notify_failure(

@@ -154,10 +154,13 @@ class MemoryStore:
     async def complete(
         self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime, *,
         slack_webhook_secret: str | None = None, slack_channel: str | None = None,
+        reminder_minutes: int | None = None,
     ) -> MeetingRecord:  # fmt: skip
         if not self._holds(key, owner):
             raise MeetingClaimLost(f"created Zoom meeting {meeting.id}, but the claim was lost")
-        record = created_record(key, owner, meeting, now, slack_webhook_secret, slack_channel)
+        record = created_record(
+            key, owner, meeting, now, slack_webhook_secret, slack_channel, reminder_minutes
+        )
         self.put(record)
         return record
 
@@ -215,11 +218,11 @@ class MemoryStore:
 
     async def mark_notified(
         self, record: MeetingRecord, owner: str, now: datetime,
-        posted: tuple[str, str] | None = None,
+        posted: tuple[str, str] | None = None, reminder_id: str | None = None,
     ) -> MeetingRecord:  # fmt: skip
         if not self._announcing(record, owner):
             raise NotificationInProgress("the announcement claim was taken over")
-        notified = notified_record(record, now, posted)
+        notified = notified_record(record, now, posted, reminder_id)
         self.put(notified)
         return notified
 
@@ -321,6 +324,17 @@ class ModelApp:
             "chat.postMessage", {"channel": channel, **payload, "metadata": dict(metadata)}
         )
         return str(body["ts"])
+
+    async def schedule(self, channel: str, thread_ts: str, post_at: int, text: str) -> str:
+        arguments = {"channel": channel, "thread_ts": thread_ts, "post_at": post_at, "text": text}
+        return str(self._call("chat.scheduleMessage", arguments)["scheduled_message_id"])
+
+    async def find_scheduled(self, channel: str, post_at: int, text: str) -> str | None:
+        listed = self._call("chat.scheduledMessages.list", {"channel": channel})
+        for scheduled in listed["scheduled_messages"]:
+            if scheduled["post_at"] == post_at and scheduled["text"] == text:
+                return str(scheduled["id"])
+        return None
 
     async def find(
         self, channel: str, oldest: float, event_type: str, payload: Mapping[str, Any]

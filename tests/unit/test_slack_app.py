@@ -102,3 +102,16 @@ async def test_web_api_errors_are_ours_and_never_carry_the_token(
     assert model.token not in str(caught.value)
     if isinstance(caught.value, SlackRateLimited):
         assert caught.value.retry_after == 7
+
+
+async def test_a_reminder_is_scheduled_in_the_thread_and_found_by_time_and_text(
+    app: SlackApp, model: SlackApiModel
+) -> None:
+    model.clock = lambda: 1_800_000_000.0
+    ts = await app.post(CHANNEL, {"text": "x"}, {"event_type": EVENT, "event_payload": PAYLOAD})
+
+    scheduled = await app.schedule(CHANNEL, ts, 1_800_000_600, "Starting in 5 minutes: x")
+
+    assert await app.find_scheduled(CHANNEL, 1_800_000_600, "Starting in 5 minutes: x") == scheduled
+    assert await app.find_scheduled(CHANNEL, 1_800_000_600, "Starting in 5 minutes: y") is None
+    assert model.scheduled[0]["thread_ts"] == ts

@@ -717,3 +717,24 @@ async def test_app_mode_adopts_after_a_crash_between_the_post_and_its_record(
 
     assert await notify_app(store, workspace, owner="arn:execution-b") == "notified"
     assert len(announcements(workspace)) == 1
+
+
+async def test_app_mode_schedules_the_reminder_in_the_thread_once_even_after_a_lost_answer(
+    store: MemoryStore, zoom: ZoomModel, workspace: SlackApiModel
+) -> None:
+    await create_on(DAY, _with_notifier(reminder_minutes=5), store, zoom)
+    workspace.scripts["chat.scheduleMessage"].set(TIMEOUT_AFTER)  # scheduled, answer lost
+
+    with pytest.raises(SlackUnavailable):
+        await notify_app(store, workspace)
+    assert await notify_app(store, workspace) == "notified"
+
+    (message,) = announcements(workspace)
+    (reminder,) = workspace.scheduled
+    # 09:30 Paris is 08:30 UTC: the reminder at 08:25, a reply in the announcement's thread.
+    assert reminder["post_at"] == int(datetime(2026, 11, 27, 8, 25, tzinfo=UTC).timestamp())
+    assert reminder["thread_ts"] == message["ts"]
+    assert reminder["text"] == f"Starting in 5 minutes: Daily stand-up {DAY}"
+    record = await store.get(KEY)
+    assert record is not None
+    assert record.reminder_id == reminder["id"]
