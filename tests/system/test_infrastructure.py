@@ -59,6 +59,7 @@ _RESOLVED = {
     "STATE_MACHINE_ARN": fakes.STATE_MACHINE_ARN,
     "FAILURE_TOPIC_ARN": fakes.FAILURE_TOPIC_ARN,
     "DISPATCH_EVERY_MINUTES": "5",
+    "SLACK_CHANNEL": "C0FAKE00001",
 }
 FUNCTIONS = {
     logical_id: resource["Properties"]

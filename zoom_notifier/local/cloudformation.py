@@ -5,7 +5,7 @@ resources from the same definitions as a deployment."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -72,30 +72,61 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
 
 
+# What ``Ref: AWS::NoValue`` resolves to: the property or list item it stands for is dropped.
+_NO_VALUE = object()
+
+
 class Resolver:
-    """Resolves ``Ref``, ``Fn::GetAtt`` and ``Fn::Sub`` against known values.
+    """Resolves ``Ref``, ``Fn::GetAtt``, ``Fn::Sub`` and the condition functions (``Fn::If``,
+    ``Fn::Equals``, ``Fn::Not``, ``Condition``) against known values.
 
     ``refs`` maps logical ids and parameter names to what ``Ref`` returns; ``attributes`` maps
-    ``"LogicalId.Attribute"`` to what ``Fn::GetAtt`` returns.
+    ``"LogicalId.Attribute"`` to what ``Fn::GetAtt`` returns; ``conditions`` the template's
+    conditions to their values (:meth:`conditions` computes them).
     """
 
-    def __init__(self, refs: Mapping[str, str], attributes: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        refs: Mapping[str, str],
+        attributes: Mapping[str, str],
+        conditions: Mapping[str, bool] | None = None,
+    ) -> None:
         self._refs = refs
         self._attributes = attributes
+        self._conditions = dict(conditions or {})
+
+    def conditions(self, definitions: Mapping[str, Any]) -> dict[str, bool]:
+        """The value of each condition of the template's ``Conditions`` section."""
+        for name, definition in definitions.items():
+            self._conditions[name] = bool(self.resolve(definition))
+        return dict(self._conditions)
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            listed = [self.resolve(item) for item in value]
+            return [item for item in listed if item is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
-        if set(value) == {"Ref"}:
-            return self._refs[value["Ref"]]
-        if set(value) == {"Fn::GetAtt"}:
-            logical_id, attribute = value["Fn::GetAtt"]
-            return self._attributes[f"{logical_id}.{attribute}"]
-        if set(value) == {"Fn::Sub"}:
-            return _SUB_VARIABLE.sub(lambda match: self._sub(match[1]), value["Fn::Sub"])
-        return {key: self.resolve(item) for key, item in value.items()}
+        functions: dict[str, Callable[[Any], Any]] = {
+            "Ref": self._ref,
+            "Fn::GetAtt": lambda arguments: self._attributes[".".join(arguments)],
+            "Fn::Sub": lambda text: _SUB_VARIABLE.sub(lambda match: self._sub(match[1]), text),
+            "Fn::If": self._if,
+            "Fn::Equals": lambda pair: self.resolve(pair[0]) == self.resolve(pair[1]),
+            "Fn::Not": lambda inner: not self.resolve(inner[0]),
+            "Condition": lambda name: self._conditions[name],
+        }
+        if len(value) == 1 and (name := next(iter(value))) in functions:
+            return functions[name](value[name])
+        resolved = {key: self.resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
+
+    def _ref(self, name: str) -> Any:
+        return _NO_VALUE if name == "AWS::NoValue" else self._refs[name]
+
+    def _if(self, arguments: list[Any]) -> Any:
+        condition, when_true, when_false = arguments
+        return self.resolve(when_true if self._conditions[condition] else when_false)
 
     def _sub(self, name: str) -> str:
         if name in self._attributes:

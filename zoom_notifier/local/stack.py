@@ -226,6 +226,16 @@ def deploy(
         "AWS::Region": REGION,
         "AWS::Partition": "aws",
     }
+    conditions = Resolver(refs, {}).conditions(template.get("Conditions", {}))
+    # A resource whose condition is false does not exist in this deployment.
+    template = {
+        **template,
+        "Resources": {
+            logical_id: resource
+            for logical_id, resource in template["Resources"].items()
+            if conditions.get(resource.get("Condition", ""), True)
+        },
+    }
     attributes: dict[str, str] = {}
     physical: dict[str, str] = {}
 
@@ -272,7 +282,7 @@ def deploy(
         RoleName=f"{stack_name}-local",
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
     )["Role"]["Arn"]
-    resolver = Resolver(refs | physical, attributes)
+    resolver = Resolver(refs | physical, attributes, conditions)
     functions = _resources(template, "AWS::Lambda::Function")
     # Names first: the state machine needs the steps' ARNs, the dispatcher the machine's.
     for function_id, function in functions.items():
@@ -280,7 +290,7 @@ def deploy(
         physical[function_id] = name
         attributes[f"{function_id}.Arn"] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
 
-    resolver = Resolver(refs | physical, attributes)
+    resolver = Resolver(refs | physical, attributes, conditions)
     machine_id, machine = _only(template, "AWS::StepFunctions::StateMachine")
     substitutions = resolver.resolve(machine["DefinitionSubstitutions"])
     definition = json.loads(substitute(definition_path.read_text(), substitutions))
@@ -292,7 +302,12 @@ def deploy(
     physical[machine_id] = created["stateMachineArn"]
 
     environments = _create_functions(
-        aws, client("lambda"), functions, physical, Resolver(refs | physical, attributes), role_arn
+        aws,
+        client("lambda"),
+        functions,
+        physical,
+        Resolver(refs | physical, attributes, conditions),
+        role_arn,
     )
 
     physical.update(
@@ -300,11 +315,15 @@ def deploy(
             client("scheduler"),
             stack_name,
             template,
-            Resolver(refs | physical, attributes | {"ScheduleRole.Arn": role_arn}),
+            Resolver(refs | physical, attributes | {"ScheduleRole.Arn": role_arn}, conditions),
         )
     )
     _record_stack(
-        client("cloudformation"), stack_name, template, refs, Resolver(refs | physical, attributes)
+        client("cloudformation"),
+        stack_name,
+        template,
+        refs,
+        Resolver(refs | physical, attributes, conditions),
     )
     arns = {key: value for key, value in physical.items() if value.startswith("arn:")}
     arns |= {key.removesuffix(".Arn"): value for key, value in attributes.items()}
