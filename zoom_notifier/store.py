@@ -90,6 +90,7 @@ _NUMBER_ATTRIBUTES = frozenset(
         "notify_expires_at",
         "attempt_started_at",
         "notify_attempt_started_at",
+        "reminder_minutes",
         "expires_at",
     }
 )

@@ -10,14 +10,16 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH, TEAM_TEMPLATE_PATHS
 from zoom_notifier.local.executions import ExecutionReport
-from zoom_notifier.local.faults import Script, answer
-from zoom_notifier.local.loopback import SlackServer, ZoomServer
+from zoom_notifier.local.faults import RESET_AFTER, Script, answer
+from zoom_notifier.local.loopback import SlackApiServer, SlackServer, ZoomServer
 from zoom_notifier.local.render import execution_lines, meeting_lines, slack_lines
-from zoom_notifier.local.runner import FailureDelivery, LocalRun, ZoomAccess
+from zoom_notifier.local.runner import FailureDelivery, LocalRun, SlackAppAccess, ZoomAccess
 from zoom_notifier.local.scenarios import Scenario
+from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.template import parse_template
@@ -65,6 +67,8 @@ def run_demo(
     """Run ``scenario`` for ``day``, write a readable account to ``out``, and check it."""
     if scenario.two_teams:
         return run_two_teams(scenario, out, log_stream=log_stream, log_level=log_level)
+    if scenario.slack_app:
+        return run_slack_app(scenario, day, out, log_stream=log_stream, log_level=log_level)
     zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
     slack_model = SlackModel()
     if scenario.zoom_outage:
@@ -184,6 +188,67 @@ def run_two_teams(
             f"New York skip posts: expected {scenario.skip_posts}, "
             f"got {len(new_york_channel.channel)}"
         )
+    return outcome
+
+
+_APP_CHANNEL = "C0DEMO0001"
+
+
+def run_slack_app(
+    scenario: Scenario, day: str, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
+) -> DemoOutcome:
+    """App mode: a post whose answer is lost is adopted; the reminder goes in its thread."""
+    meeting_day = date.fromisoformat(day)
+    if meeting_day <= datetime.now(UTC).date():  # the reminder must still be ahead
+        meeting_day = datetime.now(UTC).date() + timedelta(days=1)
+        while meeting_day.weekday() >= SATURDAY:
+            meeting_day += timedelta(days=1)
+    zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
+    workspace = SlackApiModel(channels={_APP_CHANNEL: []})
+    # Slack posts the message, then the connection resets before its answer arrives.
+    workspace.scripts["chat.postMessage"].set(RESET_AFTER)
+    template = json.loads(DEMO_TEMPLATE.read_text())
+    template["notifier"] = {"reminder_minutes": 5}
+    with (
+        ZoomServer(zoom_model) as zoom,
+        SlackApiServer(workspace) as slack_api,
+        LocalRun(
+            zoom=replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url),
+            webhook_url="https://hooks.slack.com/services/TUNUSED/BUNUSED/unused",
+            meeting_timezone="Europe/Paris",
+            allow_loopback=True,
+            log_stream=log_stream,
+            log_level=log_level,
+            slack_app=SlackAppAccess(slack_api.api_url, workspace.token, _APP_CHANNEL),
+        ) as local,
+    ):
+        print(f"Scenario {scenario.name}: {scenario.story}", file=out)
+        print(f"Stand-ins: Zoom {zoom.api_url}, Slack Web API {slack_api.api_url}", file=out)
+        local.upload_template(json.dumps(template).encode())
+        execution_input = {"date": meeting_day.isoformat()}
+        print(f"\nExecution, input {json.dumps(execution_input)}:", file=out)
+        report = local.execute(execution_input)
+        print("\n".join(execution_lines(report)), file=out)
+        meetings = local.meetings()
+    for line in meeting_lines(meetings):
+        print(line, file=out)
+    messages = workspace.messages(_APP_CHANNEL)
+    for message in messages:
+        print(f"\n#{_APP_CHANNEL} shows (ts {message['ts']}, metadata "
+              f"{message.get('metadata', {}).get('event_type')}):", file=out)  # fmt: skip
+        for line in slack_lines(message):
+            print(f"  │ {line}", file=out)
+    for reminder in workspace.scheduled:
+        at = datetime.fromtimestamp(reminder["post_at"], ZoneInfo("Europe/Paris"))
+        print(f"\nScheduled in its thread (ts {reminder['thread_ts']}) for {at:%Y-%m-%d %H:%M %Z}:"
+              f"\n  │ {reminder['text']}", file=out)  # fmt: skip
+    outcome = _check(scenario, [report], zoom_model, SlackModel(), [])
+    outcome.problems = [p for p in outcome.problems if not p.startswith("announcements posted")]
+    if len(messages) != 1:
+        outcome.problems.append(f"messages in the channel: expected 1, got {len(messages)}")
+    threads = [reminder["thread_ts"] for reminder in workspace.scheduled]
+    if threads != [message["ts"] for message in messages]:
+        outcome.problems.append(f"reminders in the announcement's thread: got {threads}")
     return outcome
 
 

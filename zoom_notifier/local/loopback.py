@@ -15,10 +15,11 @@ from typing import Any, Generic, Self, TypeVar
 from aiohttp import web
 
 from zoom_notifier.local.faults import NetworkFault, Outcome
+from zoom_notifier.local.slack_api_model import METHODS, SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
 
-__all__ = ["LoopbackServer", "SlackServer", "ZoomServer"]
+__all__ = ["LoopbackServer", "SlackApiServer", "SlackServer", "ZoomServer"]
 
 ModelT = TypeVar("ModelT")
 # A scripted timeout: the server answers after the clients' deadlines (15 s for Zoom, 10 s
@@ -179,4 +180,32 @@ class SlackServer(LoopbackServer[SlackModel]):
 
         app = web.Application()
         app.router.add_post(model.path, post)
+        return app
+
+
+class SlackApiServer(LoopbackServer[SlackApiModel]):
+    """:class:`SlackApiModel`'s Web API methods at ``{url}/api/{method}``."""
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def _app(self) -> web.Application:
+        model = self.model
+
+        def handler(method: str) -> Any:
+            async def answer(request: web.Request) -> web.StreamResponse:
+                arguments: dict[str, Any] = dict(request.query)
+                if request.content_type == "application/json":
+                    arguments.update(await request.json())
+                elif request.can_read_body:
+                    arguments.update(await request.post())
+                authorization = request.headers.get("Authorization")
+                return await _respond(request, model.answer(method, arguments, authorization))
+
+            return answer
+
+        app = web.Application()
+        for method in METHODS:
+            app.router.add_route("*", f"/api/{method}", handler(method))
         return app

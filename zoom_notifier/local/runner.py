@@ -32,7 +32,7 @@ from zoom_notifier.local.sns import lambda_event
 from zoom_notifier.local.stack import REGION, LocalStack, deploy, shorten_retries
 from zoom_notifier.logs import logging_restored
 
-__all__ = ["FailureDelivery", "LocalRun", "ZoomAccess"]
+__all__ = ["FailureDelivery", "LocalRun", "SlackAppAccess", "ZoomAccess"]
 
 STACK_NAME = "zoom-notifier-local"
 # Variables that would point boto3 at a real account; a local run must never use them.
@@ -49,6 +49,15 @@ class ZoomAccess:
     user_id: str
     api_url: str = "https://api.zoom.us/v2"
     oauth_url: str = "https://zoom.us/oauth/token"
+
+
+@dataclass(frozen=True)
+class SlackAppAccess:
+    """Slack app mode: the Web API's base URL, the bot token and the channel."""
+
+    api_url: str
+    token: str
+    channel: str
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,9 @@ class LocalRun:
         allow_loopback: bool = False,
         log_stream: TextIO | None = None,
         log_level: str = "INFO",
+        slack_app: SlackAppAccess | None = None,
     ) -> None:
+        self._slack_app = slack_app
         self._zoom = zoom
         self._webhook_url = webhook_url
         self._timezone = meeting_timezone
@@ -135,6 +146,7 @@ class LocalRun:
                 "ArtifactBucket": "local-artifacts",
                 "CodeKey": "local",
                 "DefinitionKey": "local",
+                "SlackChannel": self._slack_app.channel if self._slack_app else "",
             },
             secrets={
                 "ZoomCredentialsSecret": json.dumps(
@@ -145,6 +157,7 @@ class LocalRun:
                     }
                 ),
                 "SlackWebhookSecret": self._webhook_url,
+                "SlackBotTokenSecret": self._slack_app.token if self._slack_app else "",
             },
             transform=shorten_retries,
         )
@@ -156,6 +169,8 @@ class LocalRun:
                 "ALLOW_LOOPBACK_URLS": "true" if self._allow_loopback else "false",
             }
         )
+        if self._slack_app is not None:
+            os.environ["SLACK_API_URL"] = self._slack_app.api_url
         # A fresh "container": nothing cached from an earlier run in this process.
         reset_container(self._log_stream)
 

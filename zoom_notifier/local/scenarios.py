@@ -25,6 +25,9 @@ class Scenario:
     # Two teams' templates, started by the dispatcher's ticks over a day that is a public
     # holiday for one team only.
     two_teams: bool = False
+    # Slack app mode: a bot token and a channel instead of a webhook; the template asks for a
+    # reminder, and the first post's answer is lost (the connection resets after Slack posted).
+    slack_app: bool = False
     statuses: tuple[str, ...] = ("SUCCEEDED",)
     meetings: int = 1
     announcements: int = 1
@@ -90,6 +93,14 @@ SCENARIOS = {
             two_teams=True,
             statuses=("SUCCEEDED", "SUCCEEDED"),
             skip_posts=1,
+        ),
+        Scenario(
+            "slack-app",
+            "Slack app mode: the announcement is posted through the app's bot token with its "
+            "metadata; Slack posts it but the connection resets before the answer, so the retry "
+            "finds it in the channel and adopts it instead of posting again; a reminder is "
+            "scheduled in its thread.",
+            slack_app=True,
         ),
         Scenario(
             "rerun",
