@@ -314,11 +314,18 @@ def put_hand_edited_item(dynamodb: Any, table: str, date: str) -> None:
     put_item(dynamodb, table, date, status="created", meeting_id="not a number", expires_at=1)
 
 
+SLACK_APP_CHANNEL = "C0FAKE00001"
+SLACK_BOT_TOKEN = "xoxb-FAKE-local-bot-token"  # noqa: S105 - SlackApiModel's default
+
+
 def deploy_stack(
     local_aws: LocalAws,
     transform: Callable[[dict[str, Any]], dict[str, Any]] = shorten_retries,
+    *,
+    slack_app: bool = False,
 ) -> LocalStack:
-    """The stack of infrastructure/template.yaml in the local moto server, retries shortened."""
+    """The stack of infrastructure/template.yaml in the local moto server, retries shortened;
+    with ``slack_app``, in Slack app mode (channel :data:`SLACK_APP_CHANNEL`)."""
     stack = deploy(
         local_aws,
         parameters={
@@ -327,12 +334,14 @@ def deploy_stack(
             "ArtifactBucket": "unused-locally",
             "CodeKey": "unused",
             "DefinitionKey": "unused",
+            "SlackChannel": SLACK_APP_CHANNEL if slack_app else "",
         },
         secrets={
             "ZoomCredentialsSecret": json.dumps(
                 {"account_id": ACCOUNT_ID, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
             ),
             "SlackWebhookSecret": WEBHOOK_URL,
+            "SlackBotTokenSecret": SLACK_BOT_TOKEN,
         },
         transform=transform,
     )

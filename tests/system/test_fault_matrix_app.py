@@ -1,0 +1,141 @@
+"""The fault matrix's Slack rows in Slack app mode, through the real state machine.
+
+The same Slack faults as the webhook matrix (and the Web API's own errors), answered by the Web
+API model. The promise here is stronger: a post whose outcome is unknown is looked up in the
+channel's history and adopted, so every ambiguous row ends SUCCEEDED with exactly one
+announcement, never ``AnnouncementUncertain``; the permanent ones fail at NotifyMeeting with an
+error that names the fix, and the bot token appears nowhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+from tests.support import fakes
+from tests.support.mounted import mount_slack_api, mount_zoom
+from tests.support.world import DAY
+from zoom_notifier import store as store_module
+from zoom_notifier.local.aws import LambdaTimedOut, LocalAws
+from zoom_notifier.local.executions import run_execution
+from zoom_notifier.local.faults import (
+    REFUSED,
+    RESET_AFTER,
+    TIMEOUT_AFTER,
+    TIMEOUT_BEFORE,
+    Fault,
+    answer,
+    answer_after,
+)
+from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
+from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.slack_app import SLACK_API_URL
+
+CHANNEL = fakes.SLACK_APP_CHANNEL
+
+
+@dataclass(frozen=True)
+class AppRow:
+    name: str
+    faults: dict[str, tuple[Fault, ...]]  # Web API method -> its faults, in order
+    status: str
+    error: str | None = None
+    crash: str | None = None  # a MeetingStore method the Lambda is stopped at, once
+
+
+def post(*faults: Fault) -> dict[str, tuple[Fault, ...]]:
+    return {"chat.postMessage": faults}
+
+
+ROWS = [
+    # --- ambiguous: Slack may have posted; adopted from the history, never repeated ---------
+    AppRow("timeout after Slack posted it", post(TIMEOUT_AFTER), "SUCCEEDED"),
+    AppRow("connection reset after posting", post(RESET_AFTER), "SUCCEEDED"),
+    AppRow("500 after posting", post(answer_after(500, "")), "SUCCEEDED"),
+    AppRow("502 after posting", post(answer_after(502, "")), "SUCCEEDED"),
+    AppRow("504, not posted", post(answer(504, "")), "SUCCEEDED"),
+    AppRow("timeout before Slack got it", post(TIMEOUT_BEFORE), "SUCCEEDED"),
+    AppRow("refused, not posted", post(REFUSED), "SUCCEEDED"),
+    AppRow("the lookup itself fails once, then up",
+           {"chat.postMessage": (TIMEOUT_AFTER,), "conversations.history": (answer(503, ""),)},
+           "SUCCEEDED"),
+    AppRow("Lambda timeout after posting (retried)", {}, "SUCCEEDED", crash="mark_notified"),
+    # --- transient, surely not posted ---------------------------------------------------------
+    AppRow("429 ratelimited with Retry-After, then up",
+           post(answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})),
+           "SUCCEEDED"),
+    # --- permanent: the Web API's own errors -------------------------------------------------
+    AppRow("not_in_channel", post(slack_error("not_in_channel")), "FAILED", "SlackWebhookRejected"),
+    AppRow("channel_not_found", post(slack_error("channel_not_found")), "FAILED",
+           "SlackWebhookRejected"),
+    AppRow("is_archived", post(slack_error("is_archived")), "FAILED", "SlackWebhookRejected"),
+    AppRow("invalid_auth", post(slack_error("invalid_auth")), "FAILED", "ConfigurationError"),
+    AppRow("token_revoked", post(slack_error("token_revoked")), "FAILED", "ConfigurationError"),
+    AppRow("missing_scope chat:write",
+           post(slack_error("missing_scope", needed="chat:write", provided="channels:history")),
+           "FAILED", "ConfigurationError"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def app_stack(
+    local_aws: LocalAws, http: aioresponses, monkeypatch: pytest.MonkeyPatch
+) -> tuple[LocalStack, ZoomModel, SlackApiModel]:
+    stack = fakes.deploy_stack(local_aws, slack_app=True)
+    for name, value in stack.environment.items():
+        monkeypatch.setenv(name, value)
+    zoom = fakes.zoom_model()
+    mount_zoom(zoom, http, api_url=fakes.ZOOM_API, oauth_url=fakes.OAUTH_URL)
+    workspace = SlackApiModel(token=fakes.SLACK_BOT_TOKEN, channels={CHANNEL: []})
+    mount_slack_api(workspace, http, base_url=SLACK_API_URL)
+    return stack, zoom, workspace
+
+
+def _stop_before_once(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Lambda stops the function at its timeout once, when it reaches ``MeetingStore.name``
+    (for ``mark_notified``: after the post, before its record)."""
+    original = getattr(store_module.MeetingStore, name)
+    stopped: list[bool] = []
+
+    async def stopping(*args: Any, **kwargs: Any) -> Any:
+        if not stopped:
+            stopped.append(True)
+            raise LambdaTimedOut("killed")
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(store_module.MeetingStore, name, stopping)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
+def test_every_slack_row_in_app_mode(
+    row: AppRow,
+    app_stack: tuple[LocalStack, ZoomModel, SlackApiModel],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stack, zoom, workspace = app_stack
+    for method, faults in row.faults.items():
+        workspace.scripts[method].set(*faults)
+    if row.crash is not None:
+        _stop_before_once(monkeypatch, row.crash)
+
+    report = run_execution(stack, {"date": DAY}, timeout=60)
+
+    assert report.status == row.status, report.cause
+    assert report.error == row.error
+    announcements = [m for m in workspace.messages(CHANNEL) if "metadata" in m]
+    item = fakes.stack_item(stack, DAY)
+    assert item is not None
+    if row.status == "SUCCEEDED":
+        (message,) = announcements  # exactly one, whatever happened
+        assert (item["status"], item["slack_ts"]) == ("notified", message["ts"])
+        assert zoom.create_calls == 1
+    else:
+        assert announcements == []
+        assert item["status"] == "created"  # the meeting is kept for the redrive
+    assert fakes.SLACK_BOT_TOKEN not in capsys.readouterr().out
+    assert fakes.SLACK_BOT_TOKEN not in str(report.cause)
