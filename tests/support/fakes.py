@@ -315,7 +315,7 @@ def put_hand_edited_item(dynamodb: Any, table: str, date: str) -> None:
 
 
 SLACK_APP_CHANNEL = "C0FAKE00001"
-SLACK_BOT_TOKEN = "xoxb-FAKE-local-bot-token"  # noqa: S105 - SlackApiModel's default
+SLACK_BOT_TOKEN = "xoxb-FAKE-local-bot-token"  # SlackApiModel's default
 
 
 def deploy_stack(
