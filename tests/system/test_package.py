@@ -70,6 +70,10 @@ def test_the_handlers_import_in_a_clean_python_of_the_lambda_runtime(unzipped: P
     assert test_only == "[]"
 
 
+# Modules a handler imports only when it uses them (Slack app mode, with slack_sdk).
+LAZY_MODULES = {"zoom_notifier.slack_app"}
+
+
 def test_the_artifact_ships_exactly_the_modules_the_handlers_import(unzipped: Path) -> None:
     *_, imported = _import_handlers(unzipped)
     shipped = {
@@ -82,7 +86,9 @@ def test_the_artifact_ships_exactly_the_modules_the_handlers_import(unzipped: Pa
         if path.is_file() and path.suffix not in {".py", ".pyc"}
     }
 
-    assert shipped == set(imported.split())
+    loaded = set(imported.split())
+    assert shipped == loaded | LAZY_MODULES
+    assert not loaded & LAZY_MODULES  # a webhook deployment's cold start never pays for them
     assert others == set()
     assert "zoom_notifier.cli" not in shipped
     assert not [name for name in shipped if name.startswith("zoom_notifier.local")]
@@ -244,3 +250,24 @@ def test_the_artifact_s_handlers_run_on_its_cut_down_aws_models(
     result = json.loads(dispatched)
     assert result["started"] == ["2026-11-27_default"]
     assert result["late_by_seconds"] > 600  # and so it published to the failure topic
+
+
+def test_app_mode_s_client_loads_from_the_artifact(unzipped: Path) -> None:
+    """slack_sdk ships compiled only, like every dependency: its async client must load so."""
+    version, _ = template_target()
+    script = (
+        "import sys, asyncio, aiohttp; sys.path.insert(0, sys.argv[1])\n"
+        "from zoom_notifier.slack_app import SlackApp\n"
+        "async def main():\n"
+        "    async with aiohttp.ClientSession() as session:\n"
+        "        SlackApp(session, 'xoxb-FAKE-token')\n"
+        "asyncio.run(main())\n"
+        "print(sys.modules['slack_sdk'].__file__)\n"
+    )
+    completed = subprocess.run(  # noqa: S603 - an interpreter found by package.find_python
+        [find_python(version), "-I", "-S", "-c", script, str(unzipped)],
+        capture_output=True, text=True, check=False, cwd=unzipped,
+    )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip().startswith(str(unzipped))
