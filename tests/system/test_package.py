@@ -256,7 +256,7 @@ def test_app_mode_s_client_loads_from_the_artifact(unzipped: Path) -> None:
     """slack_sdk ships compiled only, like every dependency: its async client must load so."""
     version, _ = template_target()
     script = (
-        "import sys, asyncio, aiohttp; sys.path.insert(0, sys.argv[1])\n"
+        "import sys, asyncio; sys.path.insert(0, sys.argv[1]); import aiohttp\n"
         "from zoom_notifier.slack_app import SlackApp\n"
         "async def main():\n"
         "    async with aiohttp.ClientSession() as session:\n"
