@@ -17,6 +17,7 @@ from typing import Any
 
 import aioboto3
 import pytest
+import yaml
 
 from tests.support import fakes
 from zoom_notifier import aws
@@ -34,6 +35,7 @@ from zoom_notifier.handlers import create_meeting, dispatch, notify_failure, not
 from zoom_notifier.local.cloudformation import load_template
 from zoom_notifier.local.deployment import TEMPLATE_PATH
 from zoom_notifier.local.faults import answer
+from zoom_notifier.local.slack_api_model import METHODS
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event, notification
 from zoom_notifier.local.zoom_model import ZoomModel
@@ -385,3 +387,25 @@ def test_task_timeouts_exceed_the_functions_and_leases_exceed_both() -> None:
     # A lease outlives the longest invocation, so a live one is never taken over.
     assert FUNCTIONS["CreateMeetingFunction"]["Timeout"] < CLAIM_SECONDS
     assert FUNCTIONS["NotifyMeetingFunction"]["Timeout"] < NOTIFY_CLAIM_SECONDS
+
+
+# Web API method -> the bot scopes Slack accepts for it (api.slack.com/methods/<method>).
+_METHOD_SCOPES = {
+    "chat.postMessage": {"chat:write"},
+    "chat.scheduleMessage": {"chat:write"},
+    "chat.scheduledMessages.list": set(),  # no scope beyond the token's
+    "conversations.history": {"channels:history", "groups:history"},
+}
+
+
+def test_the_slack_app_manifest_asks_for_the_scopes_app_mode_calls_need_and_no_other() -> None:
+    manifest = yaml.safe_load(
+        (REPOSITORY / "infrastructure" / "slack-app-manifest.yaml").read_text()
+    )
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+
+    assert set(METHODS) == set(_METHOD_SCOPES)
+    assert scopes == set().union(*_METHOD_SCOPES.values())
+    readme = (REPOSITORY / "README.md").read_text()
+    for scope in scopes:
+        assert f"`{scope}`" in readme
