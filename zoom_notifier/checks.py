@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from zoom_notifier.config import SLACK_WEBHOOK_HOST, check_url
 from zoom_notifier.errors import ZoomNotifierError
 from zoom_notifier.schedule_expression import ScheduleExpressionError, next_runs
-from zoom_notifier.secrets import ZoomCredentials, parse_webhook_url, parse_zoom_credentials
+from zoom_notifier.secrets import (
+    ZoomCredentials,
+    parse_bot_token,
+    parse_webhook_url,
+    parse_zoom_credentials,
+)
 from zoom_notifier.template import parse_template
 from zoom_notifier.template_source import TEMPLATE_PLACEHOLDER, template_name
 from zoom_notifier.upcoming import ZOOM_DAILY_CREATIONS_PER_HOST, crowded_hosts, next_meeting
@@ -219,6 +224,19 @@ def _team_channel(
     except CheckFailed as failed:
         return Check("team channel", "FAIL", f"{secret_id}: {failed.detail}", failed.fix or create)
     return Check("team channel", "ok", f"{secret_id}: an Incoming Webhook URL")
+
+
+def _bot_token(session: boto3.session.Session, arn: str, channel: str) -> tuple[str, str]:
+    """App mode: the bot token's secret holds a bot token (never printed)."""
+    fix = _put_secret_fix(arn, "xoxb-...") + " (the app's Bot User OAuth Token)"
+    raw = _secret(session, arn)
+    if PLACEHOLDER in raw:
+        raise CheckFailed("still holds the placeholder, not the app's bot token", fix)
+    try:
+        parse_bot_token(raw, "the secret")
+    except ZoomNotifierError as exc:
+        raise CheckFailed(str(exc), fix) from None
+    return arn, f"a bot token; posts to channel {channel} (invite the app there)"
 
 
 def _put_secret_fix(arn: str, example: str) -> str:
@@ -456,13 +474,21 @@ def check_stack(
         "zoom secret",
         lambda: _zoom_secret(session, deployment.output("ZoomCredentialsSecretArn")),
     )
-    webhook = _run(
-        checks,
-        "slack secret",
-        lambda: _webhook_secret(
-            session, deployment.output("SlackWebhookSecretArn"), zoom.allow_loopback
-        ),
-    )
+    webhook: str | None = None
+    if channel := deployment.parameters.get("SlackChannel"):
+        _run(
+            checks,
+            "slack app",
+            lambda: _bot_token(session, deployment.output("SlackBotTokenSecretArn"), channel),
+        )
+    else:
+        webhook = _run(
+            checks,
+            "slack secret",
+            lambda: _webhook_secret(
+                session, deployment.output("SlackWebhookSecretArn"), zoom.allow_loopback
+            ),
+        )
     if credentials is not None:
         checks.append(_zoom_token(credentials, zoom))
     try:

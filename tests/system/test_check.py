@@ -12,6 +12,7 @@ import pytest
 from tests.support import fakes
 from zoom_notifier.checks import check_stack, passed
 from zoom_notifier.cli import main
+from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
@@ -340,3 +341,33 @@ def test_a_template_s_own_channel_is_checked_where_notify_meeting_may_read_it(
         "'zoom-notifier/': NotifyMeeting may not read it"
     )
     assert fakes.WEBHOOK_URL not in "\n".join(lines)  # a webhook URL is a secret
+
+
+def test_in_slack_app_mode_the_bot_token_is_checked_instead_of_the_webhook(
+    local_aws: LocalAws,
+    zoom: ZoomModel,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app_stack = fakes.deploy_stack(local_aws, slack_app=True)
+    for name, value in app_stack.environment.items():
+        monkeypatch.setenv(name, value)
+
+    code, lines, _ = run_check(capsys)
+
+    assert line(lines, "ok", "slack app").endswith(
+        f"a bot token; posts to channel {fakes.SLACK_APP_CHANNEL} (invite the app there)"
+    )
+    assert not [text for text in lines if "slack secret" in text]  # the webhook is not needed
+    assert fakes.SLACK_BOT_TOKEN not in "\n".join(lines)
+    assert code == 0
+
+    arn = app_stack.physical_ids["SlackBotTokenSecret"]
+    app_stack.client("secretsmanager").put_secret_value(SecretId=arn, SecretString="REPLACE_ME")
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert "still holds the placeholder" in line(lines, "FAIL", "slack app")
+    assert fix_after(lines, "FAIL", "slack app").startswith(
+        f"fix: aws secretsmanager put-secret-value --secret-id {arn}"
+    )
