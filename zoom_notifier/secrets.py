@@ -170,17 +170,22 @@ async def slack_bot_token(settings: FailureSettings, secrets: SecretSource) -> s
     )
 
 
+def _plain_or_json(secret_value: str, key: str, name: str, what: str) -> object:
+    """A secret holding a value plainly or as JSON ``{key: value}`` (what the console's
+    key/value editor writes); ``what`` names the value in the error, never its content."""
+    raw = secret_value.strip()
+    if not raw.startswith("{"):
+        return raw
+    try:
+        value: object = json.loads(raw).get(key)
+    except (json.JSONDecodeError, AttributeError):
+        raise ConfigurationError(f'{name} is neither {what} nor JSON {{"{key}": ...}}') from None
+    return value
+
+
 def parse_bot_token(secret_value: str, name: str) -> str:
     """A bot token (plain, or JSON ``{"token": ...}``); never echoed in an error."""
-    raw = secret_value.strip()
-    token: object = raw
-    if raw.startswith("{"):
-        try:
-            token = json.loads(raw).get("token")
-        except (json.JSONDecodeError, AttributeError):
-            raise ConfigurationError(
-                f'{name} is neither a token nor JSON {{"token": ...}}'
-            ) from None
+    token = _plain_or_json(secret_value, "token", name, "a token")
     if not isinstance(token, str) or not token.startswith("xoxb-"):
         raise ConfigurationError(f"{name} must hold the app's bot token (xoxb-...)")
     register_secret(token)
@@ -190,13 +195,7 @@ def parse_bot_token(secret_value: str, name: str) -> str:
 def parse_webhook_url(secret_value: str, name: str, *, allow_loopback: bool) -> str:
     """The webhook secret's URL (plain or JSON ``{"url": ...}``), checked against the
     allow-list; ``name`` is what errors call the secret."""
-    raw = secret_value.strip()
-    url: object = raw
-    if raw.startswith("{"):
-        try:
-            url = json.loads(raw).get("url")
-        except (json.JSONDecodeError, AttributeError):
-            raise ConfigurationError(f'{name} is neither a URL nor JSON {{"url": ...}}') from None
+    url = _plain_or_json(secret_value, "url", name, "a URL")
     if not isinstance(url, str) or not url:
         raise ConfigurationError(f'{name} must hold the webhook URL or JSON {{"url": ...}}')
     register_webhook_url(url)

@@ -13,6 +13,7 @@ from zoom_notifier.config import CreateSettings, FailureSettings, NotifySettings
 from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.secrets import (
     SecretSource,
+    parse_bot_token,
     slack_webhook_url,
     template_webhook_url,
     zoom_credentials,
@@ -77,3 +78,25 @@ async def test_a_template_s_own_webhook_is_read_only_under_the_team_prefix(
 
     assert "TEAM_SECRETS_PREFIX='zoom-notifier/'" in str(refused.value)
     assert "create it as zoom-notifier/<team>/webhook" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ("xoxb-FAKE-1", None),
+        ('{"token": "xoxb-FAKE-1"}', None),
+        ('{"token": ', 'is neither a token nor JSON {"token": ...}'),
+        ("xoxp-FAKE-user-token", "must hold the app's bot token (xoxb-...)"),
+        ('{"url": "xoxb-FAKE-1"}', "must hold the app's bot token (xoxb-...)"),
+    ],
+)
+def test_the_bot_token_may_be_plain_or_json_and_is_never_echoed(
+    raw: str, problem: str | None
+) -> None:
+    if problem is None:
+        assert parse_bot_token(raw, "the secret") == "xoxb-FAKE-1"
+        return
+    with pytest.raises(ConfigurationError) as refused:
+        parse_bot_token(raw, "the secret")
+    assert problem in str(refused.value)
+    assert "FAKE" not in str(refused.value)
