@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from zoom_notifier.models import MeetingKey, MeetingRecord, ZoomMeeting, ZoomMeetingSummary
+from zoom_notifier.models import (
+    Delivery,
+    MeetingKey,
+    MeetingRecord,
+    ZoomMeeting,
+    ZoomMeetingSummary,
+)
 from zoom_notifier.template import MeetingTemplate
 
 __all__ = [
@@ -99,10 +105,7 @@ class MeetingRepository(Protocol):
         owner: str,
         meeting: ZoomMeeting,
         now: datetime,
-        *,
-        slack_webhook_secret: str | None = None,
-        slack_channel: str | None = None,
-        reminder_minutes: int | None = None,
+        delivery: Delivery = ...,
     ) -> MeetingRecord: ...
 
     async def release(self, key: MeetingKey, owner: str) -> None: ...
@@ -117,8 +120,7 @@ class MeetingRepository(Protocol):
         *,
         reason: str,
         topic: str,
-        slack_webhook_secret: str | None,
-        slack_channel: str | None = None,
+        delivery: Delivery,
     ) -> MeetingRecord: ...
 
     async def claim_notification(

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from zoom_notifier.models import Delivery
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -142,6 +144,14 @@ class MeetingDefinition(BaseModel):
     # A reminder this long before the start, in the announcement's thread: Slack app mode only
     # (an Incoming Webhook cannot reply in a thread; with one, it is ignored).
     reminder_minutes: int | None = Field(default=None, ge=1, le=1440)
+
+    def delivery(self) -> Delivery:
+        """What the item records of this definition for NotifyMeeting."""
+        return Delivery(
+            slack_webhook_secret=self.slack.webhook_secret if self.slack else None,
+            slack_channel=self.slack.channel if self.slack else None,
+            reminder_minutes=self.reminder_minutes,
+        )
 
     @field_validator("days")
     @classmethod

@@ -25,6 +25,7 @@ from zoom_notifier.validation import describe_validation_error
 __all__ = [
     "DEFAULT_TEMPLATE",
     "CreateResult",
+    "Delivery",
     "DispatchInput",
     "DispatchResult",
     "ExecutionInput",
@@ -193,6 +194,18 @@ class ZoomMeetingList(BaseModel):
 # --- DynamoDB item -----------------------------------------------------------------------
 
 Status = Literal["creating", "created", "skipped", "notified"]
+
+
+class Delivery(BaseModel):
+    """Where and how a template's day is announced, recorded with its item so that
+    NotifyMeeting need not read the template: its own webhook (a secret id) or app channel,
+    and the reminder it asks for. Its fields are MeetingRecord's of the same names."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True)
+
+    slack_webhook_secret: str | None = None
+    slack_channel: str | None = None
+    reminder_minutes: int | None = None
 
 
 class MeetingRecord(BaseModel):

@@ -25,7 +25,7 @@ from zoom_notifier.errors import (
     MeetingCreationInProgress,
     NotificationInProgress,
 )
-from zoom_notifier.models import MeetingKey, MeetingRecord, ZoomMeeting
+from zoom_notifier.models import Delivery, MeetingKey, MeetingRecord, ZoomMeeting
 from zoom_notifier.validation import describe_validation_error
 
 if TYPE_CHECKING:
@@ -64,6 +64,10 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 _CONDITION_FAILED = frozenset({"ConditionalCheckFailedException"})
 _NAMES = {"#date": "date", "#template": "template", "#status": "status"}
+
+
+# The deployment's own webhook or channel, no reminder.
+_NOWHERE_ELSE = Delivery()
 
 
 def _epoch(moment: datetime) -> int:
@@ -162,8 +166,7 @@ def skipped_record(
     *,
     reason: str,
     topic: str,
-    slack_webhook_secret: str | None,
-    slack_channel: str | None = None,
+    delivery: Delivery = _NOWHERE_ELSE,
 ) -> MeetingRecord:
     """The ``skipped`` item of a day off whose skip post is due."""
     return MeetingRecord(
@@ -172,8 +175,7 @@ def skipped_record(
         status="skipped",
         skip_reason=reason,
         topic=topic,
-        slack_webhook_secret=slack_webhook_secret,
-        slack_channel=slack_channel,
+        **delivery.model_dump(),
         created_at=now.astimezone(UTC).isoformat(),
         execution=owner,
         expires_at=_expires_at(key),
@@ -185,9 +187,7 @@ def created_record(
     owner: str,
     meeting: ZoomMeeting,
     now: datetime,
-    slack_webhook_secret: str | None = None,
-    slack_channel: str | None = None,
-    reminder_minutes: int | None = None,
+    delivery: Delivery = _NOWHERE_ELSE,
 ) -> MeetingRecord:
     """The ``created`` item of the meeting Zoom made."""
     return MeetingRecord(
@@ -202,9 +202,7 @@ def created_record(
         password=meeting.password,
         created_at=now.astimezone(UTC).isoformat(),
         execution=owner,
-        slack_webhook_secret=slack_webhook_secret,
-        slack_channel=slack_channel,
-        reminder_minutes=reminder_minutes,
+        **delivery.model_dump(),
         expires_at=_expires_at(key),
     )
 
@@ -364,15 +362,10 @@ class MeetingStore:
         owner: str,
         meeting: ZoomMeeting,
         now: datetime,
-        *,
-        slack_webhook_secret: str | None = None,
-        slack_channel: str | None = None,
-        reminder_minutes: int | None = None,
+        delivery: Delivery = _NOWHERE_ELSE,
     ) -> MeetingRecord:
         """Record the created meeting, if ``owner`` still holds the claim."""
-        record = created_record(
-            key, owner, meeting, now, slack_webhook_secret, slack_channel, reminder_minutes
-        )
+        record = created_record(key, owner, meeting, now, delivery)
         if await self._put_if_held(record, owner, "recording the meeting for", "create"):
             raise MeetingClaimLost(
                 f"created Zoom meeting {meeting.id} for {key.date}/{key.template}, but another "
@@ -406,20 +399,11 @@ class MeetingStore:
         *,
         reason: str,
         topic: str,
-        slack_webhook_secret: str | None,
-        slack_channel: str | None = None,
+        delivery: Delivery,
     ) -> MeetingRecord:
         """Write the ``skipped`` item of a day off whose skip post is due, unless the day has
         an item already: the one found, if it is a day off too."""
-        record = skipped_record(
-            key,
-            owner,
-            now,
-            reason=reason,
-            topic=topic,
-            slack_webhook_secret=slack_webhook_secret,
-            slack_channel=slack_channel,
-        )
+        record = skipped_record(key, owner, now, reason=reason, topic=topic, delivery=delivery)
         existing = await self._conditional_put(
             record, "attribute_not_exists(#date)", {}, "recording the day off of"
         )

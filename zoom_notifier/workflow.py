@@ -36,6 +36,7 @@ from zoom_notifier.meeting_days import day_off
 from zoom_notifier.messages import failure_alert, meeting_announcement, skip_announcement
 from zoom_notifier.models import (
     CreateResult,
+    Delivery,
     DispatchInput,
     DispatchResult,
     ExecutionInput,
@@ -130,9 +131,7 @@ async def create_meeting(
     template = await templates.load(key.template)
     meeting_date = date.fromisoformat(key.date)
     notifier = template.notifier
-    webhook_secret = notifier.slack.webhook_secret if notifier and notifier.slack else None
-    app_channel = notifier.slack.channel if notifier and notifier.slack else None
-    reminder_minutes = notifier.reminder_minutes if notifier else None
+    delivery = notifier.delivery() if notifier else Delivery()
     if record is None and (reason := day_off(notifier, meeting_date)) is not None:
         # Decided before any call to Zoom: a Zoom outage never fails a day off.
         return await _skip_day(key, reason, template, store, owner, now())
@@ -156,15 +155,7 @@ async def create_meeting(
             if adopted is not None:
                 bind(meeting_id=adopted.id)
                 log.warning("adopted the meeting of an interrupted attempt")
-                record = await store.complete(
-                    key,
-                    owner,
-                    adopted,
-                    now(),
-                    slack_webhook_secret=webhook_secret,
-                    slack_channel=app_channel,
-                    reminder_minutes=reminder_minutes,
-                )
+                record = await store.complete(key, owner, adopted, now(), delivery)
                 return _create_result(record, "created")
         # The claim carries the attempt marker: nothing is written between it and the call.
         meeting = await zoom.create_meeting(zoom_user_id, zoom_request.request_body())
@@ -183,15 +174,7 @@ async def create_meeting(
         await _end_lease(store.end_claim(held, owner))
         raise
     bind(meeting_id=meeting.id)
-    record = await store.complete(
-        key,
-        owner,
-        meeting,
-        now(),
-        slack_webhook_secret=webhook_secret,
-        slack_channel=app_channel,
-        reminder_minutes=reminder_minutes,
-    )
+    record = await store.complete(key, owner, meeting, now(), delivery)
     log.info("meeting created", start_time=record.start_time)
     return _create_result(record, "created")
 
@@ -218,8 +201,7 @@ async def _skip_day(
         reason=reason,
         # "Daily stand-up {date}" reads "No Daily stand-up today": the post goes out that day.
         topic=template.topic.replace(DATE_PLACEHOLDER, "").strip(" -:") or template.topic,
-        slack_webhook_secret=notifier.slack.webhook_secret if notifier.slack else None,
-        slack_channel=notifier.slack.channel if notifier.slack else None,
+        delivery=notifier.delivery(),
     )
     return skipped.model_copy(update={"announce": True})
 

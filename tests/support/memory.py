@@ -33,7 +33,13 @@ from zoom_notifier.local.faults import NetworkFault, Outcome, Reply
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.models import MeetingKey, MeetingRecord, ZoomMeeting, ZoomMeetingSummary
+from zoom_notifier.models import (
+    Delivery,
+    MeetingKey,
+    MeetingRecord,
+    ZoomMeeting,
+    ZoomMeetingSummary,
+)
 from zoom_notifier.slack import check_webhook_answer
 from zoom_notifier.store import (
     announcement_claimed,
@@ -152,15 +158,12 @@ class MemoryStore:
         return marked
 
     async def complete(
-        self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime, *,
-        slack_webhook_secret: str | None = None, slack_channel: str | None = None,
-        reminder_minutes: int | None = None,
+        self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime,
+        delivery: Delivery = Delivery(),  # noqa: B008 - frozen, never mutated
     ) -> MeetingRecord:  # fmt: skip
         if not self._holds(key, owner):
             raise MeetingClaimLost(f"created Zoom meeting {meeting.id}, but the claim was lost")
-        record = created_record(
-            key, owner, meeting, now, slack_webhook_secret, slack_channel, reminder_minutes
-        )
+        record = created_record(key, owner, meeting, now, delivery)
         self.put(record)
         return record
 
@@ -174,18 +177,14 @@ class MemoryStore:
 
     async def record_skip(
         self, key: MeetingKey, owner: str, now: datetime, *,
-        reason: str, topic: str, slack_webhook_secret: str | None,
-        slack_channel: str | None = None,
+        reason: str, topic: str, delivery: Delivery,
     ) -> MeetingRecord:  # fmt: skip
         found = await self.get(key)
         if found is not None:
             if found.skip_reason is None:
                 raise MeetingCreationInProgress("a meeting is being created or created")
             return found
-        record = skipped_record(
-            key, owner, now, reason=reason, topic=topic,
-            slack_webhook_secret=slack_webhook_secret, slack_channel=slack_channel,
-        )  # fmt: skip
+        record = skipped_record(key, owner, now, reason=reason, topic=topic, delivery=delivery)
         self.put(record)
         return record
 
