@@ -31,8 +31,8 @@ from typing import Any
 
 import yaml
 
-from zoom_notifier.aws import AWS_OPERATIONS, AWS_SERVICES
-from zoom_notifier.meeting_days import HOLIDAY_LANGUAGE
+from zoom_notifier.domain.meeting_days import HOLIDAY_LANGUAGE
+from zoom_notifier.services.aws import AWS_OPERATIONS, AWS_SERVICES
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 TEMPLATE = REPOSITORY / "infrastructure" / "template.yaml"
@@ -173,7 +173,7 @@ def _prune(build: Path) -> None:
         _trim_service(build / "botocore" / "data" / name, frozenset(operations))
     prefixes = {_endpoint_prefix(build / "botocore" / "data" / name) for name in AWS_SERVICES}
     _trim_endpoints(build / "botocore" / "data" / "endpoints.json", prefixes)
-    # Holiday names are read in English (zoom_notifier.meeting_days), which every localized
+    # Holiday names are read in English (zoom_notifier.domain.meeting_days), which every localized
     # country has: the other 160-odd translations are 3.6 MiB never read.
     locales = build / "holidays" / "locale"
     for locale in sorted(locales.iterdir()) if locales.is_dir() else ():

@@ -12,12 +12,12 @@ from aioresponses import aioresponses
 
 from tests.support import fakes
 from tests.support.mounted import mount_slack, mount_zoom
-from zoom_notifier.container import reset_container
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.logs import logging_restored
+from zoom_notifier.runtime.container import reset_container
+from zoom_notifier.runtime.logs import logging_restored
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,6 @@
 
 import sys
 
-from zoom_notifier.cli import main
+from zoom_notifier.operator.cli import main
 
 sys.exit(main())

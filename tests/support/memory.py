@@ -2,8 +2,8 @@
 
 * :class:`MemoryTemplates`: templates by name, parsed by the real parser.
 * :class:`MemoryStore`: the meetings table as a dict, with the same conditions as
-  :class:`~zoom_notifier.store.MeetingStore` (whose own tests run them against DynamoDB's
-  emulation).
+  :class:`~zoom_notifier.services.meeting_store.MeetingStore` (whose own tests run them
+  against DynamoDB's emulation).
 * :class:`ModelZoom` and :class:`ModelSlack`: the one model of each service
   (:mod:`zoom_notifier.local.zoom_model`, :mod:`zoom_notifier.local.slack_model`), called
   directly; their answers go through the real clients' answer mapping.
@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from zoom_notifier.collaborators import AlreadyDone, Claim, Claimed
+from zoom_notifier.domain.models import (
+    Delivery,
+    MeetingKey,
+    MeetingRecord,
+    ZoomMeeting,
+    ZoomMeetingSummary,
+)
+from zoom_notifier.domain.template import MeetingTemplate, parse_template
 from zoom_notifier.errors import (
     MeetingClaimLost,
     MeetingCreationInProgress,
@@ -33,15 +40,7 @@ from zoom_notifier.local.faults import NetworkFault, Outcome, Reply
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.models import (
-    Delivery,
-    MeetingKey,
-    MeetingRecord,
-    ZoomMeeting,
-    ZoomMeetingSummary,
-)
-from zoom_notifier.slack import check_webhook_answer
-from zoom_notifier.store import (
+from zoom_notifier.services.meeting_store import (
     announcement_claimed,
     announcement_released,
     claim_record,
@@ -50,8 +49,9 @@ from zoom_notifier.store import (
     notified_record,
     skipped_record,
 )
-from zoom_notifier.template import MeetingTemplate, parse_template
-from zoom_notifier.zoom import ZoomAnswer, error_for, meeting_from, meeting_list_from
+from zoom_notifier.services.slack_webhook import check_webhook_answer
+from zoom_notifier.services.zoom import ZoomAnswer, error_for, meeting_from, meeting_list_from
+from zoom_notifier.workflow.ports import AlreadyDone, Claim, Claimed
 
 __all__ = [
     "MemoryReporter",

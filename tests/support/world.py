@@ -18,8 +18,6 @@ from botocore.exceptions import ClientError
 
 from tests.support import fakes
 from tests.support.mounted import mount_slack, mount_zoom
-from zoom_notifier import aws as aws_module
-from zoom_notifier.container import reset_container
 from zoom_notifier.handlers import notify_failure
 from zoom_notifier.local.executions import (
     ExecutionReport,
@@ -32,6 +30,8 @@ from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.runtime.container import reset_container
+from zoom_notifier.services import aws as aws_module
 
 __all__ = [
     "DAY",

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.support import fakes
-from zoom_notifier.checks import check_stack, passed
-from zoom_notifier.cli import main
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.operator.checks import check_stack, passed
+from zoom_notifier.operator.cli import main
 
 # A Saturday: the next runs of a weekday schedule are on Monday.
 SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -17,7 +17,6 @@ import boto3
 import pytest
 
 from tests.support import fakes
-from zoom_notifier.cli import main
 from zoom_notifier.local import scenarios
 from zoom_notifier.local.faults import answer
 from zoom_notifier.local.loopback import SlackServer, ZoomServer
@@ -25,6 +24,7 @@ from zoom_notifier.local.scenarios import SCENARIOS, Scenario
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.operator.cli import main
 
 DAY = "2026-11-27"
 # Every command runs in this process, so AWS (moto) starts empty for each test.
@@ -492,7 +492,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_demo_never_shows_a_weekend_as_the_working_day(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from zoom_notifier import cli  # noqa: PLC0415
+    from zoom_notifier.operator import cli  # noqa: PLC0415
 
     class Saturday(datetime):
         @classmethod

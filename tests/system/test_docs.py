@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from zoom_notifier import errors
-from zoom_notifier.cli import _parser
+from zoom_notifier.operator.cli import _parser
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 README = (REPOSITORY / "README.md").read_text()

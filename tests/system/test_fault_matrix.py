@@ -39,8 +39,6 @@ from tests.support.world import (
     once,
     throttle,
 )
-from zoom_notifier import store as store_module
-from zoom_notifier.container import reset_container
 from zoom_notifier.handlers import create_meeting
 from zoom_notifier.local.aws import LambdaTimedOut, LambdaTimedOutUnknown
 from zoom_notifier.local.executions import ExecutionReport
@@ -55,6 +53,8 @@ from zoom_notifier.local.faults import (
     answer_after,
 )
 from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.runtime.container import reset_container
+from zoom_notifier.services import meeting_store as store_module
 
 MATRIX: list[dict[str, str]] = []  # filled as rows run; printed by conftest with -v
 

@@ -18,7 +18,6 @@ from aioresponses import aioresponses
 from tests.support import fakes
 from tests.support.mounted import mount_slack_api, mount_zoom
 from tests.support.world import DAY
-from zoom_notifier import store as store_module
 from zoom_notifier.local.aws import LambdaTimedOut, LocalAws
 from zoom_notifier.local.executions import run_execution
 from zoom_notifier.local.faults import (
@@ -33,7 +32,8 @@ from zoom_notifier.local.faults import (
 from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.slack_app import SLACK_API_URL
+from zoom_notifier.services import meeting_store as store_module
+from zoom_notifier.services.slack_app import SLACK_API_URL
 
 CHANNEL = fakes.SLACK_APP_CHANNEL
 

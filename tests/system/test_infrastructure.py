@@ -20,17 +20,6 @@ import pytest
 import yaml
 
 from tests.support import fakes
-from zoom_notifier import aws
-from zoom_notifier.aws import AWS_OPERATIONS
-from zoom_notifier.config import (
-    CreateSettings,
-    DispatchSettings,
-    FailureSettings,
-    NotifySettings,
-    ServiceSettings,
-    load_settings,
-)
-from zoom_notifier.container import reset_container
 from zoom_notifier.handlers import create_meeting, dispatch, notify_failure, notify_meeting
 from zoom_notifier.local.cloudformation import load_template
 from zoom_notifier.local.deployment import TEMPLATE_PATH
@@ -39,7 +28,18 @@ from zoom_notifier.local.slack_api_model import METHODS
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event, notification
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.store import CLAIM_SECONDS, NOTIFY_CLAIM_SECONDS
+from zoom_notifier.runtime.config import (
+    CreateSettings,
+    DispatchSettings,
+    FailureSettings,
+    NotifySettings,
+    ServiceSettings,
+    load_settings,
+)
+from zoom_notifier.runtime.container import reset_container
+from zoom_notifier.services import aws
+from zoom_notifier.services.aws import AWS_OPERATIONS
+from zoom_notifier.services.meeting_store import CLAIM_SECONDS, NOTIFY_CLAIM_SECONDS
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
@@ -117,7 +117,7 @@ _IAM_ACTION = {"s3:ListObjectsV2": "s3:ListBucket"}
 
 @dataclass
 class RecordedCalls:
-    """Every AWS call made through ``zoom_notifier.aws`` during the test."""
+    """Every AWS call made through ``zoom_notifier.services.aws`` during the test."""
 
     operations: set[str] = field(default_factory=set)  # botocore's "service:Operation"
     actions: set[str] = field(default_factory=set)  # the IAM actions that authorize them

@@ -23,9 +23,9 @@ sys.path.insert(0, str(REPOSITORY / "infrastructure"))
 from package import find_python, handler_modules, template_target  # noqa: E402
 
 from tests.support import fakes  # noqa: E402
-from zoom_notifier.aws import AWS_SERVICES  # noqa: E402
+from zoom_notifier.domain.meeting_days import HOLIDAY_LANGUAGE  # noqa: E402
 from zoom_notifier.local.loopback import SlackServer, ZoomServer  # noqa: E402
-from zoom_notifier.meeting_days import HOLIDAY_LANGUAGE  # noqa: E402
+from zoom_notifier.services.aws import AWS_SERVICES  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_the_handlers_import_in_a_clean_python_of_the_lambda_runtime(unzipped: P
 
 
 # Modules a handler imports only when it uses them (Slack app mode, with slack_sdk).
-LAZY_MODULES = {"zoom_notifier.slack_app"}
+LAZY_MODULES = {"zoom_notifier.services.slack_app"}
 
 
 def test_the_artifact_ships_exactly_the_modules_the_handlers_import(unzipped: Path) -> None:
@@ -90,7 +90,7 @@ def test_the_artifact_ships_exactly_the_modules_the_handlers_import(unzipped: Pa
     assert shipped == loaded | LAZY_MODULES
     assert not loaded & LAZY_MODULES  # a webhook deployment's cold start never pays for them
     assert others == set()
-    assert "zoom_notifier.cli" not in shipped
+    assert "zoom_notifier.operator.cli" not in shipped
     assert not [name for name in shipped if name.startswith("zoom_notifier.local")]
 
 
@@ -257,7 +257,7 @@ def test_app_mode_s_client_loads_from_the_artifact(unzipped: Path) -> None:
     version, _ = template_target()
     script = (
         "import sys, asyncio; sys.path.insert(0, sys.argv[1]); import aiohttp\n"
-        "from zoom_notifier.slack_app import SlackApp\n"
+        "from zoom_notifier.services.slack_app import SlackApp\n"
         "async def main():\n"
         "    async with aiohttp.ClientSession() as session:\n"
         "        SlackApp(session, 'xoxb-FAKE-token')\n"

@@ -15,13 +15,13 @@ from aioresponses import aioresponses
 from tests.support import fakes
 from tests.support.mounted import mount_slack
 from tests.support.world import World, fail_slack, fail_zoom_create, heal, once, throttle
-from zoom_notifier.container import reset_container
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.executions import ExecutionReport, run_execution
 from zoom_notifier.local.faults import GARBAGE_AFTER, TIMEOUT_AFTER, Script, answer
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack, shorten_retries
-from zoom_notifier.store import MeetingStore
+from zoom_notifier.runtime.container import reset_container
+from zoom_notifier.services.meeting_store import MeetingStore
 
 DAY = "2026-11-27"
 RETRIED_WHILE_WAITING = {"MeetingCreationInProgress", "NotificationInProgress"}

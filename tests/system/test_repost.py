@@ -14,11 +14,11 @@ from aioresponses import aioresponses
 
 from tests.support import fakes
 from tests.support.world import DAY, World, fail_slack
-from zoom_notifier.cli import main
 from zoom_notifier.local.executions import wait_for
 from zoom_notifier.local.faults import TIMEOUT_AFTER, TIMEOUT_BEFORE, answer
 from zoom_notifier.local.render import slack_lines
 from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.operator.cli import main
 
 
 @pytest.fixture

@@ -10,20 +10,13 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from zoom_notifier.errors import (
-    InvalidExecutionInput,
-    InvalidMeetingRecord,
-    InvalidMeetingTemplate,
-    ZoomNotifierError,
-    ZoomResponseInvalid,
-)
-from zoom_notifier.messages import (
+from zoom_notifier.domain.messages import (
     FALLBACK_TEXT_LIMIT,
     SECTION_TEXT_LIMIT,
     failure_alert,
     meeting_announcement,
 )
-from zoom_notifier.models import (
+from zoom_notifier.domain.models import (
     ExecutionInput,
     MeetingKey,
     MeetingRecord,
@@ -32,9 +25,16 @@ from zoom_notifier.models import (
     ZoomMeeting,
     parse_event,
 )
-from zoom_notifier.store import record_from_item
-from zoom_notifier.template import MeetingTemplate, parse_template
-from zoom_notifier.zoom import ZoomAnswer, error_for, meeting_from
+from zoom_notifier.domain.template import MeetingTemplate, parse_template
+from zoom_notifier.errors import (
+    InvalidExecutionInput,
+    InvalidMeetingRecord,
+    InvalidMeetingTemplate,
+    ZoomNotifierError,
+    ZoomResponseInvalid,
+)
+from zoom_notifier.services.meeting_store import record_from_item
+from zoom_notifier.services.zoom import ZoomAnswer, error_for, meeting_from
 
 EXAMPLES = settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 KEY = MeetingKey(date="2026-11-27", template="default")

@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from zoom_notifier.config import CreateSettings, FailureSettings, NotifySettings, load_settings
 from zoom_notifier.errors import ConfigurationError
+from zoom_notifier.runtime.config import (
+    CreateSettings,
+    FailureSettings,
+    NotifySettings,
+    load_settings,
+)
 
 PACKAGE = Path(__file__).resolve().parents[2] / "zoom_notifier"
 

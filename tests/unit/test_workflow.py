@@ -22,6 +22,15 @@ from tests.support.memory import (
     ModelZoom,
 )
 from zoom_notifier import workflow
+from zoom_notifier.domain.models import (
+    CreateResult,
+    DispatchInput,
+    ExecutionInput,
+    MeetingKey,
+    NotifyInput,
+    SkippedResult,
+    SnsEvent,
+)
 from zoom_notifier.errors import (
     AnnouncementUncertain,
     InvalidMeetingTemplate,
@@ -48,15 +57,6 @@ from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event, notification
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.models import (
-    CreateResult,
-    DispatchInput,
-    ExecutionInput,
-    MeetingKey,
-    NotifyInput,
-    SkippedResult,
-    SnsEvent,
-)
 
 DAY = "2026-11-27"
 KEY = MeetingKey(date=DAY, template="default")

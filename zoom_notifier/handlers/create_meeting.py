@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from zoom_notifier import workflow
-from zoom_notifier.config import CreateSettings
-from zoom_notifier.connections import Connections
+from zoom_notifier.domain.models import CreateResult, ExecutionInput, SkippedResult
 from zoom_notifier.handlers import imported
-from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
-from zoom_notifier.models import CreateResult, ExecutionInput, SkippedResult
-from zoom_notifier.secrets import zoom_credentials
-from zoom_notifier.store import MeetingStore
-from zoom_notifier.template_source import TemplateSource
-from zoom_notifier.zoom import ZoomClient
+from zoom_notifier.runtime.config import CreateSettings
+from zoom_notifier.runtime.connections import Connections
+from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handler
+from zoom_notifier.services.meeting_store import MeetingStore
+from zoom_notifier.services.secrets import zoom_credentials
+from zoom_notifier.services.template_source import TemplateSource
+from zoom_notifier.services.zoom import ZoomClient
 
 __all__ = ["create_meeting", "handler"]
 

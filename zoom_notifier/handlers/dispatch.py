@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from zoom_notifier import workflow
-from zoom_notifier.config import DispatchSettings
-from zoom_notifier.connections import Connections
-from zoom_notifier.failure_topic import FailureTopic
+from zoom_notifier.domain.models import DispatchInput, DispatchResult
 from zoom_notifier.handlers import imported
-from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
-from zoom_notifier.models import DispatchInput, DispatchResult
-from zoom_notifier.state_machine import StateMachine
-from zoom_notifier.template_source import TemplateSource
+from zoom_notifier.runtime.config import DispatchSettings
+from zoom_notifier.runtime.connections import Connections
+from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handler
+from zoom_notifier.services.failure_topic import FailureTopic
+from zoom_notifier.services.state_machine import StateMachine
+from zoom_notifier.services.template_source import TemplateSource
 
 __all__ = ["dispatch", "handler"]
 

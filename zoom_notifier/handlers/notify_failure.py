@@ -9,16 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from zoom_notifier import workflow
-from zoom_notifier.config import FailureSettings
-from zoom_notifier.connections import Connections
+from zoom_notifier.domain.models import FailureAlertResult, SnsEvent
 from zoom_notifier.handlers import imported
-from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
-from zoom_notifier.models import FailureAlertResult, SnsEvent
-from zoom_notifier.secrets import slack_bot_token, slack_webhook_url
-from zoom_notifier.slack import SlackWebhook
+from zoom_notifier.runtime.config import FailureSettings
+from zoom_notifier.runtime.connections import Connections
+from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handler
+from zoom_notifier.services.secrets import slack_bot_token, slack_webhook_url
+from zoom_notifier.services.slack_webhook import SlackWebhook
 
 if TYPE_CHECKING:
-    from zoom_notifier.collaborators import MessagePoster
+    from zoom_notifier.workflow.ports import MessagePoster
 
 __all__ = ["handler", "notify_failure"]
 
@@ -29,7 +29,7 @@ async def notify_failure(
     del invocation  # nothing is claimed: a repeated report is harmless, a lost one is not
     slack: MessagePoster
     if settings.app_mode:
-        from zoom_notifier.slack_app import AppChannel, SlackApp  # noqa: PLC0415 - app mode only
+        from zoom_notifier.services.slack_app import AppChannel, SlackApp  # noqa: PLC0415 - app mode only
 
         token = await slack_bot_token(settings, io.secrets)
         app = SlackApp(io.http, token, base_url=settings.slack_api_url)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from zoom_notifier import workflow
-from zoom_notifier.config import NotifySettings
-from zoom_notifier.connections import Connections
+from zoom_notifier.domain.models import NotifyInput, NotifyResult
 from zoom_notifier.handlers import imported
-from zoom_notifier.lambda_runtime import Invocation, Step, lambda_handler
-from zoom_notifier.models import NotifyInput, NotifyResult
-from zoom_notifier.secrets import slack_bot_token, slack_webhook_url, template_webhook_url
-from zoom_notifier.slack import SlackWebhook
-from zoom_notifier.store import MeetingStore
+from zoom_notifier.runtime.config import NotifySettings
+from zoom_notifier.runtime.connections import Connections
+from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handler
+from zoom_notifier.services.meeting_store import MeetingStore
+from zoom_notifier.services.secrets import slack_bot_token, slack_webhook_url, template_webhook_url
+from zoom_notifier.services.slack_webhook import SlackWebhook
 
 __all__ = ["handler", "notify_meeting"]
 
@@ -21,7 +21,7 @@ async def notify_meeting(
     store = MeetingStore(await io.aws.dynamodb(), settings.meetings_table)
     owner = invocation.owner(request.execution_arn, request.redrive_count)
     if settings.app_mode:
-        from zoom_notifier.slack_app import SlackApp  # noqa: PLC0415 - app mode only
+        from zoom_notifier.services.slack_app import SlackApp  # noqa: PLC0415 - app mode only
 
         return await workflow.notify_meeting(
             request,

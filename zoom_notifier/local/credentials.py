@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 
-from zoom_notifier.config import SLACK_WEBHOOK_HOST, ServiceSettings, check_url
 from zoom_notifier.errors import ConfigurationError
-from zoom_notifier.secrets import ZoomCredentials
+from zoom_notifier.runtime.config import SLACK_WEBHOOK_HOST, ServiceSettings, check_url
+from zoom_notifier.services.secrets import ZoomCredentials
 
 __all__ = ["RealCredentials", "load_real_credentials"]
 

@@ -6,8 +6,8 @@ import html
 import re
 from typing import Any
 
+from zoom_notifier.domain.messages import local_start
 from zoom_notifier.local.executions import ExecutionReport, StateVisit
-from zoom_notifier.messages import local_start
 
 __all__ = ["execution_lines", "meeting_lines", "slack_lines"]
 

@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Self, TextIO
 
-from zoom_notifier.container import reset_container
 from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.handlers import dispatch, notify_failure
 from zoom_notifier.local.aws import LambdaContext, LocalAws
@@ -30,7 +29,8 @@ from zoom_notifier.local.executions import (
 )
 from zoom_notifier.local.sns import lambda_event
 from zoom_notifier.local.stack import REGION, LocalStack, deploy, shorten_retries
-from zoom_notifier.logs import logging_restored
+from zoom_notifier.runtime.container import reset_container
+from zoom_notifier.runtime.logs import logging_restored
 
 __all__ = ["FailureDelivery", "LocalRun", "SlackAppAccess", "ZoomAccess"]
 

@@ -15,7 +15,7 @@ from zoom_notifier.handlers import create_meeting, notify_failure, notify_meetin
 from zoom_notifier.local.faults import TIMEOUT_AFTER
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.sns import lambda_event, notification
-from zoom_notifier.slack_app import SLACK_API_URL
+from zoom_notifier.services.slack_app import SLACK_API_URL
 
 DAY = "2026-11-27"
 CHANNEL = "C0FAKE00001"

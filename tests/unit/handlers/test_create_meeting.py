@@ -14,9 +14,7 @@ import pytest
 from aioresponses import aioresponses
 
 from tests.support import fakes
-from zoom_notifier.config import CreateSettings, load_settings
-from zoom_notifier.connections import open_connections
-from zoom_notifier.deadline import SAFETY_MARGIN_SECONDS
+from zoom_notifier.domain.models import ExecutionInput
 from zoom_notifier.errors import (
     DeadlineExceeded,
     InvalidMeetingTemplate,
@@ -25,10 +23,12 @@ from zoom_notifier.errors import (
     ZoomUnavailable,
 )
 from zoom_notifier.handlers.create_meeting import create_meeting, handler
-from zoom_notifier.lambda_runtime import Invocation
 from zoom_notifier.local.faults import TIMEOUT_BEFORE, Fault, answer
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.models import ExecutionInput
+from zoom_notifier.runtime.config import CreateSettings, load_settings
+from zoom_notifier.runtime.connections import open_connections
+from zoom_notifier.runtime.deadline import SAFETY_MARGIN_SECONDS
+from zoom_notifier.runtime.lambda_runtime import Invocation
 
 DAY = "2026-11-27"
 

@@ -97,7 +97,7 @@ def test_a_lambda_error_cause_is_unwrapped_and_trimmed(slack: SlackModel) -> Non
             "errorMessage": "Zoom failed to create meeting (HTTP 503) " + "x" * 5000,
             "errorType": "ZoomUnavailable",
             "requestId": "r",
-            "stackTrace": ['  File "/var/task/zoom_notifier/zoom.py", line 1'],
+            "stackTrace": ['  File "/var/task/zoom_notifier/services/zoom.py", line 1'],
         }
     )
 

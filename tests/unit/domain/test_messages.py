@@ -1,0 +1,190 @@
+"""Slack messages: escaping, trimming, the announcement and the failure alerts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.support import fakes
+from zoom_notifier.domain.messages import (
+    FALLBACK_TEXT_LIMIT,
+    HEADER_TEXT_LIMIT,
+    SECTION_TEXT_LIMIT,
+    console_url,
+    escape,
+    failure_alert,
+    local_start,
+    meeting_announcement,
+    trim,
+)
+from zoom_notifier.domain.models import MeetingRecord
+
+
+def record(**changes: object) -> MeetingRecord:
+    data: dict[str, object] = {
+        "date": "2026-11-27",
+        "template": "default",
+        "status": "created",
+        "meeting_id": fakes.MEETING_ID,
+        "join_url": fakes.JOIN_URL,
+        "topic": "Stand-up",
+        "start_time": "2026-11-27T08:30:00Z",
+        "timezone": "Europe/Paris",
+        "expires_at": 1,
+    }
+    return MeetingRecord.model_validate(data | changes)
+
+
+def test_escape_neutralises_mentions_and_links() -> None:
+    assert (
+        escape("<!channel> & <https://evil|x>") == "&lt;!channel&gt; &amp; &lt;https://evil|x&gt;"
+    )
+
+
+def test_trim_marks_what_it_cut() -> None:
+    assert trim("abcdef", 4) == "abc…"
+    assert trim("abc", 4) == "abc"
+
+
+def test_local_start_shows_zoom_utc_times_in_the_meeting_zone() -> None:
+    assert local_start("2026-11-27T08:30:00Z", "Europe/Paris") == "09:30 (Europe/Paris)"
+    assert local_start("2026-07-01T08:30:00Z", "Europe/Paris") == "10:30 (Europe/Paris)"
+    assert local_start("2026-11-27T09:30:00", "Asia/Tokyo") == "09:30 (Asia/Tokyo)"
+    assert local_start(None, "UTC") is None
+    assert local_start("garbled", "UTC") == "garbled"
+
+
+INJECTIONS = [
+    "<!channel> stand-up",
+    "<!here|here> stand-up",
+    "<https://evil.example|click here>",
+    "@everyone @channel @here",
+    "*bold* _it_ ~strike~ `code` > quote",
+    "&lt;!channel&gt; & <@U123>",
+    "x" * 10_000,
+]
+
+
+def _mrkdwn_texts(payload: dict[str, Any]) -> list[str]:
+    """The texts Slack parses for markup, links and mentions: mrkdwn blocks and the fallback."""
+    texts = [payload["text"]]
+    for block in payload["blocks"]:
+        text = block.get("text")
+        if text and text["type"] == "mrkdwn":
+            texts.append(text["text"])
+    return texts
+
+
+def _assert_inert_and_within_limits(payload: dict[str, Any]) -> None:
+    for text in _mrkdwn_texts(payload):
+        for live in ("<!channel>", "<!here", "<https://evil", "<@U123>", "@everyone", "@channel"):
+            assert live not in text
+    assert len(payload["text"]) <= FALLBACK_TEXT_LIMIT
+    for block in payload["blocks"]:
+        text = block.get("text")
+        if text is None:
+            continue
+        limit = HEADER_TEXT_LIMIT if block["type"] == "header" else SECTION_TEXT_LIMIT
+        assert 1 <= len(text["text"]) <= limit
+        if text["type"] == "plain_text":
+            assert text["emoji"] is False
+
+
+@pytest.mark.parametrize("topic", INJECTIONS)
+def test_a_topic_is_rendered_inert_and_trimmed(topic: str) -> None:
+    payload = meeting_announcement(record(topic=topic))
+
+    _assert_inert_and_within_limits(payload)
+    header = payload["blocks"][0]
+    assert header["type"] == "header"
+    assert header["text"]["type"] == "plain_text"  # literal text: no markup, links or mentions
+
+
+@pytest.mark.parametrize("cause", INJECTIONS)
+def test_a_failure_cause_is_rendered_inert_and_trimmed(cause: str) -> None:
+    message = {"execution_arn": fakes.EXECUTION_ARN, "state": "CreateMeeting",
+               "error": "ZoomRequestRejected", "cause": cause, "date": "2026-11-27"}  # fmt: skip
+
+    payload = failure_alert(json.dumps(message))
+
+    _assert_inert_and_within_limits(payload)
+    assert any(
+        block["text"]["type"] == "plain_text" and block["text"]["text"].startswith("Cause: ")
+        for block in payload["blocks"]
+    )
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_any_other_message_on_the_topic_is_rendered_inert_and_trimmed(text: str) -> None:
+    _assert_inert_and_within_limits(failure_alert(text, subject=text[:100]))
+
+
+def test_the_announcement_has_the_join_link_and_a_text_fallback() -> None:
+    payload = meeting_announcement(record())
+
+    assert f"<{fakes.JOIN_URL}|Join the Zoom meeting>" in fakes.slack_text(payload)
+    assert fakes.join_button_url(payload) == fakes.JOIN_URL
+    assert "Stand-up: 2026-11-27 at 09:30 (Europe/Paris)" in payload["text"]
+
+
+def test_the_announcement_shows_a_passcode_only_when_there_is_one() -> None:
+    assert "Passcode" not in json.dumps(meeting_announcement(record()))
+    assert "Passcode: `Fk7pw9`" in json.dumps(meeting_announcement(record(password="Fk7pw9")))
+
+
+def test_escaped_text_is_never_cut_inside_an_entity() -> None:
+    payload = meeting_announcement(record(topic="&" * 10_000))
+
+    assert len(payload["text"]) <= FALLBACK_TEXT_LIMIT
+    assert not payload["text"].rstrip("…").endswith(("&amp", "&am", "&a", "&"))
+
+
+def test_console_url_for_each_partition() -> None:
+    assert console_url(fakes.EXECUTION_ARN) == (
+        "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1"
+        f"#/v2/executions/details/{fakes.EXECUTION_ARN}"
+    )
+    gov = "arn:aws-us-gov:states:us-gov-west-1:1:execution:sm:run"
+    assert str(console_url(gov)).startswith("https://us-gov-west-1.console.amazonaws-us-gov.com/")
+    assert console_url("not-an-arn") is None
+
+
+def test_a_failure_with_a_malformed_arn_still_renders() -> None:
+    message = failure_alert(
+        json.dumps({"execution_arn": "local", "state": "CreateMeeting", "error": "E"})
+    )
+
+    text = fakes.slack_text(message)
+    assert "*Execution:* local" in text
+    assert "(no cause given)" in text
+    assert "unknown date" in text
+
+
+_STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:zoom-notifier"
+
+
+@pytest.mark.parametrize(
+    ("error", "table", "repost"),
+    [
+        ("AnnouncementUncertain", "zoom-notifier-MeetingsTable-1", True),
+        ("AnnouncementUncertain", None, False),  # an old deployment: no table to name
+        ("SlackWebhookRejected", "zoom-notifier-MeetingsTable-1", False),
+    ],
+)
+def test_only_an_uncertain_announcement_gets_the_repost_command(
+    error: str, table: str | None, repost: bool
+) -> None:
+    message = {"execution_arn": fakes.EXECUTION_ARN, "state_machine": _STATE_MACHINE,
+               "state": "NotifyMeeting", "error": error, "cause": "c", "date": "2026-11-27",
+               "template": "retro"}  # fmt: skip
+
+    text = fakes.slack_text(failure_alert(json.dumps(message), meetings_table=table))
+
+    command = (
+        "zoom-notifier repost --table zoom-notifier-MeetingsTable-1 --state-machine "
+        f"{_STATE_MACHINE} --date 2026-11-27 --template retro"
+    )
+    assert (command in text) is repost
+    assert ("redrive-execution" in text) is not repost

@@ -1,0 +1,192 @@
+"""The DynamoDB meeting store: claims, completion, announcement claims; the S3 template source."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.support import fakes
+from zoom_notifier.domain.models import MeetingKey, ZoomMeeting
+from zoom_notifier.errors import (
+    AwsUnavailable,
+    InvalidMeetingRecord,
+    MeetingClaimLost,
+    MeetingCreationInProgress,
+    NotificationInProgress,
+)
+from zoom_notifier.services.aws import AwsClients
+from zoom_notifier.services.meeting_store import CLAIM_SECONDS, MeetingStore
+from zoom_notifier.workflow.ports import AlreadyDone, Claimed
+
+KEY = MeetingKey(date="2026-11-27", template="default")
+NOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+MEETING = ZoomMeeting.model_validate(fakes.zoom_meeting())
+
+
+@pytest.fixture
+async def store(aws_resources: fakes.AwsResources) -> AsyncIterator[MeetingStore]:
+    del aws_resources
+    async with AwsClients() as aws:
+        yield MeetingStore(await aws.dynamodb(), fakes.TABLE)
+
+
+async def test_a_new_key_is_claimed_and_the_claim_blocks_other_owners(store: MeetingStore) -> None:
+    claim = await store.claim(KEY, "a", NOW)
+    assert isinstance(claim, Claimed)
+    assert claim.earlier_attempt is None
+
+    with pytest.raises(MeetingCreationInProgress, match=r"another execution \(a\)"):
+        await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS - 1))
+    # The same owner (a retry of the same execution) takes it straight back.
+    assert isinstance(await store.claim(KEY, "a", NOW + timedelta(seconds=5)), Claimed)
+
+
+async def test_an_expired_claim_is_taken_over(store: MeetingStore) -> None:
+    await store.claim(KEY, "a", NOW)
+
+    assert isinstance(
+        await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS + 1)), Claimed
+    )
+    record = await store.get(KEY)
+    assert record is not None
+    assert record.claim_owner == "b"
+
+
+async def test_complete_records_the_meeting_and_later_claims_get_it(store: MeetingStore) -> None:
+    await store.claim(KEY, "a", NOW)
+
+    record = await store.complete(KEY, "a", MEETING, NOW)
+
+    assert record.status == "created"
+    assert record.meeting_id == fakes.MEETING_ID
+    assert record.claim_owner is None
+    assert record.expires_at == int(datetime(2027, 2, 25, tzinfo=UTC).timestamp())
+    assert await store.get(KEY) == record
+    assert await store.claim(KEY, "b", NOW) == AlreadyDone(record)
+
+
+async def test_completing_after_losing_the_claim_is_reported(store: MeetingStore) -> None:
+    await store.claim(KEY, "a", NOW)
+    await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS + 1))
+
+    with pytest.raises(MeetingClaimLost, match=f"meeting {fakes.MEETING_ID}"):
+        await store.complete(KEY, "a", MEETING, NOW)
+
+
+async def test_replacing_a_lost_meeting_claims_only_that_meeting(store: MeetingStore) -> None:
+    await store.claim(KEY, "a", NOW)
+    record = await store.complete(KEY, "a", MEETING, NOW)
+
+    assert await store.claim(KEY, "b", NOW, replacing=12345) == AlreadyDone(record)
+    assert isinstance(await store.claim(KEY, "b", NOW, replacing=fakes.MEETING_ID), Claimed)
+    with pytest.raises(MeetingCreationInProgress):
+        await store.claim(KEY, "c", NOW, replacing=fakes.MEETING_ID)
+
+
+async def test_an_interrupted_attempt_is_reported_to_whoever_claims_next(
+    store: MeetingStore,
+) -> None:
+    claim = await store.claim(KEY, "a", NOW)
+    assert isinstance(claim, Claimed)
+    started = int(NOW.timestamp())
+    await store.mark_attempt(claim.record, "a", started)
+
+    later = NOW + timedelta(seconds=CLAIM_SECONDS + 1)
+    takeover = await store.claim(KEY, "b", later)
+
+    assert isinstance(takeover, Claimed)
+    assert takeover.earlier_attempt == started
+    # Kept on the new claim too, in case this execution dies before resolving it.
+    stored = await store.get(KEY)
+    assert stored is not None
+    assert stored.attempt_started_at == started
+
+
+async def test_marking_an_attempt_needs_the_claim(store: MeetingStore) -> None:
+    claim = await store.claim(KEY, "a", NOW)
+    assert isinstance(claim, Claimed)
+    await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS + 1))
+
+    with pytest.raises(MeetingCreationInProgress, match="taken over"):
+        await store.mark_attempt(claim.record, "a", int(NOW.timestamp()))
+
+
+async def test_release_frees_only_the_owners_claim(store: MeetingStore) -> None:
+    await store.claim(KEY, "a", NOW)
+
+    await store.release(KEY, "b")
+    assert await store.get(KEY) is not None
+    await store.release(KEY, "a")
+    assert await store.get(KEY) is None
+
+
+async def test_the_announcement_is_claimed_then_marked(store: MeetingStore) -> None:
+    await store.claim(KEY, "a", NOW)
+    record = await store.complete(KEY, "a", MEETING, NOW)
+
+    claim = await store.claim_notification(record, "n1", NOW)
+    assert isinstance(claim, Claimed)
+    assert claim.record.notify_owner == "n1"
+    assert claim.record.notify_expires_at is not None
+    with pytest.raises(NotificationInProgress, match="n1"):
+        await store.claim_notification(record, "n2", NOW)
+    marked = await store.mark_notify_attempt(claim.record, "n1", int(NOW.timestamp()))
+    assert marked.notify_expires_at == claim.record.notify_expires_at  # the lease is kept
+    notified = await store.mark_notified(record, "n1", NOW)
+    assert notified.status == "notified"
+    assert notified.notified_at == NOW.isoformat()
+    again = await store.claim_notification(record, "n2", NOW)
+    assert isinstance(again, AlreadyDone)
+    assert again.record.status == "notified"
+
+
+async def test_an_expired_announcement_claim_is_taken_over(store: MeetingStore) -> None:
+    await store.claim(KEY, "a", NOW)
+    record = await store.complete(KEY, "a", MEETING, NOW)
+    await store.claim_notification(record, "n1", NOW)
+
+    assert (await store.claim_notification(record, "n2", NOW + timedelta(minutes=5))).record
+    with pytest.raises(NotificationInProgress, match="taken over"):
+        await store.mark_notified(record, "n1", NOW)
+
+
+class _ThrottledClient:
+    async def get_item(self, **_: Any) -> dict[str, Any]:
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+            "GetItem",
+        )
+
+
+async def test_throttling_is_aws_unavailable() -> None:
+    store = MeetingStore(_ThrottledClient(), fakes.TABLE)  # type: ignore[arg-type]
+
+    with pytest.raises(AwsUnavailable, match="ProvisionedThroughputExceededException"):
+        await store.get(KEY)
+
+
+async def test_an_unknown_attribute_added_by_hand_is_ignored(
+    store: MeetingStore, aws_resources: fakes.AwsResources
+) -> None:
+    fakes.put_item(aws_resources.dynamodb, fakes.TABLE, KEY.date, status="creating",
+                   expires_at=1, operator_note="moved to 10:00")  # fmt: skip
+
+    record = await store.get(KEY)
+
+    assert record is not None
+    assert record.status == "creating"
+
+
+async def test_a_known_attribute_of_another_type_is_refused_at_once(
+    store: MeetingStore, aws_resources: fakes.AwsResources
+) -> None:
+    # Converted, "123" would pass validation and then never match a conditional write.
+    fakes.put_item(aws_resources.dynamodb, fakes.TABLE, KEY.date, status="created",
+                   meeting_id="123", join_url="https://zoom.us/j/123", expires_at=1)  # fmt: skip
+
+    with pytest.raises(InvalidMeetingRecord, match="'meeting_id' is stored as S, not N"):
+        await store.get(KEY)

@@ -1,0 +1,175 @@
+"""The Zoom client on its own: an injected aiohttp session, Zoom mocked at the HTTP level."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+
+from tests.support import fakes
+from zoom_notifier.errors import (
+    ZoomDailyLimitReached,
+    ZoomRateLimited,
+    ZoomRequestRejected,
+    ZoomResponseInvalid,
+    ZoomUnavailable,
+)
+from zoom_notifier.local.faults import REFUSED, RESET_AFTER, Fault, answer
+from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.services.secrets import ZoomCredentials
+from zoom_notifier.services.zoom import TokenCache, ZoomClient
+
+CREDENTIALS = ZoomCredentials(fakes.ACCOUNT_ID, fakes.CLIENT_ID, fakes.CLIENT_SECRET)
+
+
+@pytest.fixture
+async def client(zoom: ZoomModel) -> AsyncIterator[ZoomClient]:
+    """The client, talking to the Zoom model."""
+    del zoom
+    async with aiohttp.ClientSession() as session:
+        yield ZoomClient(
+            session,
+            CREDENTIALS,
+            api_url=fakes.ZOOM_API,
+            oauth_url=fakes.OAUTH_URL,
+            tokens=TokenCache({}),
+        )
+
+
+async def test_get_meeting_reads_a_64_bit_id_exactly(zoom: ZoomModel, client: ZoomClient) -> None:
+    zoom.lookup.set(answer(200, f'{{"id": {fakes.MEETING_ID}, "join_url": "{fakes.JOIN_URL}"}}'))
+
+    meeting = await client.get_meeting(fakes.MEETING_ID)
+
+    assert meeting is not None
+    assert meeting.id == fakes.MEETING_ID
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        None,  # the model's own answer: 404, code 3001
+        answer(404, ""),
+        answer(400, {"code": 3001, "message": "Meeting does not exist."}),
+    ],
+)
+async def test_get_meeting_returns_none_for_a_deleted_meeting(
+    zoom: ZoomModel, client: ZoomClient, fault: Fault | None
+) -> None:
+    if fault is not None:
+        zoom.lookup.set(fault)
+
+    assert await client.get_meeting(fakes.MEETING_ID) is None
+
+
+async def test_get_meeting_maps_other_failures(zoom: ZoomModel, client: ZoomClient) -> None:
+    zoom.lookup.set(
+        answer(502, "bad gateway"),
+        answer(400, {"code": 300, "message": "Invalid meeting id."}),
+    )
+
+    with pytest.raises(ZoomUnavailable, match="HTTP 502"):
+        await client.get_meeting(fakes.MEETING_ID)
+    with pytest.raises(ZoomRequestRejected) as raised:
+        await client.get_meeting(fakes.MEETING_ID)
+
+    assert (raised.value.status, raised.value.code) == (400, 300)
+    assert raised.value.zoom_message == "Invalid meeting id."
+
+
+@pytest.mark.parametrize("fault", [REFUSED, RESET_AFTER])
+async def test_a_connection_error_is_zoom_unavailable_without_the_url(
+    zoom: ZoomModel, client: ZoomClient, fault: Fault
+) -> None:
+    zoom.create.set(fault)
+
+    with pytest.raises(ZoomUnavailable) as raised:
+        await client.create_meeting(fakes.ZOOM_USER, {"topic": "t"})
+
+    assert "could not reach Zoom" in str(raised.value)
+    assert "api.zoom.us" not in str(raised.value)
+
+
+async def test_the_user_id_is_escaped_into_the_path(zoom: ZoomModel, client: ZoomClient) -> None:
+    # Unescaped, the "/" would make another path, which Zoom (and the model) do not serve.
+    meeting = await client.create_meeting("a/b@example.com", {"topic": "t"})
+
+    assert meeting.id == fakes.MEETING_ID
+    assert zoom.meetings[meeting.id]["host_email"] == "a/b@example.com"
+
+
+async def test_listing_meetings_follows_the_pages(
+    http: aioresponses, zoom: ZoomModel, client: ZoomClient
+) -> None:
+    zoom.listing.set(
+        answer(200, {"next_page_token": "page2", "meetings": [{"id": 1, "topic": "a"}]}),
+        answer(200, {"next_page_token": "", "meetings": [{"id": 2, "topic": "b"}]}),
+    )
+
+    meetings = await client.list_scheduled_meetings(fakes.ZOOM_USER)
+
+    assert [meeting.id for meeting in meetings] == [1, 2]
+    urls = [str(url) for (method, url) in http.requests if method == "GET" and "users" in str(url)]
+    assert any("next_page_token=page2" in url for url in urls)
+
+
+async def test_listing_reads_every_page_of_the_model(zoom: ZoomModel, client: ZoomClient) -> None:
+    for n in range(301):  # one more than a page of 300
+        zoom.meetings[n + 1] = fakes.zoom_meeting(n + 1, topic=f"meeting {n}")
+
+    meetings = await client.list_scheduled_meetings(fakes.ZOOM_USER)
+
+    assert len(meetings) == 301
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (answer(200, "not json"), ZoomResponseInvalid),
+        (answer(200, {"meetings": [{"id": "x"}]}), ZoomResponseInvalid),
+        (answer(503, ""), ZoomUnavailable),
+    ],
+)
+async def test_a_bad_meeting_list_is_our_error(
+    zoom: ZoomModel, client: ZoomClient, fault: Fault, error: type[Exception]
+) -> None:
+    zoom.listing.set(fault)
+
+    with pytest.raises(error):
+        await client.list_scheduled_meetings(fakes.ZOOM_USER)
+
+
+DAILY_LIMIT = {
+    "code": 429,
+    "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests "
+    "permitted for this particular user. You may resume these requests at GMT 00:00:00.",
+}
+
+
+@pytest.mark.parametrize(
+    ("headers", "resets"),
+    [
+        ({"X-RateLimit-Type": "Daily-limit", "Retry-After": "2026-11-28T00:00:00Z"},
+         "2026-11-28 00:00 UTC"),
+        ({}, "00:00 UTC (Zoom's reset)"),
+    ],
+)  # fmt: skip
+async def test_the_daily_limit_is_permanent_and_says_when_it_resets(
+    zoom: ZoomModel, client: ZoomClient, headers: dict[str, str], resets: str
+) -> None:
+    zoom.create.set(answer(429, DAILY_LIMIT, headers))
+
+    with pytest.raises(ZoomDailyLimitReached) as raised:
+        await client.create_meeting(fakes.ZOOM_USER, {"topic": "t"})
+
+    assert f"resets at {resets}" in str(raised.value)
+
+
+async def test_a_per_second_limit_stays_transient(zoom: ZoomModel, client: ZoomClient) -> None:
+    message = "You have reached the maximum per-second rate limit for this API. Try again later."
+    zoom.create.set(answer(429, {"code": 429, "message": message}, {"Retry-After": "1"}))
+
+    with pytest.raises(ZoomRateLimited):
+        await client.create_meeting(fakes.ZOOM_USER, {"topic": "t"})

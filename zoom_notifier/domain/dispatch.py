@@ -1,0 +1,127 @@
+"""Which (date, template) executions a dispatch starts: the calendar arithmetic, no I/O.
+
+One schedule ticks every few minutes (``DISPATCH_EVERY_MINUTES``); each tick covers the window
+``(tick - period, tick]``. A template is due in a window when its announcement time falls in it:
+``start_time`` on the date, in the template's time zone (daylight saving included: a 09:30
+Paris stand-up is at 09:30 in July and in January), minus ``notifier.announce_minutes_before``.
+The window comes from the scheduled time of the tick, not from the clock, so a tick retried
+late still covers its own window, and the execution names make a second start of the same
+(date, template) a no-op.
+
+Whether the date is a meeting day is not decided here: ``CreateMeeting`` does (so a holiday
+shows in the console as a SUCCEEDED execution ending in ``NotAMeetingDay``, and its skip post,
+if any, is sent exactly once like an announcement).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from zoom_notifier.domain.template import MeetingTemplate
+
+__all__ = [
+    "DEFAULT_ANNOUNCE_MINUTES_BEFORE",
+    "DueRun",
+    "announce_time",
+    "due_runs",
+    "execution_name",
+]
+
+DEFAULT_ANNOUNCE_MINUTES_BEFORE = 15
+# Step Functions execution names: 1 to 80 of these characters (docs.aws.amazon.com/
+# step-functions/latest/apireference/API_StartExecution.html, "name").
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+_TIME_OF_DAY = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}))?$")
+
+
+@dataclass(frozen=True, order=True)
+class DueRun:
+    """One execution to start: ``template``'s meeting of ``date``, announced at ``announce_at``."""
+
+    announce_at: datetime
+    date: str
+    template: str
+
+    @property
+    def name(self) -> str:
+        return execution_name(self.date, self.template)
+
+
+def execution_name(day: str, template: str) -> str:
+    """``2026-12-24_team-a``: the console's list of executions reads as a calendar, and the
+    name is what makes a repeated dispatch start nothing (a name is unique per state machine).
+    A template name with a character executions refuse (``.``) gets it replaced, and a short
+    hash of the real name, so two templates never share a name."""
+    safe = _NAME_UNSAFE.sub("-", template)
+    if safe != template:
+        # 80 characters at most: 11 for the date, 7 for the hash.
+        safe = safe[:62] + "-" + hashlib.sha256(template.encode()).hexdigest()[:6]
+    return f"{day}_{safe}"
+
+
+def _minutes_before(template: MeetingTemplate) -> int:
+    notifier = template.notifier
+    if notifier is None or notifier.announce_minutes_before is None:
+        return DEFAULT_ANNOUNCE_MINUTES_BEFORE
+    return notifier.announce_minutes_before
+
+
+def announce_time(template: MeetingTemplate, day: date, default_timezone: str) -> datetime | None:
+    """When the meeting of ``day`` is announced (UTC), or None when the template has no daily
+    time: no ``start_time``, or a full timestamp of another date."""
+    zone = ZoneInfo(template.timezone or default_timezone)
+    if template.start_time is None:
+        return None
+    match = _TIME_OF_DAY.match(template.start_time)
+    if match is not None:
+        local = datetime.combine(
+            day, time(int(match[1]), int(match[2]), int(match[3] or 0)), tzinfo=zone
+        )
+    else:
+        stamp = template.start_time
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        local = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        if local.astimezone(zone).date() != day:
+            return None
+    # A local time that does not exist (the hour skipped in spring) is read as the clocks
+    # read it afterwards (fold=0: 02:30 becomes 03:30), as Zoom does.
+    start = local.astimezone(UTC)
+    return start - timedelta(minutes=_minutes_before(template))
+
+
+def due_runs(
+    templates: Mapping[str, MeetingTemplate],
+    window_start: datetime,
+    window_end: datetime,
+    default_timezone: str,
+) -> list[DueRun]:
+    """Every (date, template) whose announcement falls in ``(window_start, window_end]``."""
+    due: set[DueRun] = set()
+    for name, template in templates.items():
+        zone = ZoneInfo(template.timezone or default_timezone)
+        for day in _local_dates(window_start, window_end, zone, _minutes_before(template)):
+            at = announce_time(template, day, default_timezone)
+            if at is not None and window_start < at <= window_end:
+                due.add(DueRun(at, day.isoformat(), name))
+    return sorted(due)
+
+
+def _local_dates(
+    start: datetime, end: datetime, zone: ZoneInfo, minutes_before: int
+) -> Iterable[date]:
+    """The local dates whose meeting could be announced in the window: the announcement is
+    before the start, so a date up to ``minutes_before`` later than the window may be due."""
+    first = start.astimezone(zone).date() - timedelta(days=1)
+    last = (end + timedelta(minutes=minutes_before)).astimezone(zone).date() + timedelta(days=1)
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)

@@ -1,0 +1,286 @@
+"""The Slack messages: the meeting announcement and the failure alerts (Block Kit + text).
+
+Every piece of text that comes from a user, Zoom or AWS is escaped for Slack's mrkdwn (``&``,
+``<``, ``>``), so a topic cannot ping ``<!channel>`` or forge a link, and trimmed to Slack's
+limits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+
+from zoom_notifier.domain.models import ExecutionStatusChange, FailureMessage, MeetingRecord
+from zoom_notifier.domain.zoom_time import utc_instant
+
+__all__ = [
+    "console_url",
+    "escape",
+    "failure_alert",
+    "local_start",
+    "meeting_announcement",
+    "repost_command",
+    "skip_announcement",
+    "trim",
+    "unwrap_cause",
+]
+
+HEADER_TEXT_LIMIT = 150
+SECTION_TEXT_LIMIT = 3000
+FALLBACK_TEXT_LIMIT = 4000
+CAUSE_LIMIT = 1500
+# "@channel" typed as text only pings with link_names; a word joiner keeps it inert anyway
+# (after every such prefix: the invisible joiner costs nothing where no mention was meant).
+_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone))", re.IGNORECASE)
+_CONSOLE_HOSTS = {
+    "aws": "console.aws.amazon.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+}
+
+
+def escape(text: str) -> str:
+    """Make text inert in mrkdwn: escape ``& < >`` and break ``@channel``-style mentions."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@\u2060", escaped)
+
+
+def _plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
+    """A plain_text object: Slack renders it literally (no markup, links or mentions)."""
+    inert = _BROADCAST.sub("@\u2060", text.strip()) or "(empty)"
+    return {"type": "plain_text", "text": trim(inert, limit), "emoji": False}
+
+
+def trim(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cut(escaped: str, limit: int) -> str:
+    """Escaped text trimmed to ``limit``, never cutting an ``&amp;``-style entity in half."""
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    entity_start = cut.rfind("&")
+    if entity_start != -1 and ";" not in cut[entity_start:]:
+        cut = cut[:entity_start]
+    return cut + "…"
+
+
+def _safe(text: str, limit: int) -> str:
+    """``text`` escaped for mrkdwn and trimmed to ``limit``."""
+    return _cut(escape(text), limit)
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def local_start(start_time: str | None, timezone: str | None) -> str | None:
+    """``"09:30 (Europe/Paris)"`` from Zoom's start time (UTC ``...Z`` or local) and zone."""
+    if not start_time:
+        return None
+    zone_name = timezone or "UTC"
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return start_time
+    moment = utc_instant(start_time, zone_name)
+    return start_time if moment is None else f"{moment.astimezone(zone):%H:%M} ({zone_name})"
+
+
+def meeting_announcement(record: MeetingRecord) -> dict[str, Any]:
+    """The announcement of one day's meeting: topic, date, local start, join link, passcode.
+
+    The topic is a plain_text header, so whatever the template says stays literal text.
+    """
+    topic = record.topic or "Zoom meeting"
+    start = local_start(record.start_time, record.timezone)
+    when = record.date + (f" at {escape(start)}" if start else "")
+    join_url = str(record.join_url)
+    lines = [f":calendar: {when}", f":link: <{join_url}|Join the Zoom meeting>"]
+    fallback = f"{escape(topic)}: {when}. Join: {join_url}"
+    if record.password:
+        lines.append(f":key: Passcode: `{escape(record.password)}`")
+        fallback += f" (passcode {escape(record.password)})"
+    blocks = [
+        {"type": "header", "text": _plain(topic, HEADER_TEXT_LIMIT)},
+        _section("\n".join(lines)),
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Join meeting"},
+                    "url": join_url,
+                    "style": "primary",
+                }
+            ],
+        },
+    ]
+    return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+
+
+def skip_announcement(record: MeetingRecord) -> dict[str, Any]:
+    """The post of a day off: ``No <topic> today: <reason>`` (topic and reason plain text)."""
+    topic = record.topic or "meeting"
+    text = f"No {topic} today: {record.skip_reason}"
+    return {
+        "text": _cut(escape(text), FALLBACK_TEXT_LIMIT),
+        "blocks": [{"type": "section", "text": _plain(text)}],
+    }
+
+
+def console_url(execution_arn: str) -> str | None:
+    """The Step Functions console page of an execution, or None for a malformed ARN."""
+    parts = execution_arn.split(":")
+    if len(parts) < 8 or parts[2] != "states" or parts[5] != "execution":
+        return None
+    host = _CONSOLE_HOSTS.get(parts[1], _CONSOLE_HOSTS["aws"])
+    region = parts[3]
+    return (
+        f"https://{region}.{host}/states/home?region={region}"
+        f"#/v2/executions/details/{quote(execution_arn, safe=':')}"
+    )
+
+
+def repost_command(table: str, state_machine_arn: str, day: str, template: str) -> str:
+    """The command that reposts an uncertain announcement (see
+    :mod:`zoom_notifier.operator.repost`)."""
+    return (
+        f"zoom-notifier repost --table {table} --state-machine {state_machine_arn} "
+        f"--date {day} --template {template}"
+    )
+
+
+def unwrap_cause(cause: str | None) -> str:
+    """Step Functions passes a Lambda error as JSON with ``errorMessage``: show just that."""
+    if not cause:
+        return "(no cause given)"
+    try:
+        data = json.loads(cause)
+    except json.JSONDecodeError:
+        return cause
+    if isinstance(data, dict) and isinstance(data.get("errorMessage"), str):
+        return str(data["errorMessage"])
+    return cause
+
+
+def failure_alert(
+    message: str,
+    subject: str | None = None,
+    timezone: str = "UTC",
+    meetings_table: str | None = None,
+) -> dict[str, Any]:
+    """A readable Slack alert for any message on the failure topic.
+
+    The execution status change that the stack's EventBridge rule publishes (and a failure
+    message in the documented format) gets the full treatment; a CloudWatch alarm or any other
+    text is still shown readably.
+    """
+    try:
+        failure = _from_status_change(ExecutionStatusChange.model_validate_json(message))
+    except ValidationError:
+        try:
+            failure = FailureMessage.model_validate_json(message)
+        except ValidationError:
+            return _other_alert(message, subject)
+    return _failure_message_alert(failure, ZoneInfo(timezone), meetings_table)
+
+
+_STEPS = ("CreateMeeting", "NotifyMeeting")
+_ENDED = {"TIMED_OUT": "the execution timed out", "ABORTED": "the execution was aborted"}
+
+
+def _from_status_change(change: ExecutionStatusChange) -> FailureMessage:
+    """The failure an execution's status change describes. The step is named by the cause
+    (every handler error starts with ``<Step>: ``); a timeout or an abort names none."""
+    detail = change.detail
+    cause = unwrap_cause(detail.cause) if detail.cause else _ENDED.get(detail.status, "")
+    step, _, rest = cause.partition(": ")
+    known = step in _STEPS
+    return FailureMessage(
+        execution_arn=detail.execution_arn,
+        state_machine=detail.state_machine_arn,
+        state=step if known else "unknown step (see the execution's history)",
+        error=detail.error or detail.status,
+        cause=rest if known else cause,
+        input=detail.execution_input(),
+        redrive_count=detail.redrive_count,
+    )
+
+
+def _failure_message_alert(
+    failure: FailureMessage, zone: ZoneInfo, meetings_table: str | None
+) -> dict[str, Any]:
+    cause = unwrap_cause(failure.cause)
+    key = failure.meeting_key(zone)
+    day = escape(key.date) if key else "unknown date"
+    step = escape(failure.state)
+    error = escape(failure.error)
+    title = f":rotating_light: *zoom-notifier failed for {day}*" + (
+        f" (template `{escape(key.template)}`)" if key else ""
+    )
+    url = console_url(failure.execution_arn)
+    execution = escape(failure.execution_arn)
+    redriven = f" (redrive {failure.redrive_count})" if failure.redrive_count else ""
+    rerun = [
+        (f"*Execution:* <{url}|{execution}>" if url else f"*Execution:* {execution}") + redriven,
+        "*To rerun*, fix the cause, then *Redrive* the execution in the console (it reruns "
+        f"only the failed step): `aws stepfunctions redrive-execution --execution-arn "
+        f"{execution}`. Or start a fresh one with the same input: `zoom-notifier rerun "
+        f"{execution}`. Both are safe: nothing is created or announced twice.",
+    ]
+    if failure.error == "AnnouncementUncertain" and key and meetings_table:
+        command = repost_command(
+            meetings_table, failure.state_machine or "STATE_MACHINE_ARN", key.date, key.template
+        )
+        rerun = [
+            rerun[0],
+            "*The announcement may or may not be in the channel.* Look first: if it is there, "
+            "nothing is left to do; if it is not, announce it with "
+            f"`{escape(command)}` (redriving would not post it: the service never posts twice).",
+        ]
+    blocks = [
+        _section(_cut(f"{title}\n*Step:* {step}   *Error:* `{error}`", SECTION_TEXT_LIMIT)),
+        {"type": "section", "text": _plain(f"Cause: {trim(cause, CAUSE_LIMIT)}")},
+        _section(_cut("\n".join(rerun), SECTION_TEXT_LIMIT)),
+    ]
+    fallback = f"zoom-notifier failed for {day} at {step}: {error}: {escape(cause)}"
+    return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+
+
+def _other_alert(message: str, subject: str | None) -> dict[str, Any]:
+    title, body = _describe_other(message, subject)
+    blocks = [
+        _section(f":warning: *{_safe(title, 200)}*"),
+        {"type": "section", "text": _plain(trim(body, CAUSE_LIMIT))},
+    ]
+    fallback = f"{escape(title)}: {escape(body)}"
+    return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+
+
+def _describe_other(message: str, subject: str | None) -> tuple[str, str]:
+    try:
+        data = json.loads(message)
+    except json.JSONDecodeError:
+        data = None
+    if isinstance(data, dict) and "AlarmName" in data:
+        return (
+            f"CloudWatch alarm {data.get('AlarmName')} is {data.get('NewStateValue', '?')}",
+            str(data.get("NewStateReason", "")),
+        )
+    detail = data.get("detail") if isinstance(data, dict) else None
+    if isinstance(detail, dict) and "executionArn" in detail:
+        arn = str(detail["executionArn"])
+        url = console_url(arn)
+        return (
+            f"zoom-notifier execution ended {detail.get('status', 'abnormally')}",
+            f"Execution: {arn}" + (f"\nConsole: {url}" if url else ""),
+        )
+    return (subject or "Message on the zoom-notifier failure topic", message)

@@ -1,0 +1,64 @@
+"""Everything the process keeps between invocations (a Lambda container's life), in one place.
+
+The settings, the cold-start flag, the logging set-up, Secrets Manager values and Zoom access
+tokens with their expiry, the secret values to redact, botocore's parsed service models, and the
+event loops that hold the connections (:mod:`zoom_notifier.runtime.connections`).
+:func:`reset_container` makes the process behave like a fresh container; tests and local runs
+call it, and nothing else clears these caches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from botocore.loaders import Loader
+
+__all__ = ["STATE", "CachedValue", "ContainerState", "reset_container"]
+
+
+@dataclass(frozen=True)
+class CachedValue:
+    """A cached secret or token and the ``time.monotonic()`` after which it is stale."""
+
+    value: str
+    stale_after: float
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+@dataclass
+class ContainerState:
+    """The per-container caches; see the module's text."""
+
+    cold_start: bool = True
+    # Settings by class, read from the environment once.
+    settings: dict[type[Any], Any] = field(default_factory=dict)
+    # The level logging was configured with (None: not yet), and where lines go (None: stdout).
+    logging_level: str | None = None
+    log_stream: TextIO | None = None
+    # Secrets Manager values by secret id.
+    secrets: dict[str, CachedValue] = field(default_factory=dict)
+    # Zoom access tokens by (token URL, account id, client id).
+    zoom_tokens: dict[tuple[str, str, str], CachedValue] = field(default_factory=dict)
+    # Secret values seen so far, longest first, replaced by [REDACTED] in every output.
+    redacted_values: list[str] = field(default_factory=list)
+    # botocore's data loader: parsed service models, shared by every invocation's clients.
+    botocore_loader: Loader | None = None
+    # The event loops that hold the connections (one per thread; see connections.py).
+    loops: list[Closable] = field(default_factory=list)
+
+
+STATE = ContainerState()
+
+
+def reset_container(log_stream: TextIO | None = None) -> None:
+    """Forget everything cached, as a new container would; log lines go to ``log_stream``."""
+    for loop in STATE.loops:
+        loop.close()
+    fresh = ContainerState(log_stream=log_stream)
+    for name in (spec.name for spec in fields(ContainerState)):
+        setattr(STATE, name, getattr(fresh, name))

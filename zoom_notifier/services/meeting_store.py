@@ -1,0 +1,569 @@
+"""Data access: the DynamoDB meeting store.
+
+Exactly-once per (date, template) rests on conditional writes, the pattern of Powertools'
+idempotency utility: before calling Zoom, an execution *claims* the key with a write that only
+succeeds if the key is new or its previous claim has expired (or is its own, on a retry of the
+same execution). The announcement is guarded the same way by a notify claim. Every item read or
+written goes through :class:`MeetingRecord`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from zoom_notifier.domain.models import Delivery, MeetingKey, MeetingRecord, ZoomMeeting
+from zoom_notifier.domain.validation import describe_validation_error
+from zoom_notifier.errors import (
+    ConfigurationError,
+    InvalidMeetingRecord,
+    MeetingClaimLost,
+    MeetingCreationInProgress,
+    NotificationInProgress,
+)
+from zoom_notifier.services.aws import aws_errors, error_code
+from zoom_notifier.workflow.ports import AlreadyDone, Claim, Claimed
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb.client import DynamoDBClient
+
+__all__ = [
+    "CLAIM_SECONDS",
+    "NOTIFY_CLAIM_SECONDS",
+    "RETENTION_DAYS",
+    "MeetingStore",
+    "announcement_claimed",
+    "announcement_released",
+    "claim_record",
+    "created_record",
+    "lease_ended",
+    "notified_record",
+    "record_from_item",
+    "skipped_record",
+]
+
+# A claim outlives the create Lambda's timeout, so a live execution never loses it; an
+# execution that died frees the day after this long.
+CLAIM_SECONDS = 120
+NOTIFY_CLAIM_SECONDS = 60
+# Items expire (DynamoDB TTL) this long after their meeting date.
+RETENTION_DAYS = 90
+
+# The two leases on an item: (the status it is held in, the attribute naming its owner).
+Lease = Literal["create", "announce"]
+_LEASES: dict[Lease, tuple[str, str]] = {
+    "create": ("creating", "claim_owner"),
+    "announce": ("created", "notify_owner"),
+}
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_CONDITION_FAILED = frozenset({"ConditionalCheckFailedException"})
+_NAMES = {"#date": "date", "#template": "template", "#status": "status"}
+
+
+# The deployment's own webhook or channel, no reminder.
+_NOWHERE_ELSE = Delivery()
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _expires_at(key: MeetingKey) -> int:
+    day = date.fromisoformat(key.date) + timedelta(days=RETENTION_DAYS)
+    return _epoch(datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+def _to_item(record: MeetingRecord) -> dict[str, Any]:
+    return {
+        name: _serializer.serialize(value)
+        for name, value in record.model_dump(exclude_none=True).items()
+    }
+
+
+# The DynamoDB type of every attribute we know: numbers are N, everything else S.
+_NUMBER_ATTRIBUTES = frozenset(
+    {
+        "meeting_id",
+        "claim_expires_at",
+        "notify_expires_at",
+        "attempt_started_at",
+        "notify_attempt_started_at",
+        "reminder_minutes",
+        "expires_at",
+    }
+)
+
+
+def _wrong_types(item: dict[str, Any]) -> list[str]:
+    """Known attributes stored with another DynamoDB type than ours (a hand-edited item)."""
+    wrong = []
+    for name in MeetingRecord.model_fields:
+        value = item.get(name)
+        expected = "N" if name in _NUMBER_ATTRIBUTES else "S"
+        if isinstance(value, dict) and set(value) != {expected}:
+            found = ", ".join(sorted(value)) or "nothing"
+            wrong.append(f"'{name}' is stored as {found}, not {expected}")
+    return wrong
+
+
+def record_from_item(item: dict[str, Any], key: MeetingKey) -> MeetingRecord:
+    """The validated record of a DynamoDB item, or InvalidMeetingRecord naming the problem.
+
+    A known attribute of another DynamoDB type (``meeting_id`` saved as a string) is refused
+    at once: converting it would make every later conditional write on it fail to match.
+    """
+    if wrong := _wrong_types(item):
+        raise InvalidMeetingRecord(
+            f"the stored item for date {key.date} template {key.template} was edited: "
+            f"{'; '.join(wrong)}; fix or delete it, then rerun"
+        )
+    try:
+        data = {name: _deserializer.deserialize(value) for name, value in item.items()}
+    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
+        # ArithmeticError: decimal.Inexact from a number DynamoDB cannot hold (38 digits).
+        raise InvalidMeetingRecord(
+            f"the stored item for date {key.date} template {key.template} is not a valid "
+            f"DynamoDB item ({type(exc).__name__}); fix or delete it, then rerun"
+        ) from None
+    try:
+        return MeetingRecord.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidMeetingRecord(
+            f"the stored item for date {key.date} template {key.template} is invalid "
+            f"({describe_validation_error(exc)}); fix or delete it, then rerun"
+        ) from None
+
+
+# --- the items each transition writes (pure: what changes, never whether it may) -----------
+
+
+def claim_record(
+    key: MeetingKey, owner: str, now: datetime, attempt_started_at: int | None
+) -> MeetingRecord:
+    """The ``creating`` item of ``owner``'s claim, with its lease."""
+    return MeetingRecord(
+        date=key.date,
+        template=key.template,
+        status="creating",
+        claim_owner=owner,
+        claim_expires_at=_epoch(now) + CLAIM_SECONDS,
+        execution=owner,
+        attempt_started_at=attempt_started_at,
+        expires_at=_expires_at(key),
+    )
+
+
+def skipped_record(
+    key: MeetingKey,
+    owner: str,
+    now: datetime,
+    *,
+    reason: str,
+    topic: str,
+    delivery: Delivery = _NOWHERE_ELSE,
+) -> MeetingRecord:
+    """The ``skipped`` item of a day off whose skip post is due."""
+    return MeetingRecord(
+        date=key.date,
+        template=key.template,
+        status="skipped",
+        skip_reason=reason,
+        topic=topic,
+        **delivery.model_dump(),
+        created_at=now.astimezone(UTC).isoformat(),
+        execution=owner,
+        expires_at=_expires_at(key),
+    )
+
+
+def created_record(
+    key: MeetingKey,
+    owner: str,
+    meeting: ZoomMeeting,
+    now: datetime,
+    delivery: Delivery = _NOWHERE_ELSE,
+) -> MeetingRecord:
+    """The ``created`` item of the meeting Zoom made."""
+    return MeetingRecord(
+        date=key.date,
+        template=key.template,
+        status="created",
+        meeting_id=meeting.id,
+        join_url=meeting.join_url,
+        topic=meeting.topic,
+        start_time=meeting.start_time,
+        timezone=meeting.timezone,
+        password=meeting.password,
+        created_at=now.astimezone(UTC).isoformat(),
+        execution=owner,
+        **delivery.model_dump(),
+        expires_at=_expires_at(key),
+    )
+
+
+_NO_ANNOUNCEMENT_CLAIM = {
+    "notify_owner": None,
+    "notify_expires_at": None,
+    "notify_attempt_started_at": None,
+}
+
+
+def announcement_claimed(record: MeetingRecord, owner: str, now: datetime) -> MeetingRecord:
+    """``record`` with ``owner``'s announcement lease."""
+    return record.model_copy(
+        update={"notify_owner": owner, "notify_expires_at": _epoch(now) + NOTIFY_CLAIM_SECONDS}
+    )
+
+
+def announcement_released(record: MeetingRecord, *, keep_attempt: bool = False) -> MeetingRecord:
+    """``record`` with no announcement lease; with ``keep_attempt``, the marker of a post that
+    may have reached Slack stays."""
+    update = dict(_NO_ANNOUNCEMENT_CLAIM)
+    if keep_attempt:
+        del update["notify_attempt_started_at"]
+    return record.model_copy(update=update)
+
+
+def lease_ended(claim: MeetingRecord) -> MeetingRecord:
+    """``claim`` with its creation lease over (its attempt marker kept)."""
+    return claim.model_copy(update={"claim_expires_at": 0})
+
+
+def notified_record(
+    record: MeetingRecord,
+    now: datetime,
+    posted: tuple[str, str] | None = None,
+    reminder_id: str | None = None,
+) -> MeetingRecord:
+    """``record`` once its announcement went out (in app mode, ``posted`` is the message's
+    channel and ts, so later steps can reply in its thread; ``reminder_id`` the reminder
+    scheduled there)."""
+    update: dict[str, Any] = {
+        "status": "notified",
+        "notified_at": now.astimezone(UTC).isoformat(),
+        "reminder_id": reminder_id,
+        **_NO_ANNOUNCEMENT_CLAIM,
+    }
+    if posted is not None:
+        update["slack_channel"], update["slack_ts"] = posted
+    return record.model_copy(update=update)
+
+
+def _announced(record: MeetingRecord) -> tuple[str, dict[str, Any]]:
+    """The condition that the item is still what is being announced, as read: this meeting,
+    or this day off."""
+    values: dict[str, Any] = {":status": {"S": record.status}}
+    if record.meeting_id is None:
+        return "#status = :status AND attribute_not_exists(meeting_id)", values
+    values[":id"] = {"N": str(record.meeting_id)}
+    return "#status = :status AND meeting_id = :id", values
+
+
+def _key(key: MeetingKey) -> dict[str, Any]:
+    return {"date": {"S": key.date}, "template": {"S": key.template}}
+
+
+class MeetingStore:
+    """The meetings table: one item per (date, template)."""
+
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def _action(self, verb: str, key: MeetingKey) -> str:
+        return f"{verb} {key.date}/{key.template} in table {self._table!r}"
+
+    async def get(self, key: MeetingKey) -> MeetingRecord | None:
+        """The item for ``key``, read consistently, or None."""
+        with aws_errors(self._action("reading", key), permanent=self._missing_table()):
+            response = await self._client.get_item(
+                TableName=self._table, Key=_key(key), ConsistentRead=True
+            )
+        item = response.get("Item")
+        return None if item is None else record_from_item(dict(item), key)
+
+    async def claim(
+        self,
+        key: MeetingKey,
+        owner: str,
+        now: datetime,
+        *,
+        replacing: int | None = None,
+        earlier_attempt: int | None = None,
+    ) -> Claim:
+        """Claim ``key`` for creating its meeting.
+
+        Succeeds if the key is new, its claim expired, or ``owner`` already holds it; with
+        ``replacing``, also if the item records that meeting id (Zoom lost it). If the item is
+        complete, the claim reports it instead. A live claim of another owner raises
+        :class:`MeetingCreationInProgress`. ``earlier_attempt`` (an unresolved Zoom call seen
+        on the item before claiming) is kept on the new claim, so it is never forgotten.
+
+        The claim is also the attempt marker: a Zoom create follows it at once, so it is
+        written with the marker set (the earliest unresolved attempt, or this one) instead of
+        a second write just before the call. A crash in between costs the next attempt one
+        List Meetings call, never a second meeting.
+        """
+        claim = claim_record(
+            key, owner, now, earlier_attempt if earlier_attempt is not None else _epoch(now)
+        )
+        condition = (
+            "attribute_not_exists(#date) OR (#status = :creating AND "
+            "(claim_expires_at < :now OR claim_owner = :owner))"
+        )
+        values: dict[str, Any] = {
+            ":creating": {"S": "creating"},
+            ":now": {"N": str(_epoch(now))},
+            ":owner": {"S": owner},
+        }
+        if replacing is not None:
+            condition += " OR (#status <> :creating AND meeting_id = :stale)"
+            values[":stale"] = {"N": str(replacing)}
+        previous: list[MeetingRecord] = []
+        existing = await self._conditional_put(
+            claim, condition, values, "claiming", replaced=previous
+        )
+        if existing is None:
+            attempts = [earlier_attempt] + [
+                old.attempt_started_at for old in previous if old.status == "creating"
+            ]
+            earliest = min((at for at in attempts if at is not None), default=None)
+            if earliest is not None and earliest != claim.attempt_started_at:
+                # The item changed since it was read: keep its marker on our claim as well.
+                claim = await self.mark_attempt(claim, owner, earliest)
+            return Claimed(claim, earlier_attempt=earliest)
+        if existing.status == "creating" or (
+            replacing is not None and existing.meeting_id == replacing
+        ):
+            raise MeetingCreationInProgress(
+                f"another execution ({existing.claim_owner}) is creating the meeting for "
+                f"{key.date}/{key.template}; its claim expires at epoch {existing.claim_expires_at}"
+            )
+        return AlreadyDone(existing)
+
+    async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord:
+        """Record, before calling Zoom, that a create attempt begins (kept if it dies)."""
+        marked = claim.model_copy(update={"attempt_started_at": at})
+        if await self._put_if_held(marked, owner, "marking the create attempt on", "create"):
+            raise MeetingCreationInProgress(
+                f"the claim on {claim.date}/{claim.template} was taken over before Zoom was called"
+            )
+        return marked
+
+    async def complete(
+        self,
+        key: MeetingKey,
+        owner: str,
+        meeting: ZoomMeeting,
+        now: datetime,
+        delivery: Delivery = _NOWHERE_ELSE,
+    ) -> MeetingRecord:
+        """Record the created meeting, if ``owner`` still holds the claim."""
+        record = created_record(key, owner, meeting, now, delivery)
+        if await self._put_if_held(record, owner, "recording the meeting for", "create"):
+            raise MeetingClaimLost(
+                f"created Zoom meeting {meeting.id} for {key.date}/{key.template}, but another "
+                "execution took the claim meanwhile; delete the duplicate meeting in Zoom"
+            )
+        return record
+
+    async def release(self, key: MeetingKey, owner: str) -> None:
+        """Give up ``owner``'s creation claim, so a rerun need not wait for it to expire."""
+        try:
+            with aws_errors(
+                self._action("releasing the claim on", key), expected=_CONDITION_FAILED
+            ):
+                status, owner_attribute = _LEASES["create"]
+                await self._client.delete_item(
+                    TableName=self._table,
+                    Key=_key(key),
+                    ConditionExpression=f"#status = :status AND {owner_attribute} = :owner",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":status": {"S": status}, ":owner": {"S": owner}},
+                )
+        except ClientError as exc:
+            if error_code(exc) not in _CONDITION_FAILED:
+                raise
+
+    async def record_skip(
+        self,
+        key: MeetingKey,
+        owner: str,
+        now: datetime,
+        *,
+        reason: str,
+        topic: str,
+        delivery: Delivery,
+    ) -> MeetingRecord:
+        """Write the ``skipped`` item of a day off whose skip post is due, unless the day has
+        an item already: the one found, if it is a day off too."""
+        record = skipped_record(key, owner, now, reason=reason, topic=topic, delivery=delivery)
+        existing = await self._conditional_put(
+            record, "attribute_not_exists(#date)", {}, "recording the day off of"
+        )
+        if existing is None:
+            return record
+        if existing.skip_reason is None:
+            raise MeetingCreationInProgress(
+                f"{record.date}/{record.template} has a meeting being created or created; "
+                "it is kept (the calendar changed meanwhile)"
+            )
+        return existing
+
+    async def claim_notification(self, record: MeetingRecord, owner: str, now: datetime) -> Claim:
+        """Claim the announcement of ``record``'s meeting.
+
+        The claim holds the claimed item, or the item found ``notified``. A live notify claim
+        of another owner raises :class:`NotificationInProgress`. The condition includes the
+        item's ``notify_attempt_started_at`` as read, so a post that began since cannot be
+        overlooked.
+        """
+        claimed = announcement_claimed(record, owner, now)
+        attempt_condition = "attribute_not_exists(notify_attempt_started_at)"
+        subject, values = _announced(record)
+        values |= {":now": {"N": str(_epoch(now))}, ":owner": {"S": owner}}
+        if record.notify_attempt_started_at is not None:
+            attempt_condition = "notify_attempt_started_at = :attempt"
+            values[":attempt"] = {"N": str(record.notify_attempt_started_at)}
+        existing = await self._conditional_put(
+            claimed,
+            f"{subject} AND (attribute_not_exists(notify_expires_at)"
+            f" OR notify_expires_at < :now OR notify_owner = :owner) AND {attempt_condition}",
+            values,
+            "claiming the announcement of",
+        )
+        if existing is None:
+            return Claimed(claimed)
+        if existing.status == "notified":
+            return AlreadyDone(existing)
+        if existing.notify_owner is None or existing.notify_owner == owner:
+            raise NotificationInProgress(
+                f"the announcement of {record.date}/{record.template} changed while claiming it"
+            )
+        raise NotificationInProgress(
+            f"another execution ({existing.notify_owner}) is announcing "
+            f"{record.date}/{record.template}"
+        )
+
+    async def mark_notify_attempt(
+        self, claimed: MeetingRecord, owner: str, at: int | None
+    ) -> MeetingRecord:
+        """Set (or, with ``at=None``, clear) the marker of a Slack post in progress."""
+        marked = claimed.model_copy(update={"notify_attempt_started_at": at})
+        existing = await self._put_if_held(
+            marked, owner, "marking the announcement attempt on", "announce"
+        )
+        if existing is not None and existing.status != "notified":
+            raise NotificationInProgress(
+                f"the announcement claim on {claimed.date}/{claimed.template} was taken over"
+            )
+        return marked
+
+    async def mark_notified(
+        self,
+        record: MeetingRecord,
+        owner: str,
+        now: datetime,
+        posted: tuple[str, str] | None = None,
+        reminder_id: str | None = None,
+    ) -> MeetingRecord:
+        """Record that the announcement went out."""
+        notified = notified_record(record, now, posted, reminder_id)
+        subject, values = _announced(record)
+        existing = await self._conditional_put(
+            notified,
+            f"{subject} AND notify_owner = :owner",
+            values | {":owner": {"S": owner}},
+            "marking as notified",
+        )
+        if existing is not None and existing.status != "notified":
+            raise NotificationInProgress(
+                f"the announcement claim on {record.date}/{record.template} was taken over"
+            )
+        return notified
+
+    async def release_notification(
+        self, record: MeetingRecord, owner: str, *, keep_attempt: bool = False
+    ) -> None:
+        """Give up ``owner``'s announcement claim after a failed post (see
+        :func:`announcement_released`)."""
+        await self._put_if_held(
+            announcement_released(record, keep_attempt=keep_attempt),
+            owner,
+            "releasing the announcement claim on",
+            "announce",
+        )
+
+    async def end_claim(self, claim: MeetingRecord, owner: str) -> None:
+        """End ``owner``'s creation lease now, keeping its attempt marker: the invocation that
+        held it is over, so another may take the key at once (and adopt what it left)."""
+        await self._put_if_held(lease_ended(claim), owner, "ending the claim on", "create")
+
+    async def _put_if_held(
+        self, record: MeetingRecord, owner: str, verb: str, lease: Lease
+    ) -> MeetingRecord | None:
+        """Put ``record`` if ``owner`` holds the ``lease``: None, else the item found."""
+        status, owner_attribute = _LEASES[lease]
+        if lease == "announce":
+            status = record.status  # a meeting ("created") or a day off ("skipped")
+        return await self._conditional_put(
+            record,
+            f"#status = :status AND {owner_attribute} = :owner",
+            {":status": {"S": status}, ":owner": {"S": owner}},
+            verb,
+        )
+
+    async def _conditional_put(
+        self,
+        record: MeetingRecord,
+        condition: str,
+        values: dict[str, Any],
+        verb: str,
+        *,
+        replaced: list[MeetingRecord] | None = None,
+    ) -> MeetingRecord | None:
+        """Put ``record`` if ``condition`` holds: None on success, else the item found.
+
+        On success, the item it replaced (if any) is appended to ``replaced``.
+        """
+        names = {name: value for name, value in _NAMES.items() if name in condition}
+        try:
+            with aws_errors(
+                self._action(verb, record.key),
+                permanent=self._missing_table(),
+                expected=_CONDITION_FAILED,
+            ):
+                # DynamoDB refuses an empty ExpressionAttributeValues: sent only when used.
+                used: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
+                response = await self._client.put_item(
+                    TableName=self._table,
+                    Item=_to_item(record),
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ReturnValues="ALL_OLD",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    **used,
+                )
+        except ClientError as exc:
+            if error_code(exc) not in _CONDITION_FAILED:
+                raise
+            old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+            if old is None:
+                return await self.get(record.key)
+            return record_from_item(old, record.key)
+        old_attributes = response.get("Attributes")
+        if replaced is not None and old_attributes:
+            replaced.append(record_from_item(dict(old_attributes), record.key))
+        return None
+
+    def _missing_table(self) -> dict[str, Any]:
+        def missing(message: str) -> ConfigurationError:
+            return ConfigurationError(f"{message}: check MEETINGS_TABLE={self._table!r}")
+
+        return {"ResourceNotFoundException": missing}

@@ -1,0 +1,61 @@
+"""Starting the workflow's executions by name (the dispatcher's side of Step Functions)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from zoom_notifier.errors import ConfigurationError
+from zoom_notifier.services.aws import aws_errors, error_code
+
+if TYPE_CHECKING:
+    from types_aiobotocore_stepfunctions.client import SFNClient
+
+__all__ = ["StateMachine"]
+
+_EXISTS = frozenset({"ExecutionAlreadyExists"})
+# An open execution started again with the same name and input is answered with its own
+# startDate: one that old was started by an earlier call (a tick delivered twice within
+# seconds is counted as started by both; either way one execution runs). AWS's clocks and
+# Lambda's agree far better than this.
+_SAME_CALL = timedelta(seconds=5)
+
+
+class StateMachine:
+    """The state machine that runs one (date, template) per execution."""
+
+    def __init__(self, client: SFNClient, arn: str) -> None:
+        self._client = client
+        self._arn = arn
+
+    async def start(self, name: str, execution_input: dict[str, Any]) -> bool:
+        """Start execution ``name``: True if this call started it, False if it existed.
+
+        Step Functions keeps a name for 90 days: the same name and input while the execution
+        runs answers with that execution, and a closed one (or another input) answers
+        ``ExecutionAlreadyExists`` (docs.aws.amazon.com/step-functions/latest/apireference/
+        API_StartExecution.html). Either way nothing new runs, so a repeated dispatch is a
+        no-op.
+        """
+
+        def missing(message: str) -> ConfigurationError:
+            return ConfigurationError(f"{message}: check STATE_MACHINE_ARN={self._arn!r}")
+
+        called_at = datetime.now().astimezone()
+        try:
+            with aws_errors(
+                f"starting execution {name}",
+                permanent={"StateMachineDoesNotExist": missing, "InvalidArn": missing},
+                expected=_EXISTS,
+            ):
+                started = await self._client.start_execution(
+                    stateMachineArn=self._arn, name=name, input=json.dumps(execution_input)
+                )
+        except ClientError as exc:
+            if error_code(exc) in _EXISTS:
+                return False
+            raise
+        return started["startDate"] >= called_at - _SAME_CALL

@@ -1,0 +1,105 @@
+"""Where meeting templates come from: one S3 bucket, one object per named template."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from zoom_notifier.domain.template import MAX_TEMPLATE_BYTES, MeetingTemplate, parse_template
+from zoom_notifier.errors import TemplateNotFound
+from zoom_notifier.services.aws import aws_errors
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3.client import S3Client
+
+__all__ = [
+    "TEMPLATE_PLACEHOLDER",
+    "TemplateSource",
+    "template_name",
+    "template_names",
+    "template_object_key",
+]
+
+TEMPLATE_PLACEHOLDER = "{template}"
+_TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # models.TemplateName
+
+
+def template_object_key(key_pattern: str, template: str) -> str:
+    """The S3 key of a named template: ``{template}`` in ``TEMPLATE_KEY`` is replaced by it."""
+    if TEMPLATE_PLACEHOLDER in key_pattern:
+        return key_pattern.replace(TEMPLATE_PLACEHOLDER, template)
+    if template != "default":
+        raise TemplateNotFound(
+            f"template {template!r} was asked for, but TEMPLATE_KEY has no {{template}} "
+            "placeholder, so only the 'default' template exists"
+        )
+    return key_pattern
+
+
+def template_name(key_pattern: str, object_key: str) -> str | None:
+    """The name of the template ``TEMPLATE_KEY`` reads at ``object_key``, if any
+    (``templates/{template}.json`` and ``templates/team-a.json``: ``team-a``)."""
+    if TEMPLATE_PLACEHOLDER not in key_pattern:
+        return "default" if object_key == key_pattern else None
+    prefix, _, suffix = key_pattern.partition(TEMPLATE_PLACEHOLDER)
+    if not (object_key.startswith(prefix) and object_key.endswith(suffix)):
+        return None
+    name = object_key[len(prefix) : len(object_key) - len(suffix)]
+    return name if _TEMPLATE_NAME.fullmatch(name) else None
+
+
+def template_names(key_pattern: str, object_keys: list[str]) -> list[str]:
+    """The template names among ``object_keys`` (see :func:`template_name`); without a
+    ``{template}`` placeholder, only ``default`` exists."""
+    if TEMPLATE_PLACEHOLDER not in key_pattern:
+        return ["default"]
+    names = {template_name(key_pattern, key) for key in object_keys}
+    return sorted(name for name in names if name is not None)
+
+
+class TemplateSource:
+    """Meeting templates stored in one S3 bucket."""
+
+    def __init__(self, client: S3Client, bucket: str, key_pattern: str) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._key_pattern = key_pattern
+
+    async def names(self) -> list[str]:
+        """Every template in the bucket (see :func:`template_names`)."""
+        if TEMPLATE_PLACEHOLDER not in self._key_pattern:
+            return ["default"]
+        prefix = self._key_pattern.partition(TEMPLATE_PLACEHOLDER)[0]
+        keys: list[str] = []
+        token: dict[str, str] = {}
+        with aws_errors(f"listing s3://{self._bucket}/{prefix}"):
+            while True:
+                page = await self._client.list_objects_v2(
+                    Bucket=self._bucket,
+                    Prefix=prefix,
+                    **token,  # type: ignore[arg-type]
+                )
+                keys += [entry["Key"] for entry in page.get("Contents", [])]
+                if not page.get("IsTruncated"):
+                    break
+                token = {"ContinuationToken": page["NextContinuationToken"]}
+        return template_names(self._key_pattern, keys)
+
+    async def load(self, template: str) -> MeetingTemplate:
+        """Fetch and validate the named template."""
+        object_key = template_object_key(self._key_pattern, template)
+        location = f"s3://{self._bucket}/{object_key}"
+
+        def not_found(message: str) -> TemplateNotFound:
+            return TemplateNotFound(f"meeting template {location} not found ({message})")
+
+        with aws_errors(
+            f"reading {location}",
+            permanent={"NoSuchBucket": not_found, "NoSuchKey": not_found, "404": not_found},
+        ):
+            response = await self._client.get_object(
+                Bucket=self._bucket, Key=object_key, Range=f"bytes=0-{MAX_TEMPLATE_BYTES}"
+            )
+            async with response["Body"] as body:
+                raw = await body.read()
+        return parse_template(raw, location)

@@ -1,0 +1,179 @@
+"""What the workflow needs from the world, as small Protocols, and what claiming returns.
+
+:mod:`zoom_notifier.workflow` is written against these, so that the handlers can give it the
+real clients (S3, DynamoDB, Zoom, Slack) and tests can give it in-memory ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from zoom_notifier.domain.models import (
+    Delivery,
+    MeetingKey,
+    MeetingRecord,
+    ZoomMeeting,
+    ZoomMeetingSummary,
+)
+from zoom_notifier.domain.template import MeetingTemplate
+
+__all__ = [
+    "AlreadyDone",
+    "AppPoster",
+    "Claim",
+    "Claimed",
+    "ExecutionStarter",
+    "MeetingRepository",
+    "MessagePoster",
+    "OperatorReporter",
+    "TemplateCatalog",
+    "TemplateLoader",
+    "ZoomMeetings",
+]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The claim is ours: ``record`` is the item as we wrote it. ``earlier_attempt``: when an
+    earlier, unresolved Zoom create began (its meeting may exist), if one did."""
+
+    record: MeetingRecord
+    earlier_attempt: int | None = None
+
+
+@dataclass(frozen=True)
+class AlreadyDone:
+    """Another execution finished first: ``record`` is the completed item."""
+
+    record: MeetingRecord
+
+
+# What claiming returns: our claim, or the work another execution completed.
+Claim = Claimed | AlreadyDone
+
+
+class TemplateLoader(Protocol):
+    """Where templates come from
+    (:class:`~zoom_notifier.services.template_source.TemplateSource`)."""
+
+    async def load(self, template: str) -> MeetingTemplate:
+        """The named template, validated; TemplateNotFound or InvalidMeetingTemplate."""
+        ...
+
+
+class TemplateCatalog(TemplateLoader, Protocol):
+    """Every template there is, and each one's content (the dispatcher's view of the bucket)."""
+
+    async def names(self) -> list[str]:
+        """The names of the templates present, sorted."""
+        ...
+
+
+class ExecutionStarter(Protocol):
+    """The state machine (:class:`~zoom_notifier.services.state_machine.StateMachine`)."""
+
+    async def start(self, name: str, execution_input: dict[str, Any]) -> bool:
+        """Start the execution ``name``: True if this call started it, False if it existed."""
+        ...
+
+
+class OperatorReporter(Protocol):
+    """The failure topic (:class:`~zoom_notifier.services.failure_topic.FailureTopic`): what is
+    published there reaches the team's Slack through ``notify_failure``."""
+
+    async def report(self, subject: str, text: str) -> None: ...
+
+
+class MeetingRepository(Protocol):
+    """The meetings table (:class:`~zoom_notifier.services.meeting_store.MeetingStore`): one
+    item per key, changed only under conditions, so that concurrent executions never both win."""
+
+    async def get(self, key: MeetingKey) -> MeetingRecord | None: ...
+
+    async def claim(
+        self, key: MeetingKey, owner: str, now: datetime, *,
+        replacing: int | None = None, earlier_attempt: int | None = None,
+    ) -> Claim: ...  # fmt: skip
+
+    async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord: ...
+
+    async def complete(
+        self,
+        key: MeetingKey,
+        owner: str,
+        meeting: ZoomMeeting,
+        now: datetime,
+        delivery: Delivery = ...,
+    ) -> MeetingRecord: ...
+
+    async def release(self, key: MeetingKey, owner: str) -> None: ...
+
+    async def end_claim(self, claim: MeetingRecord, owner: str) -> None: ...
+
+    async def record_skip(
+        self,
+        key: MeetingKey,
+        owner: str,
+        now: datetime,
+        *,
+        reason: str,
+        topic: str,
+        delivery: Delivery,
+    ) -> MeetingRecord: ...
+
+    async def claim_notification(
+        self, record: MeetingRecord, owner: str, now: datetime
+    ) -> Claim: ...
+
+    async def mark_notify_attempt(
+        self, claimed: MeetingRecord, owner: str, at: int | None
+    ) -> MeetingRecord: ...
+
+    async def mark_notified(
+        self,
+        record: MeetingRecord,
+        owner: str,
+        now: datetime,
+        posted: tuple[str, str] | None = None,
+        reminder_id: str | None = None,
+    ) -> MeetingRecord: ...
+
+    async def release_notification(
+        self, record: MeetingRecord, owner: str, *, keep_attempt: bool = False
+    ) -> None: ...
+
+
+class ZoomMeetings(Protocol):
+    """Zoom's meeting API (:class:`~zoom_notifier.services.zoom.ZoomClient`)."""
+
+    async def create_meeting(self, user_id: str, body: dict[str, Any]) -> ZoomMeeting: ...
+
+    async def get_meeting(self, meeting_id: int) -> ZoomMeeting | None: ...
+
+    async def list_scheduled_meetings(self, user_id: str) -> list[ZoomMeetingSummary]: ...
+
+
+class AppPoster(Protocol):
+    """Slack app mode (:class:`~zoom_notifier.services.slack_app.SlackApp`): a post carries metadata
+    and can be found again; so can a scheduled reminder (by channel, time and text)."""
+
+    async def post(
+        self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any]
+    ) -> str: ...
+
+    async def schedule(self, channel: str, thread_ts: str, post_at: int, text: str) -> str: ...
+
+    async def find_scheduled(self, channel: str, post_at: int, text: str) -> str | None: ...
+
+    async def find(
+        self, channel: str, oldest: float, event_type: str, payload: Mapping[str, Any]
+    ) -> str | None: ...
+
+
+class MessagePoster(Protocol):
+    """A Slack destination (:class:`~zoom_notifier.services.slack_webhook.SlackWebhook`)."""
+
+    async def post(self, payload: dict[str, Any]) -> None: ...
