@@ -130,7 +130,7 @@ def test_an_unexpected_error_carrying_a_secret_is_redacted_in_message_and_traceb
         raise RuntimeError(f"bug while posting to {fakes.WEBHOOK_URL} as {fakes.ACCESS_TOKEN}")
 
     outputs.run(create_meeting.handler, {"date": DAY})
-    monkeypatch.setattr("zoom_notifier.workflow.meeting_announcement", broken)
+    monkeypatch.setattr("zoom_notifier.workflow.notify.meeting_announcement", broken)
 
     outputs.run(notify_meeting.handler, {"date": DAY})
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from zoom_notifier import workflow
 from zoom_notifier.domain.models import CreateResult, ExecutionInput, SkippedResult
 from zoom_notifier.handlers import imported
 from zoom_notifier.runtime.config import CreateSettings
@@ -12,6 +11,7 @@ from zoom_notifier.services.meeting_store import MeetingStore
 from zoom_notifier.services.secrets import zoom_credentials
 from zoom_notifier.services.template_source import TemplateSource
 from zoom_notifier.services.zoom import ZoomClient
+from zoom_notifier.workflow import create as step
 
 __all__ = ["create_meeting", "handler"]
 
@@ -23,7 +23,7 @@ async def create_meeting(
     zoom = ZoomClient(
         io.http, credentials, api_url=settings.zoom_api_url, oauth_url=settings.zoom_oauth_url
     )
-    return await workflow.create_meeting(
+    return await step.create_meeting(
         request,
         templates=TemplateSource(
             await io.aws.s3(), settings.template_bucket, settings.template_key

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from zoom_notifier import workflow
 from zoom_notifier.domain.models import DispatchInput, DispatchResult
 from zoom_notifier.handlers import imported
 from zoom_notifier.runtime.config import DispatchSettings
@@ -11,6 +10,7 @@ from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handle
 from zoom_notifier.services.failure_topic import FailureTopic
 from zoom_notifier.services.state_machine import StateMachine
 from zoom_notifier.services.template_source import TemplateSource
+from zoom_notifier.workflow import dispatch as step
 
 __all__ = ["dispatch", "handler"]
 
@@ -18,7 +18,7 @@ __all__ = ["dispatch", "handler"]
 async def dispatch(
     request: DispatchInput, settings: DispatchSettings, invocation: Invocation, io: Connections
 ) -> DispatchResult:
-    return await workflow.dispatch(
+    return await step.dispatch(
         request,
         catalog=TemplateSource(await io.aws.s3(), settings.template_bucket, settings.template_key),
         starter=StateMachine(await io.aws.stepfunctions(), settings.state_machine_arn),

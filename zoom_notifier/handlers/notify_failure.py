@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zoom_notifier import workflow
 from zoom_notifier.domain.models import FailureAlertResult, SnsEvent
 from zoom_notifier.handlers import imported
 from zoom_notifier.runtime.config import FailureSettings
@@ -16,6 +15,7 @@ from zoom_notifier.runtime.connections import Connections
 from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.services.secrets import slack_bot_token, slack_webhook_url
 from zoom_notifier.services.slack_webhook import SlackWebhook
+from zoom_notifier.workflow import failure as step
 
 if TYPE_CHECKING:
     from zoom_notifier.workflow.ports import MessagePoster
@@ -36,7 +36,7 @@ async def notify_failure(
         slack = AppChannel(app, settings.slack_channel or "")
     else:
         slack = SlackWebhook(io.http, await slack_webhook_url(settings, io.secrets))
-    return await workflow.notify_failure(
+    return await step.notify_failure(
         event,
         slack=slack,
         timezone=settings.meeting_timezone,

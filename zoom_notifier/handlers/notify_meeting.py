@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from zoom_notifier import workflow
 from zoom_notifier.domain.models import NotifyInput, NotifyResult
 from zoom_notifier.handlers import imported
 from zoom_notifier.runtime.config import NotifySettings
@@ -11,6 +10,7 @@ from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handle
 from zoom_notifier.services.meeting_store import MeetingStore
 from zoom_notifier.services.secrets import slack_bot_token, slack_webhook_url, template_webhook_url
 from zoom_notifier.services.slack_webhook import SlackWebhook
+from zoom_notifier.workflow import notify as step
 
 __all__ = ["handler", "notify_meeting"]
 
@@ -23,7 +23,7 @@ async def notify_meeting(
     if settings.app_mode:
         from zoom_notifier.services.slack_app import SlackApp  # noqa: PLC0415 - app mode only
 
-        return await workflow.notify_meeting(
+        return await step.notify_meeting(
             request,
             store=store,
             slack=None,
@@ -39,7 +39,7 @@ async def notify_meeting(
     async def template_webhook(secret_id: str) -> SlackWebhook:
         return SlackWebhook(io.http, await template_webhook_url(secret_id, settings, io.secrets))
 
-    return await workflow.notify_meeting(
+    return await step.notify_meeting(
         request,
         store=store,
         slack=SlackWebhook(io.http, await slack_webhook_url(settings, io.secrets)),
