@@ -18,8 +18,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from zoom_notifier.domain.meeting_records import (
+    AlreadyDone,
+    Claim,
+    Claimed,
+    announcement_claimed,
+    announcement_released,
+    claim_record,
+    epoch,
+    lease_ended,
+)
 from zoom_notifier.domain.models import (
-    Delivery,
     MeetingKey,
     MeetingRecord,
     ZoomMeeting,
@@ -40,18 +49,8 @@ from zoom_notifier.local.faults import NetworkFault, Outcome, Reply
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.services.meeting_store import (
-    announcement_claimed,
-    announcement_released,
-    claim_record,
-    created_record,
-    lease_ended,
-    notified_record,
-    skipped_record,
-)
 from zoom_notifier.services.slack_webhook import check_webhook_answer
 from zoom_notifier.services.zoom import ZoomAnswer, error_for, meeting_from, meeting_list_from
-from zoom_notifier.workflow.ports import AlreadyDone, Claim, Claimed
 
 __all__ = [
     "MemoryReporter",
@@ -103,10 +102,6 @@ class MemoryReporter:
         self.reports.append((subject, text))
 
 
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
 @dataclass
 class MemoryStore:
     """The meetings table, one record per (date, template)."""
@@ -131,7 +126,7 @@ class MemoryStore:
         found = await self.get(key)
         free = found is None or (
             found.status == "creating"
-            and ((found.claim_expires_at or 0) < _epoch(now) or found.claim_owner == owner)
+            and ((found.claim_expires_at or 0) < epoch(now) or found.claim_owner == owner)
         )
         stale = found is not None and replacing is not None and found.meeting_id == replacing
         if found is not None and not free and not (stale and found.status != "creating"):
@@ -142,7 +137,7 @@ class MemoryStore:
         if found is not None and found.status == "creating":
             attempts.append(found.attempt_started_at)
         earliest = min((at for at in attempts if at is not None), default=None)
-        claim = claim_record(key, owner, now, earliest if earliest is not None else _epoch(now))
+        claim = claim_record(key, owner, now, earliest if earliest is not None else epoch(now))
         self.put(claim)
         return Claimed(claim, earlier_attempt=earliest)
 
@@ -157,13 +152,11 @@ class MemoryStore:
         self.put(marked)
         return marked
 
-    async def complete(
-        self, key: MeetingKey, owner: str, meeting: ZoomMeeting, now: datetime,
-        delivery: Delivery = Delivery(),  # noqa: B008 - frozen, never mutated
-    ) -> MeetingRecord:  # fmt: skip
-        if not self._holds(key, owner):
-            raise MeetingClaimLost(f"created Zoom meeting {meeting.id}, but the claim was lost")
-        record = created_record(key, owner, meeting, now, delivery)
+    async def complete(self, record: MeetingRecord, owner: str) -> MeetingRecord:
+        if not self._holds(record.key, owner):
+            raise MeetingClaimLost(
+                f"created Zoom meeting {record.meeting_id}, but the claim was lost"
+            )
         self.put(record)
         return record
 
@@ -175,16 +168,12 @@ class MemoryStore:
         if self._holds(key, owner):
             del self.items[(key.date, key.template)]
 
-    async def record_skip(
-        self, key: MeetingKey, owner: str, now: datetime, *,
-        reason: str, topic: str, delivery: Delivery,
-    ) -> MeetingRecord:  # fmt: skip
-        found = await self.get(key)
+    async def record_skip(self, record: MeetingRecord) -> MeetingRecord:
+        found = await self.get(record.key)
         if found is not None:
             if found.skip_reason is None:
                 raise MeetingCreationInProgress("a meeting is being created or created")
             return found
-        record = skipped_record(key, owner, now, reason=reason, topic=topic, delivery=delivery)
         self.put(record)
         return record
 
@@ -192,7 +181,7 @@ class MemoryStore:
         found = self.items[(record.date, record.template)]
         if found.status == "notified":
             return AlreadyDone(found)
-        lease_free = found.notify_owner in {None, owner} or (found.notify_expires_at or 0) < _epoch(
+        lease_free = found.notify_owner in {None, owner} or (found.notify_expires_at or 0) < epoch(
             now
         )
         same_attempt = found.notify_attempt_started_at == record.notify_attempt_started_at
@@ -216,12 +205,10 @@ class MemoryStore:
         return marked
 
     async def mark_notified(
-        self, record: MeetingRecord, owner: str, now: datetime,
-        posted: tuple[str, str] | None = None, reminder_id: str | None = None,
-    ) -> MeetingRecord:  # fmt: skip
+        self, record: MeetingRecord, notified: MeetingRecord, owner: str
+    ) -> MeetingRecord:
         if not self._announcing(record, owner):
             raise NotificationInProgress("the announcement claim was taken over")
-        notified = notified_record(record, now, posted, reminder_id)
         self.put(notified)
         return notified
 

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.support import fakes
+from zoom_notifier.domain.meeting_records import CLAIM_SECONDS, NOTIFY_CLAIM_SECONDS
 from zoom_notifier.handlers import create_meeting, dispatch, notify_failure, notify_meeting
 from zoom_notifier.local.cloudformation import load_template
 from zoom_notifier.local.deployment import TEMPLATE_PATH
@@ -39,7 +40,6 @@ from zoom_notifier.runtime.config import (
 from zoom_notifier.runtime.container import reset_container
 from zoom_notifier.services import aws
 from zoom_notifier.services.aws import AWS_OPERATIONS
-from zoom_notifier.services.meeting_store import CLAIM_SECONDS, NOTIFY_CLAIM_SECONDS
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()

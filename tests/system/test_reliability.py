@@ -7,6 +7,7 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -126,6 +127,31 @@ def _announced(slack: SlackModel) -> list[str]:
     return [fakes.join_button_url(post) for post in slack.announcements]
 
 
+Day = dict[str, str]
+
+
+def _run_the_day(world: World, days: Sequence[Day]) -> list[ExecutionReport]:
+    """Time passes (the leases dead executions left expire), then each of ``days`` runs once."""
+    for day in days:
+        world.expire_leases(day.get("template", "default"))
+    return [run_execution(world.stack, day, timeout=60) for day in days]
+
+
+def _rerun_under_a_fault(
+    world: World, rng: random.Random, days: Sequence[Day], also: Callable[[], object] = list
+) -> tuple[str, list[ExecutionReport]]:
+    """One rerun of ``days`` under a fault drawn from the seeded schedule (and ``also``, drawn
+    after it), healed afterwards: the fault's name and the executions' reports."""
+    name, inject = rng.choice(_FAULTS)
+    with world.monkeypatch.context() as scoped:
+        world.monkeypatch = scoped
+        inject(world)
+        also()
+        reports = _run_the_day(world, days)
+    heal(world)
+    return name, reports
+
+
 def test_fifty_reruns_with_random_faults_keep_the_promise(
     stack: LocalStack, http: aioresponses, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,13 +167,7 @@ def test_fifty_reruns_with_random_faults_keep_the_promise(
 
     for rerun in range(50):
         world = World(stack, zoom, slack, monkeypatch)
-        name, inject = rng.choice(_FAULTS)
-        with monkeypatch.context() as scoped:
-            world.monkeypatch = scoped
-            inject(world)
-            world.expire_leases()
-            report = run_execution(stack, {"date": DAY}, timeout=60)
-        heal(world)
+        name, (report,) = _rerun_under_a_fault(world, rng, [{"date": DAY}])
         reports.append(report)
         history.append((name, report.status))
 
@@ -168,9 +188,7 @@ def test_fifty_reruns_with_random_faults_keep_the_promise(
     assert len(faults) >= 8, faults  # the seeded schedule exercises most faults
     assert {status for _, status in history} == {"SUCCEEDED", "FAILED"}
     # Once every fault is gone, the day completes: one meeting, announced once.
-    world = World(stack, zoom, slack, monkeypatch)
-    world.expire_leases()
-    final = run_execution(stack, {"date": DAY}, timeout=60)
+    (final,) = _run_the_day(World(stack, zoom, slack, monkeypatch), [{"date": DAY}])
     assert final.status == "SUCCEEDED"
     (live,) = zoom.meetings.values()
     assert _announced(slack).count(live["join_url"]) == 1
@@ -207,32 +225,22 @@ def test_several_templates_on_one_day_with_random_faults_each_get_one_meeting_in
     def live(template: str) -> list[dict[str, Any]]:
         return [m for m in zoom.meetings.values() if m["host_email"] == hosts[template]]
 
+    days = [{"date": DAY, "template": template} for template in channels]
+
+    def team_b_rate_limited_at_random() -> None:
+        if rng.random() < 0.5:  # team B's channel rate-limits its first post
+            team_b.script.set(answer(429, "rate_limited", {"Retry-After": "1"}))
+
     for rerun in range(12):
         world = World(stack, zoom, slack, monkeypatch)
-        name, inject = rng.choice(_FAULTS)
-        with monkeypatch.context() as scoped:
-            world.monkeypatch = scoped
-            inject(world)
-            if rng.random() < 0.5:  # team B's channel rate-limits its first post
-                team_b.script.set(answer(429, "rate_limited", {"Retry-After": "1"}))
-            for template in channels:
-                world.expire_leases(template)
-            for template in channels:
-                run_execution(stack, {"date": DAY, "template": template}, timeout=60)
-        heal(world)
+        name, _ = _rerun_under_a_fault(world, rng, days, also=team_b_rate_limited_at_random)
         team_b.script = Script()
         for template, channel in channels.items():
             assert len(live(template)) <= 1, (rerun, name, template)
             announced = _announced(channel)
             assert len(set(announced)) == len(announced), (rerun, name, template)
 
-    world = World(stack, zoom, slack, monkeypatch)
-    for template in channels:
-        world.expire_leases(template)
-    finals = [
-        run_execution(stack, {"date": DAY, "template": template}, timeout=60)
-        for template in channels
-    ]
+    finals = _run_the_day(World(stack, zoom, slack, monkeypatch), days)
     assert [final.status for final in finals] == ["SUCCEEDED", "SUCCEEDED"]
     for template, channel in channels.items():
         (meeting,) = live(template)

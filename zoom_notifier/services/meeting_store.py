@@ -9,14 +9,24 @@ written goes through :class:`MeetingRecord`.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from zoom_notifier.domain.models import Delivery, MeetingKey, MeetingRecord, ZoomMeeting
+from zoom_notifier.domain.meeting_records import (
+    AlreadyDone,
+    Claim,
+    Claimed,
+    announcement_claimed,
+    announcement_released,
+    claim_record,
+    epoch,
+    lease_ended,
+)
+from zoom_notifier.domain.models import MeetingKey, MeetingRecord
 from zoom_notifier.domain.validation import describe_validation_error
 from zoom_notifier.errors import (
     ConfigurationError,
@@ -26,32 +36,11 @@ from zoom_notifier.errors import (
     NotificationInProgress,
 )
 from zoom_notifier.services.aws import aws_errors, error_code
-from zoom_notifier.workflow.ports import AlreadyDone, Claim, Claimed
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb.client import DynamoDBClient
 
-__all__ = [
-    "CLAIM_SECONDS",
-    "NOTIFY_CLAIM_SECONDS",
-    "RETENTION_DAYS",
-    "MeetingStore",
-    "announcement_claimed",
-    "announcement_released",
-    "claim_record",
-    "created_record",
-    "lease_ended",
-    "notified_record",
-    "record_from_item",
-    "skipped_record",
-]
-
-# A claim outlives the create Lambda's timeout, so a live execution never loses it; an
-# execution that died frees the day after this long.
-CLAIM_SECONDS = 120
-NOTIFY_CLAIM_SECONDS = 60
-# Items expire (DynamoDB TTL) this long after their meeting date.
-RETENTION_DAYS = 90
+__all__ = ["MeetingStore", "record_from_item"]
 
 # The two leases on an item: (the status it is held in, the attribute naming its owner).
 Lease = Literal["create", "announce"]
@@ -64,19 +53,6 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 _CONDITION_FAILED = frozenset({"ConditionalCheckFailedException"})
 _NAMES = {"#date": "date", "#template": "template", "#status": "status"}
-
-
-# The deployment's own webhook or channel, no reminder.
-_NOWHERE_ELSE = Delivery()
-
-
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-def _expires_at(key: MeetingKey) -> int:
-    day = date.fromisoformat(key.date) + timedelta(days=RETENTION_DAYS)
-    return _epoch(datetime(day.year, day.month, day.day, tzinfo=UTC))
 
 
 def _to_item(record: MeetingRecord) -> dict[str, Any]:
@@ -140,121 +116,6 @@ def record_from_item(item: dict[str, Any], key: MeetingKey) -> MeetingRecord:
         ) from None
 
 
-# --- the items each transition writes (pure: what changes, never whether it may) -----------
-
-
-def claim_record(
-    key: MeetingKey, owner: str, now: datetime, attempt_started_at: int | None
-) -> MeetingRecord:
-    """The ``creating`` item of ``owner``'s claim, with its lease."""
-    return MeetingRecord(
-        date=key.date,
-        template=key.template,
-        status="creating",
-        claim_owner=owner,
-        claim_expires_at=_epoch(now) + CLAIM_SECONDS,
-        execution=owner,
-        attempt_started_at=attempt_started_at,
-        expires_at=_expires_at(key),
-    )
-
-
-def skipped_record(
-    key: MeetingKey,
-    owner: str,
-    now: datetime,
-    *,
-    reason: str,
-    topic: str,
-    delivery: Delivery = _NOWHERE_ELSE,
-) -> MeetingRecord:
-    """The ``skipped`` item of a day off whose skip post is due."""
-    return MeetingRecord(
-        date=key.date,
-        template=key.template,
-        status="skipped",
-        skip_reason=reason,
-        topic=topic,
-        **delivery.model_dump(),
-        created_at=now.astimezone(UTC).isoformat(),
-        execution=owner,
-        expires_at=_expires_at(key),
-    )
-
-
-def created_record(
-    key: MeetingKey,
-    owner: str,
-    meeting: ZoomMeeting,
-    now: datetime,
-    delivery: Delivery = _NOWHERE_ELSE,
-) -> MeetingRecord:
-    """The ``created`` item of the meeting Zoom made."""
-    return MeetingRecord(
-        date=key.date,
-        template=key.template,
-        status="created",
-        meeting_id=meeting.id,
-        join_url=meeting.join_url,
-        topic=meeting.topic,
-        start_time=meeting.start_time,
-        timezone=meeting.timezone,
-        password=meeting.password,
-        created_at=now.astimezone(UTC).isoformat(),
-        execution=owner,
-        **delivery.model_dump(),
-        expires_at=_expires_at(key),
-    )
-
-
-_NO_ANNOUNCEMENT_CLAIM = {
-    "notify_owner": None,
-    "notify_expires_at": None,
-    "notify_attempt_started_at": None,
-}
-
-
-def announcement_claimed(record: MeetingRecord, owner: str, now: datetime) -> MeetingRecord:
-    """``record`` with ``owner``'s announcement lease."""
-    return record.model_copy(
-        update={"notify_owner": owner, "notify_expires_at": _epoch(now) + NOTIFY_CLAIM_SECONDS}
-    )
-
-
-def announcement_released(record: MeetingRecord, *, keep_attempt: bool = False) -> MeetingRecord:
-    """``record`` with no announcement lease; with ``keep_attempt``, the marker of a post that
-    may have reached Slack stays."""
-    update = dict(_NO_ANNOUNCEMENT_CLAIM)
-    if keep_attempt:
-        del update["notify_attempt_started_at"]
-    return record.model_copy(update=update)
-
-
-def lease_ended(claim: MeetingRecord) -> MeetingRecord:
-    """``claim`` with its creation lease over (its attempt marker kept)."""
-    return claim.model_copy(update={"claim_expires_at": 0})
-
-
-def notified_record(
-    record: MeetingRecord,
-    now: datetime,
-    posted: tuple[str, str] | None = None,
-    reminder_id: str | None = None,
-) -> MeetingRecord:
-    """``record`` once its announcement went out (in app mode, ``posted`` is the message's
-    channel and ts, so later steps can reply in its thread; ``reminder_id`` the reminder
-    scheduled there)."""
-    update: dict[str, Any] = {
-        "status": "notified",
-        "notified_at": now.astimezone(UTC).isoformat(),
-        "reminder_id": reminder_id,
-        **_NO_ANNOUNCEMENT_CLAIM,
-    }
-    if posted is not None:
-        update["slack_channel"], update["slack_ts"] = posted
-    return record.model_copy(update=update)
-
-
 def _announced(record: MeetingRecord) -> tuple[str, dict[str, Any]]:
     """The condition that the item is still what is being announced, as read: this meeting,
     or this day off."""
@@ -311,7 +172,7 @@ class MeetingStore:
         List Meetings call, never a second meeting.
         """
         claim = claim_record(
-            key, owner, now, earlier_attempt if earlier_attempt is not None else _epoch(now)
+            key, owner, now, earlier_attempt if earlier_attempt is not None else epoch(now)
         )
         condition = (
             "attribute_not_exists(#date) OR (#status = :creating AND "
@@ -319,7 +180,7 @@ class MeetingStore:
         )
         values: dict[str, Any] = {
             ":creating": {"S": "creating"},
-            ":now": {"N": str(_epoch(now))},
+            ":now": {"N": str(epoch(now))},
             ":owner": {"S": owner},
         }
         if replacing is not None:
@@ -356,20 +217,14 @@ class MeetingStore:
             )
         return marked
 
-    async def complete(
-        self,
-        key: MeetingKey,
-        owner: str,
-        meeting: ZoomMeeting,
-        now: datetime,
-        delivery: Delivery = _NOWHERE_ELSE,
-    ) -> MeetingRecord:
-        """Record the created meeting, if ``owner`` still holds the claim."""
-        record = created_record(key, owner, meeting, now, delivery)
+    async def complete(self, record: MeetingRecord, owner: str) -> MeetingRecord:
+        """Write the ``created`` ``record`` (:func:`created_record`), if ``owner`` still holds
+        the claim."""
         if await self._put_if_held(record, owner, "recording the meeting for", "create"):
             raise MeetingClaimLost(
-                f"created Zoom meeting {meeting.id} for {key.date}/{key.template}, but another "
-                "execution took the claim meanwhile; delete the duplicate meeting in Zoom"
+                f"created Zoom meeting {record.meeting_id} for {record.date}/{record.template}, "
+                "but another execution took the claim meanwhile; delete the duplicate meeting "
+                "in Zoom"
             )
         return record
 
@@ -391,19 +246,10 @@ class MeetingStore:
             if error_code(exc) not in _CONDITION_FAILED:
                 raise
 
-    async def record_skip(
-        self,
-        key: MeetingKey,
-        owner: str,
-        now: datetime,
-        *,
-        reason: str,
-        topic: str,
-        delivery: Delivery,
-    ) -> MeetingRecord:
-        """Write the ``skipped`` item of a day off whose skip post is due, unless the day has
-        an item already: the one found, if it is a day off too."""
-        record = skipped_record(key, owner, now, reason=reason, topic=topic, delivery=delivery)
+    async def record_skip(self, record: MeetingRecord) -> MeetingRecord:
+        """Write the ``skipped`` ``record`` of a day off whose skip post is due
+        (:func:`skipped_record`), unless the day has an item already: the one found, if it is a
+        day off too."""
         existing = await self._conditional_put(
             record, "attribute_not_exists(#date)", {}, "recording the day off of"
         )
@@ -427,7 +273,7 @@ class MeetingStore:
         claimed = announcement_claimed(record, owner, now)
         attempt_condition = "attribute_not_exists(notify_attempt_started_at)"
         subject, values = _announced(record)
-        values |= {":now": {"N": str(_epoch(now))}, ":owner": {"S": owner}}
+        values |= {":now": {"N": str(epoch(now))}, ":owner": {"S": owner}}
         if record.notify_attempt_started_at is not None:
             attempt_condition = "notify_attempt_started_at = :attempt"
             values[":attempt"] = {"N": str(record.notify_attempt_started_at)}
@@ -466,15 +312,10 @@ class MeetingStore:
         return marked
 
     async def mark_notified(
-        self,
-        record: MeetingRecord,
-        owner: str,
-        now: datetime,
-        posted: tuple[str, str] | None = None,
-        reminder_id: str | None = None,
+        self, record: MeetingRecord, notified: MeetingRecord, owner: str
     ) -> MeetingRecord:
-        """Record that the announcement went out."""
-        notified = notified_record(record, now, posted, reminder_id)
+        """Write ``notified`` (:func:`notified_record`): the announcement of ``record``, as read,
+        went out."""
         subject, values = _announced(record)
         existing = await self._conditional_put(
             notified,

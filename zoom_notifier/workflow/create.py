@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from zoom_notifier.domain.meeting_days import day_off
+from zoom_notifier.domain.meeting_records import AlreadyDone, created_record, skipped_record
 from zoom_notifier.domain.models import (
     CreateResult,
     Delivery,
@@ -30,7 +31,6 @@ from zoom_notifier.runtime.logs import bind, get_logger
 from zoom_notifier.workflow.adoption import find_earlier_meeting
 from zoom_notifier.workflow.clock import Clock, utc_now
 from zoom_notifier.workflow.leases import end_lease
-from zoom_notifier.workflow.ports import AlreadyDone
 
 if TYPE_CHECKING:
     from zoom_notifier.workflow.ports import (
@@ -116,7 +116,9 @@ async def create_meeting(
             if adopted is not None:
                 bind(meeting_id=adopted.id)
                 log.warning("adopted the meeting of an interrupted attempt")
-                record = await store.complete(key, owner, adopted, now(), delivery)
+                record = await store.complete(
+                    created_record(key, owner, adopted, now(), delivery), owner
+                )
                 return _create_result(record, "created")
         # The claim carries the attempt marker: nothing is written between it and the call.
         meeting = await zoom.create_meeting(zoom_user_id, zoom_request.request_body())
@@ -135,7 +137,7 @@ async def create_meeting(
         await end_lease(store.end_claim(held, owner))
         raise
     bind(meeting_id=meeting.id)
-    record = await store.complete(key, owner, meeting, now(), delivery)
+    record = await store.complete(created_record(key, owner, meeting, now(), delivery), owner)
     log.info("meeting created", start_time=record.start_time)
     return _create_result(record, "created")
 
@@ -156,13 +158,15 @@ async def _skip_day(
     if notifier is None or not notifier.announce_skipped:
         return skipped
     await store.record_skip(
-        key,
-        owner,
-        now,
-        reason=reason,
-        # "Daily stand-up {date}" reads "No Daily stand-up today": the post goes out that day.
-        topic=template.topic.replace(DATE_PLACEHOLDER, "").strip(" -:") or template.topic,
-        delivery=notifier.delivery(),
+        skipped_record(
+            key,
+            owner,
+            now,
+            reason=reason,
+            # "Daily stand-up {date}" reads "No Daily stand-up today": the post goes out that day.
+            topic=template.topic.replace(DATE_PLACEHOLDER, "").strip(" -:") or template.topic,
+            delivery=notifier.delivery(),
+        )
     )
     return skipped.model_copy(update={"announce": True})
 

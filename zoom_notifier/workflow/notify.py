@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from zoom_notifier.domain.meeting_records import AlreadyDone, notified_record
 from zoom_notifier.domain.messages import meeting_announcement, skip_announcement
 from zoom_notifier.domain.models import (
     MeetingRecord,
@@ -27,7 +28,6 @@ from zoom_notifier.errors import (
 from zoom_notifier.runtime.logs import bind, get_logger
 from zoom_notifier.workflow.clock import Clock, utc_now
 from zoom_notifier.workflow.leases import end_lease
-from zoom_notifier.workflow.ports import AlreadyDone
 
 if TYPE_CHECKING:
     from zoom_notifier.workflow.ports import (
@@ -138,7 +138,7 @@ async def _announce_by_webhook(
         maybe_delivered = isinstance(exc, SlackUnavailable) and exc.maybe_delivered
         await end_lease(store.release_notification(attempt, owner, keep_attempt=maybe_delivered))
         raise
-    await store.mark_notified(record, owner, now())
+    await store.mark_notified(record, notified_record(record, now()), owner)
     log.info("meeting announced")
 
 
@@ -196,7 +196,8 @@ async def _announce_by_app(
         )
         await end_lease(store.release_notification(attempt, owner, keep_attempt=maybe_delivered))
         raise
-    await store.mark_notified(record, owner, now(), (channel, ts), reminder)
+    notified = notified_record(record, now(), (channel, ts), reminder)
+    await store.mark_notified(record, notified, owner)
     log.info("meeting announced", slack_ts=ts, reminder_id=reminder)
 
 

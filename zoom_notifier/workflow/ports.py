@@ -7,12 +7,11 @@ real clients (S3, DynamoDB, Zoom, Slack) and tests can give it in-memory ones.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from zoom_notifier.domain.meeting_records import Claim
 from zoom_notifier.domain.models import (
-    Delivery,
     MeetingKey,
     MeetingRecord,
     ZoomMeeting,
@@ -21,10 +20,7 @@ from zoom_notifier.domain.models import (
 from zoom_notifier.domain.template import MeetingTemplate
 
 __all__ = [
-    "AlreadyDone",
     "AppPoster",
-    "Claim",
-    "Claimed",
     "ExecutionStarter",
     "MeetingRepository",
     "MessagePoster",
@@ -33,26 +29,6 @@ __all__ = [
     "TemplateLoader",
     "ZoomMeetings",
 ]
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """The claim is ours: ``record`` is the item as we wrote it. ``earlier_attempt``: when an
-    earlier, unresolved Zoom create began (its meeting may exist), if one did."""
-
-    record: MeetingRecord
-    earlier_attempt: int | None = None
-
-
-@dataclass(frozen=True)
-class AlreadyDone:
-    """Another execution finished first: ``record`` is the completed item."""
-
-    record: MeetingRecord
-
-
-# What claiming returns: our claim, or the work another execution completed.
-Claim = Claimed | AlreadyDone
 
 
 class TemplateLoader(Protocol):
@@ -100,29 +76,13 @@ class MeetingRepository(Protocol):
 
     async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord: ...
 
-    async def complete(
-        self,
-        key: MeetingKey,
-        owner: str,
-        meeting: ZoomMeeting,
-        now: datetime,
-        delivery: Delivery = ...,
-    ) -> MeetingRecord: ...
+    async def complete(self, record: MeetingRecord, owner: str) -> MeetingRecord: ...
 
     async def release(self, key: MeetingKey, owner: str) -> None: ...
 
     async def end_claim(self, claim: MeetingRecord, owner: str) -> None: ...
 
-    async def record_skip(
-        self,
-        key: MeetingKey,
-        owner: str,
-        now: datetime,
-        *,
-        reason: str,
-        topic: str,
-        delivery: Delivery,
-    ) -> MeetingRecord: ...
+    async def record_skip(self, record: MeetingRecord) -> MeetingRecord: ...
 
     async def claim_notification(
         self, record: MeetingRecord, owner: str, now: datetime
@@ -133,12 +93,7 @@ class MeetingRepository(Protocol):
     ) -> MeetingRecord: ...
 
     async def mark_notified(
-        self,
-        record: MeetingRecord,
-        owner: str,
-        now: datetime,
-        posted: tuple[str, str] | None = None,
-        reminder_id: str | None = None,
+        self, record: MeetingRecord, notified: MeetingRecord, owner: str
     ) -> MeetingRecord: ...
 
     async def release_notification(

@@ -10,6 +10,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support import fakes
+from zoom_notifier.domain.meeting_records import (
+    CLAIM_SECONDS,
+    AlreadyDone,
+    Claimed,
+    created_record,
+    notified_record,
+)
 from zoom_notifier.domain.models import MeetingKey, ZoomMeeting
 from zoom_notifier.errors import (
     AwsUnavailable,
@@ -19,8 +26,7 @@ from zoom_notifier.errors import (
     NotificationInProgress,
 )
 from zoom_notifier.services.aws import AwsClients
-from zoom_notifier.services.meeting_store import CLAIM_SECONDS, MeetingStore
-from zoom_notifier.workflow.ports import AlreadyDone, Claimed
+from zoom_notifier.services.meeting_store import MeetingStore
 
 KEY = MeetingKey(date="2026-11-27", template="default")
 NOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
@@ -59,7 +65,7 @@ async def test_an_expired_claim_is_taken_over(store: MeetingStore) -> None:
 async def test_complete_records_the_meeting_and_later_claims_get_it(store: MeetingStore) -> None:
     await store.claim(KEY, "a", NOW)
 
-    record = await store.complete(KEY, "a", MEETING, NOW)
+    record = await store.complete(created_record(KEY, "a", MEETING, NOW), "a")
 
     assert record.status == "created"
     assert record.meeting_id == fakes.MEETING_ID
@@ -74,12 +80,12 @@ async def test_completing_after_losing_the_claim_is_reported(store: MeetingStore
     await store.claim(KEY, "b", NOW + timedelta(seconds=CLAIM_SECONDS + 1))
 
     with pytest.raises(MeetingClaimLost, match=f"meeting {fakes.MEETING_ID}"):
-        await store.complete(KEY, "a", MEETING, NOW)
+        await store.complete(created_record(KEY, "a", MEETING, NOW), "a")
 
 
 async def test_replacing_a_lost_meeting_claims_only_that_meeting(store: MeetingStore) -> None:
     await store.claim(KEY, "a", NOW)
-    record = await store.complete(KEY, "a", MEETING, NOW)
+    record = await store.complete(created_record(KEY, "a", MEETING, NOW), "a")
 
     assert await store.claim(KEY, "b", NOW, replacing=12345) == AlreadyDone(record)
     assert isinstance(await store.claim(KEY, "b", NOW, replacing=fakes.MEETING_ID), Claimed)
@@ -126,7 +132,7 @@ async def test_release_frees_only_the_owners_claim(store: MeetingStore) -> None:
 
 async def test_the_announcement_is_claimed_then_marked(store: MeetingStore) -> None:
     await store.claim(KEY, "a", NOW)
-    record = await store.complete(KEY, "a", MEETING, NOW)
+    record = await store.complete(created_record(KEY, "a", MEETING, NOW), "a")
 
     claim = await store.claim_notification(record, "n1", NOW)
     assert isinstance(claim, Claimed)
@@ -136,7 +142,7 @@ async def test_the_announcement_is_claimed_then_marked(store: MeetingStore) -> N
         await store.claim_notification(record, "n2", NOW)
     marked = await store.mark_notify_attempt(claim.record, "n1", int(NOW.timestamp()))
     assert marked.notify_expires_at == claim.record.notify_expires_at  # the lease is kept
-    notified = await store.mark_notified(record, "n1", NOW)
+    notified = await store.mark_notified(record, notified_record(record, NOW), "n1")
     assert notified.status == "notified"
     assert notified.notified_at == NOW.isoformat()
     again = await store.claim_notification(record, "n2", NOW)
@@ -146,12 +152,12 @@ async def test_the_announcement_is_claimed_then_marked(store: MeetingStore) -> N
 
 async def test_an_expired_announcement_claim_is_taken_over(store: MeetingStore) -> None:
     await store.claim(KEY, "a", NOW)
-    record = await store.complete(KEY, "a", MEETING, NOW)
+    record = await store.complete(created_record(KEY, "a", MEETING, NOW), "a")
     await store.claim_notification(record, "n1", NOW)
 
     assert (await store.claim_notification(record, "n2", NOW + timedelta(minutes=5))).record
     with pytest.raises(NotificationInProgress, match="taken over"):
-        await store.mark_notified(record, "n1", NOW)
+        await store.mark_notified(record, notified_record(record, NOW), "n1")
 
 
 class _ThrottledClient:

@@ -1,0 +1,189 @@
+"""The meeting table's items, as each transition of a day writes them: claimed, created, a day
+off, announced, released. Pure: what an item becomes, never whether it may (that is the store's
+conditional write, :mod:`zoom_notifier.services.meeting_store`, and its in-memory twin in the
+tests), so both write exactly the same items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from zoom_notifier.domain.models import Delivery, MeetingKey, MeetingRecord, ZoomMeeting
+
+__all__ = [
+    "CLAIM_SECONDS",
+    "NOTIFY_CLAIM_SECONDS",
+    "RETENTION_DAYS",
+    "AlreadyDone",
+    "Claim",
+    "Claimed",
+    "announcement_claimed",
+    "announcement_released",
+    "claim_record",
+    "created_record",
+    "epoch",
+    "lease_ended",
+    "notified_record",
+    "skipped_record",
+]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The claim is ours: ``record`` is the item as we wrote it. ``earlier_attempt``: when an
+    earlier, unresolved Zoom create began (its meeting may exist), if one did."""
+
+    record: MeetingRecord
+    earlier_attempt: int | None = None
+
+
+@dataclass(frozen=True)
+class AlreadyDone:
+    """Another execution finished first: ``record`` is the completed item."""
+
+    record: MeetingRecord
+
+
+# What claiming returns: our claim, or the work another execution completed.
+Claim = Claimed | AlreadyDone
+
+
+# A claim outlives the create Lambda's timeout, so a live execution never loses it; an
+# execution that died frees the day after this long.
+CLAIM_SECONDS = 120
+NOTIFY_CLAIM_SECONDS = 60
+# Items expire (DynamoDB TTL) this long after their meeting date.
+RETENTION_DAYS = 90
+
+# The deployment's own webhook or channel, no reminder.
+_NOWHERE_ELSE = Delivery()
+
+
+def epoch(moment: datetime) -> int:
+    """Seconds since the epoch, as the table stores its instants."""
+    return int(moment.timestamp())
+
+
+def _expires_at(key: MeetingKey) -> int:
+    day = date.fromisoformat(key.date) + timedelta(days=RETENTION_DAYS)
+    return epoch(datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+def claim_record(
+    key: MeetingKey, owner: str, now: datetime, attempt_started_at: int | None
+) -> MeetingRecord:
+    """The ``creating`` item of ``owner``'s claim, with its lease."""
+    return MeetingRecord(
+        date=key.date,
+        template=key.template,
+        status="creating",
+        claim_owner=owner,
+        claim_expires_at=epoch(now) + CLAIM_SECONDS,
+        execution=owner,
+        attempt_started_at=attempt_started_at,
+        expires_at=_expires_at(key),
+    )
+
+
+def _outcome_record(
+    key: MeetingKey, owner: str, now: datetime, delivery: Delivery, **outcome: Any
+) -> MeetingRecord:
+    """The item of a day whose outcome is known (a meeting, or a day off): where it is
+    announced, who decided it and when, and how long it is kept."""
+    return MeetingRecord(
+        date=key.date,
+        template=key.template,
+        **outcome,
+        **delivery.model_dump(),
+        created_at=now.astimezone(UTC).isoformat(),
+        execution=owner,
+        expires_at=_expires_at(key),
+    )
+
+
+def skipped_record(
+    key: MeetingKey,
+    owner: str,
+    now: datetime,
+    *,
+    reason: str,
+    topic: str,
+    delivery: Delivery = _NOWHERE_ELSE,
+) -> MeetingRecord:
+    """The ``skipped`` item of a day off whose skip post is due."""
+    return _outcome_record(
+        key, owner, now, delivery, status="skipped", skip_reason=reason, topic=topic
+    )
+
+
+def created_record(
+    key: MeetingKey,
+    owner: str,
+    meeting: ZoomMeeting,
+    now: datetime,
+    delivery: Delivery = _NOWHERE_ELSE,
+) -> MeetingRecord:
+    """The ``created`` item of the meeting Zoom made."""
+    return _outcome_record(
+        key,
+        owner,
+        now,
+        delivery,
+        status="created",
+        meeting_id=meeting.id,
+        join_url=meeting.join_url,
+        topic=meeting.topic,
+        start_time=meeting.start_time,
+        timezone=meeting.timezone,
+        password=meeting.password,
+    )
+
+
+_NO_ANNOUNCEMENT_CLAIM = {
+    "notify_owner": None,
+    "notify_expires_at": None,
+    "notify_attempt_started_at": None,
+}
+
+
+def announcement_claimed(record: MeetingRecord, owner: str, now: datetime) -> MeetingRecord:
+    """``record`` with ``owner``'s announcement lease."""
+    return record.model_copy(
+        update={"notify_owner": owner, "notify_expires_at": epoch(now) + NOTIFY_CLAIM_SECONDS}
+    )
+
+
+def announcement_released(record: MeetingRecord, *, keep_attempt: bool = False) -> MeetingRecord:
+    """``record`` with no announcement lease; with ``keep_attempt``, the marker of a post that
+    may have reached Slack stays."""
+    update = dict(_NO_ANNOUNCEMENT_CLAIM)
+    if keep_attempt:
+        del update["notify_attempt_started_at"]
+    return record.model_copy(update=update)
+
+
+def lease_ended(claim: MeetingRecord) -> MeetingRecord:
+    """``claim`` with its creation lease over (its attempt marker kept)."""
+    return claim.model_copy(update={"claim_expires_at": 0})
+
+
+def notified_record(
+    record: MeetingRecord,
+    now: datetime,
+    posted: tuple[str, str] | None = None,
+    reminder_id: str | None = None,
+) -> MeetingRecord:
+    """``record`` once its announcement went out (in app mode, ``posted`` is the message's
+    channel and ts, so later steps can reply in its thread; ``reminder_id`` the reminder
+    scheduled there)."""
+    update: dict[str, Any] = {
+        "status": "notified",
+        "notified_at": now.astimezone(UTC).isoformat(),
+        "reminder_id": reminder_id,
+        **_NO_ANNOUNCEMENT_CLAIM,
+    }
+    if posted is not None:
+        update["slack_channel"], update["slack_ts"] = posted
+    return record.model_copy(update=update)
