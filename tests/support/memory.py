@@ -50,7 +50,8 @@ from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.services.slack_webhook import check_webhook_answer
-from zoom_notifier.services.zoom import ZoomAnswer, error_for, meeting_from, meeting_list_from
+from zoom_notifier.services.zoom import error_for, meeting_from, meeting_list_from
+from zoom_notifier.services.zoom_http import ZoomAnswer
 
 __all__ = [
     "MemoryReporter",

@@ -34,7 +34,8 @@ from zoom_notifier.errors import (
     ZoomResponseInvalid,
 )
 from zoom_notifier.services.meeting_store import record_from_item
-from zoom_notifier.services.zoom import ZoomAnswer, error_for, meeting_from
+from zoom_notifier.services.zoom import error_for, meeting_from
+from zoom_notifier.services.zoom_http import ZoomAnswer
 
 EXAMPLES = settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 KEY = MeetingKey(date="2026-11-27", template="default")

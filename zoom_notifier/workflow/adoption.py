@@ -16,14 +16,10 @@ and a new one is created.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from zoom_notifier.domain.models import ZoomMeeting, ZoomMeetingSummary
 from zoom_notifier.domain.template import MeetingTemplate
 from zoom_notifier.domain.zoom_time import utc_instant
-
-if TYPE_CHECKING:
-    from zoom_notifier.workflow.ports import ZoomMeetings
+from zoom_notifier.workflow.ports import ZoomMeetings
 
 __all__ = ["CLOCK_SKEW_SECONDS", "find_earlier_meeting", "matches"]
 

@@ -5,7 +5,6 @@ recorded, or the day off decided before any call to Zoom.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from zoom_notifier.domain.meeting_days import day_off
@@ -31,14 +30,11 @@ from zoom_notifier.runtime.logs import bind, get_logger
 from zoom_notifier.workflow.adoption import find_earlier_meeting
 from zoom_notifier.workflow.clock import Clock, utc_now
 from zoom_notifier.workflow.leases import end_lease
-
-if TYPE_CHECKING:
-    from zoom_notifier.workflow.ports import (
-        MeetingRepository,
-        TemplateLoader,
-        ZoomMeetings,
-    )
-
+from zoom_notifier.workflow.ports import (
+    MeetingRepository,
+    TemplateLoader,
+    ZoomMeetings,
+)
 
 __all__ = ["check_placement", "create_meeting"]
 

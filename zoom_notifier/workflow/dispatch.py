@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from zoom_notifier.domain.dispatch import due_runs, execution_name
@@ -18,14 +17,11 @@ from zoom_notifier.errors import (
 )
 from zoom_notifier.runtime.logs import bind, get_logger
 from zoom_notifier.workflow.clock import Clock, utc_now
-
-if TYPE_CHECKING:
-    from zoom_notifier.workflow.ports import (
-        ExecutionStarter,
-        OperatorReporter,
-        TemplateCatalog,
-    )
-
+from zoom_notifier.workflow.ports import (
+    ExecutionStarter,
+    OperatorReporter,
+    TemplateCatalog,
+)
 
 __all__ = ["LATE_AFTER", "dispatch"]
 

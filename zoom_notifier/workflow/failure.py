@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from zoom_notifier.domain.messages import failure_alert
 from zoom_notifier.domain.models import (
     FailureAlertResult,
@@ -11,12 +9,9 @@ from zoom_notifier.domain.models import (
 )
 from zoom_notifier.errors import ZoomNotifierError
 from zoom_notifier.runtime.logs import get_logger
-
-if TYPE_CHECKING:
-    from zoom_notifier.workflow.ports import (
-        MessagePoster,
-    )
-
+from zoom_notifier.workflow.ports import (
+    MessagePoster,
+)
 
 __all__ = ["notify_failure"]
 

@@ -6,7 +6,7 @@ adopted.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zoom_notifier.domain.meeting_records import AlreadyDone, notified_record
 from zoom_notifier.domain.messages import meeting_announcement, skip_announcement
@@ -28,14 +28,11 @@ from zoom_notifier.errors import (
 from zoom_notifier.runtime.logs import bind, get_logger
 from zoom_notifier.workflow.clock import Clock, utc_now
 from zoom_notifier.workflow.leases import end_lease
-
-if TYPE_CHECKING:
-    from zoom_notifier.workflow.ports import (
-        AppPoster,
-        MeetingRepository,
-        MessagePoster,
-    )
-
+from zoom_notifier.workflow.ports import (
+    AppPoster,
+    MeetingRepository,
+    MessagePoster,
+)
 
 __all__ = ["ANNOUNCEMENT_EVENT", "Destinations", "notify_meeting"]
 

@@ -19,7 +19,8 @@ from zoom_notifier.errors import (
 from zoom_notifier.local.faults import REFUSED, RESET_AFTER, Fault, answer
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.services.secrets import ZoomCredentials
-from zoom_notifier.services.zoom import TokenCache, ZoomClient
+from zoom_notifier.services.zoom import ZoomClient
+from zoom_notifier.services.zoom_oauth import TokenCache
 
 CREDENTIALS = ZoomCredentials(fakes.ACCOUNT_ID, fakes.CLIENT_ID, fakes.CLIENT_SECRET)
 
