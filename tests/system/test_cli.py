@@ -492,14 +492,14 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_demo_never_shows_a_weekend_as_the_working_day(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from zoom_notifier.operator import cli  # noqa: PLC0415
+    from zoom_notifier.operator import commands  # noqa: PLC0415
 
     class Saturday(datetime):
         @classmethod
         def now(cls, tz: Any = None) -> Saturday:
             return cls(2026, 11, 28, 10, 0)
 
-    monkeypatch.setattr(cli, "datetime", Saturday)
+    monkeypatch.setattr(commands, "datetime", Saturday)
 
     code, out, _ = run_cli(capsys, "demo", "--log-file", str(tmp_path / "l"))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from zoom_notifier import errors
-from zoom_notifier.operator.cli import _parser
+from zoom_notifier.operator.parser import build_parser
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 README = (REPOSITORY / "README.md").read_text()
@@ -59,7 +59,7 @@ def test_every_make_target_and_command_a_page_names_exists(page: Path) -> None:
 
 def _is_command(name: str) -> bool:
     with pytest.raises(SystemExit) as exited:
-        _parser().parse_args([name, "--help"])
+        build_parser().parse_args([name, "--help"])
     return exited.value.code == 0
 
 

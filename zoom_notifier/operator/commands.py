@@ -1,0 +1,369 @@
+"""What each subcommand of ``zoom-notifier`` does, one function per command over the parsed
+arguments (:mod:`~zoom_notifier.operator.parser` builds them): the local demo, a local run
+against the real services, template validation, the calendar, the pre-flight check of a
+deployment, and the repairs (rerun, repost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "CommandError",
+    "calendar",
+    "check",
+    "demo",
+    "repost",
+    "rerun",
+    "run",
+    "validate_template",
+]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEMO_TIMEZONE = "Europe/Paris"
+SATURDAY = 5
+DEFAULT_STATE_FILE = ".zoom-notifier/run-state.json"
+
+
+class CommandError(Exception):
+    """A one-line error for the user, with the exit code to end with."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _today(timezone: str) -> str:
+    return datetime.now(ZoneInfo(timezone)).date().isoformat()
+
+
+def _next_working_day(timezone: str) -> str:
+    """Today, or the Monday after when today is a weekend (the demo shows a working day)."""
+    day = datetime.now(ZoneInfo(timezone)).date()
+    while day.weekday() >= SATURDAY:
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
+def _local_modules() -> None:
+    try:
+        import moto  # noqa: F401, PLC0415 - only the local commands need it
+    except ImportError:
+        raise CommandError(
+            "the local commands need the development dependencies (moto): run `make demo`, "
+            "or `uv sync` in the repository"
+        ) from None
+
+
+@contextmanager
+def _log_stream(args: argparse.Namespace, name: str) -> Iterator[TextIO]:
+    """Where the handlers' JSON logs go: the terminal with --verbose, else a file (announced)."""
+    if args.verbose:
+        yield sys.stderr
+        return
+    path = Path(args.log_file or Path(tempfile.gettempdir()) / f"zoom-notifier-{name}.log")
+    try:
+        stream = path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write the log file {path}: {exc.strerror}") from None
+    print(f"Logs: {path}")
+    with stream:
+        yield stream
+
+
+def _example_template() -> Path:
+    from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH  # noqa: PLC0415
+
+    return EXAMPLE_TEMPLATE_PATH
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+
+def demo(args: argparse.Namespace) -> int:
+    _local_modules()
+    from zoom_notifier.local.demo import run_demo  # noqa: PLC0415
+    from zoom_notifier.local.scenarios import SCENARIOS  # noqa: PLC0415
+
+    scenario = SCENARIOS[args.scenario]
+    with _log_stream(args, f"demo-{scenario.name}") as stream:
+        outcome = run_demo(
+            scenario,
+            args.date or _next_working_day(DEMO_TIMEZONE),
+            sys.stdout,
+            log_stream=stream,
+            log_level="DEBUG" if args.verbose else "INFO",
+        )
+    if not outcome.ok:
+        raise CommandError(
+            f"scenario {scenario.name} did not end as it should: " + "; ".join(outcome.problems),
+            EXIT_FAILED,
+        )
+    print(f"\n✔ Scenario {scenario.name} ended as it should.")
+    return EXIT_OK
+
+
+# --- run --------------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> int:
+    _local_modules()
+    from zoom_notifier.domain.template import parse_template  # noqa: PLC0415
+    from zoom_notifier.local.credentials import load_real_credentials  # noqa: PLC0415
+    from zoom_notifier.local.render import execution_lines, meeting_lines  # noqa: PLC0415
+    from zoom_notifier.local.runner import LocalRun, ZoomAccess  # noqa: PLC0415
+
+    # Every setting and the template are checked before anything starts.
+    credentials = load_real_credentials(Path(args.env_file))
+    template_path = Path(args.template) if args.template else _example_template()
+    raw = _read(template_path)
+    parse_template(raw, str(template_path))
+    day = args.date or _today(credentials.meeting_timezone)
+    state_file = Path(args.state_file)
+    access = ZoomAccess(
+        account_id=credentials.zoom_account_id,
+        client_id=credentials.zoom_client_id,
+        client_secret=credentials.zoom_client_secret.get_secret_value(),
+        user_id=credentials.zoom_user_id,
+        api_url=credentials.zoom_api_url,
+        oauth_url=credentials.zoom_oauth_url,
+    )
+    with (
+        _log_stream(args, "run") as stream,
+        LocalRun(
+            zoom=access,
+            webhook_url=credentials.slack_webhook_url.get_secret_value(),
+            meeting_timezone=credentials.meeting_timezone,
+            allow_loopback=credentials.allow_loopback_urls,
+            log_stream=stream,
+            log_level="DEBUG" if args.verbose else credentials.log_level,
+        ) as local,
+    ):
+        if not args.fresh and (known := local.load_state(state_file)):
+            print(f"State: {state_file} ({known} meeting record(s) from earlier runs)")
+        local.upload_template(raw)
+        print(f"Running the workflow for {day} against the real Zoom and Slack:")
+        report = local.execute({"date": day})
+        local.save_state(state_file)
+        print("\n".join(execution_lines(report)))
+        for line in meeting_lines([item for item in local.meetings() if item["date"] == day]):
+            print(line)
+        for delivery in local.deliver_failures():
+            state = "posted to Slack" if delivery.error is None else delivery.error
+            print(f"Failure report: {state}")
+    if report.status != "SUCCEEDED":
+        from zoom_notifier.domain.messages import unwrap_cause  # noqa: PLC0415
+
+        cause = unwrap_cause(report.cause)
+        raise CommandError(f"{report.error or report.status}: {cause}", EXIT_FAILED)
+    return EXIT_OK
+
+
+# --- validate-template ----------------------------------------------------------------------
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def validate_template(args: argparse.Namespace) -> int:
+    from zoom_notifier.domain.template import parse_template, template_warnings  # noqa: PLC0415
+
+    path = Path(args.file)
+    raw = _read(path)
+    template = parse_template(raw, str(path))
+    day = args.date or _today(args.timezone)
+    request = template.resolve(date.fromisoformat(day), args.timezone)
+    for warning in template_warnings(raw):
+        print(f"warning: {path}: {warning}", file=sys.stderr)
+    print(f"{path} is valid. For {day} it sends:")
+    print(f"POST {args.api_url.rstrip('/')}/users/{args.user}/meetings")
+    print(json.dumps(request.request_body(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+# --- calendar -----------------------------------------------------------------------------------
+
+
+def calendar(args: argparse.Namespace) -> int:
+    from zoom_notifier.domain.template import parse_template  # noqa: PLC0415
+    from zoom_notifier.operator.upcoming import render, upcoming  # noqa: PLC0415
+
+    if args.countries:
+        return _print_countries()
+    if bool(args.files) == bool(args.stack):
+        raise CommandError("give template file(s), or --stack to read the deployed bucket")
+    timezone = args.timezone or "UTC"
+    if args.stack:
+        from zoom_notifier.operator.checks import CheckFailed, stack_templates  # noqa: PLC0415
+
+        try:
+            with _aws_calls():
+                raw, deployed_timezone = stack_templates(args.stack, args.region)
+        except CheckFailed as failed:
+            raise CommandError(f"{failed.detail} (fix: {failed.fix})", EXIT_FAILED) from None
+        timezone = args.timezone or deployed_timezone
+    else:
+        raw = {Path(name).name.removesuffix(".json"): _read(Path(name)) for name in args.files}
+    chosen = {
+        name: body for name, body in raw.items() if not args.template or name in args.template
+    }
+    if args.template and (missing := sorted(set(args.template) - set(chosen))):
+        raise CommandError(f"no template {', '.join(missing)} (there are: {', '.join(raw)})")
+    first = date.fromisoformat(args.start or _today(timezone))
+    rows = {
+        name: upcoming(name, parse_template(body, name), first, args.days, timezone)
+        for name, body in sorted(chosen.items())
+    }
+    print("\n".join(render(rows)))
+    return EXIT_OK
+
+
+def _print_countries() -> int:
+    import holidays  # noqa: PLC0415 - only this listing needs it here
+
+    for country, subdivisions in sorted(holidays.list_supported_countries().items()):
+        print(f"{country}: {', '.join(subdivisions)}" if subdivisions else country)
+    return EXIT_OK
+
+
+# --- rerun ------------------------------------------------------------------------------------
+
+
+def _boto3_client(service: str, region: str) -> Any:
+    """A boto3 client; a missing profile or region is a one-line usage error."""
+    import boto3  # noqa: PLC0415 - only the AWS commands need it
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
+    try:
+        return boto3.session.Session().client(service, region_name=region)
+    except BotoCoreError as exc:
+        raise CommandError(f"AWS is not configured: {exc}") from None
+
+
+@contextmanager
+def _aws_calls() -> Iterator[None]:
+    """Credentials, profiles and endpoints that fail mid-call: one line, not a traceback."""
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
+    try:
+        yield
+    except BotoCoreError as exc:
+        raise CommandError(f"AWS is not reachable or not configured: {exc}") from None
+
+
+def rerun(args: argparse.Namespace) -> int:
+    from zoom_notifier.operator.rerun import region_of  # noqa: PLC0415
+    from zoom_notifier.operator.rerun import rerun as start_rerun  # noqa: PLC0415
+
+    region = args.region or region_of(args.execution_arn)
+    client = _boto3_client("stepfunctions", region)
+    with _aws_calls():
+        started = start_rerun(client, args.execution_arn)
+    print(f"Started {started.execution_arn}")
+    if started.console_url:
+        print(f"Console: {started.console_url}")
+    return EXIT_OK
+
+
+# --- repost -----------------------------------------------------------------------------------
+
+
+def repost(args: argparse.Namespace) -> int:
+    from zoom_notifier.operator.repost import repost as clear_and_repost  # noqa: PLC0415
+    from zoom_notifier.operator.repost import state_machine_region  # noqa: PLC0415
+
+    region = args.region or state_machine_region(args.state_machine)
+    with _aws_calls():
+        started = clear_and_repost(
+            _boto3_client("dynamodb", region),
+            _boto3_client("stepfunctions", region),
+            table=args.table,
+            state_machine_arn=args.state_machine,
+            day=args.date,
+            template=args.template,
+        )
+    print(f"Cleared the uncertain announcement of {args.date}/{args.template}.")
+    print(f"Started {started.execution_arn} (it announces the existing meeting)")
+    if started.console_url:
+        print(f"Console: {started.console_url}")
+    return EXIT_OK
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+def check(args: argparse.Namespace) -> int:
+    from zoom_notifier.operator.checks import (  # noqa: PLC0415
+        ZoomEndpoints,
+        check_local,
+        check_stack,
+        passed,
+        render,
+    )
+
+    if args.stack:
+        endpoints = _check_endpoints()
+        with _aws_calls():
+            checks = check_stack(
+                args.stack,
+                region=args.region,
+                zoom=endpoints,
+                post_test_message=args.post_test_message,
+            )
+        title = f"Checking stack {args.stack}:"
+    else:
+        from zoom_notifier.local.credentials import load_real_credentials  # noqa: PLC0415
+
+        credentials = load_real_credentials(Path(args.env_file), "check")
+        checks = check_local(
+            credentials=credentials.zoom_credentials(),
+            webhook_url=credentials.slack_webhook_url.get_secret_value(),
+            templates=[Path(name) for name in args.template] or [_example_template()],
+            meeting_timezone=credentials.meeting_timezone,
+            zoom=ZoomEndpoints(
+                credentials.zoom_api_url,
+                credentials.zoom_oauth_url,
+                credentials.allow_loopback_urls,
+            ),
+            post_test_message=args.post_test_message,
+        )
+        title = f"Checking the local configuration ({args.env_file} and the environment):"
+    print(title)
+    print("\n".join(render(checks)))
+    if passed(checks):
+        print("Every check passed.")
+        return EXIT_OK
+    failures = sum(1 for item in checks if item.status == "FAIL")
+    raise CommandError(f"{failures} check(s) failed; each says what to do", EXIT_FAILED)
+
+
+def _check_endpoints() -> Any:
+    """Zoom's URLs for the stack check: Zoom's own, unless the environment names others
+    (a regional host; or local stand-ins, with ALLOW_LOOPBACK_URLS=true)."""
+    from zoom_notifier.operator.checks import ZoomEndpoints  # noqa: PLC0415
+    from zoom_notifier.runtime.config import ServiceSettings, check_url, load_settings  # noqa: PLC0415
+
+    default = ZoomEndpoints()
+    loopback = load_settings(ServiceSettings).allow_loopback_urls
+    api_url = os.environ.get("ZOOM_API_URL", default.api_url)
+    oauth_url = os.environ.get("ZOOM_OAUTH_URL", default.oauth_url)
+    check_url(api_url, name="ZOOM_API_URL", allow_loopback=loopback)
+    check_url(oauth_url, name="ZOOM_OAUTH_URL", allow_loopback=loopback)
+    return ZoomEndpoints(api_url, oauth_url, loopback)

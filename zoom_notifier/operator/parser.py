@@ -1,0 +1,261 @@
+"""The ``zoom-notifier`` command line: the argument types, then one function per subcommand
+that declares its arguments, its help and the command it runs
+(:mod:`~zoom_notifier.operator.commands`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from collections.abc import Callable
+from datetime import date
+from typing import NoReturn
+
+from zoom_notifier.domain.zoom_time import is_iana_zone
+from zoom_notifier.operator.commands import (
+    DEFAULT_STATE_FILE,
+    EXIT_USAGE,
+    calendar,
+    check,
+    demo,
+    repost,
+    rerun,
+    run,
+    validate_template,
+)
+
+__all__ = ["build_parser"]
+
+# A subcommand's parser, from its name, function, summary, example and more help.
+_Command = Callable[..., argparse.ArgumentParser]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line like every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (--help shows the usage)\n")
+
+
+def _day(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _timezone(value: str) -> str:
+    if not is_iana_zone(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris)")
+    return value
+
+
+def _days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 366:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days from 1 to 366")
+    return days
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("zoom-notifier")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: the common options, then each subcommand's own."""
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--verbose", action="store_true", help="logs to the terminal, tracebacks on errors"
+    )
+    parser = _Parser(
+        prog="zoom-notifier",
+        description="Create, record and announce the team's daily Zoom meeting.",
+        epilog="Example: zoom-notifier demo --scenario zoom-outage",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        name: str,
+        function: Callable[[argparse.Namespace], int],
+        summary: str,
+        example: str,
+        more: str = "",
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name,
+            parents=[common],
+            help=summary.split("\n", maxsplit=1)[0],
+            description=summary,
+            epilog=f"{more}Example: {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(function=function)
+        return sub
+
+    _demo_command(command)
+    _run_command(command)
+    _validate_template_command(command)
+    _check_command(command)
+    _calendar_command(command)
+    _rerun_command(command)
+    _repost_command(command)
+    return parser
+
+
+def _demo_command(command: _Command) -> None:
+    from zoom_notifier.local.scenarios import SCENARIOS  # noqa: PLC0415
+
+    scenario_lines = "".join(
+        textwrap.fill(
+            scenario.story, 96, initial_indent=f"  {name:<16}", subsequent_indent=" " * 18
+        )
+        + "\n"
+        for name, scenario in sorted(SCENARIOS.items())
+    )
+    sub = command(
+        "demo",
+        demo,
+        "Run the whole workflow locally on embedded stand-ins (AWS, Zoom, Slack).",
+        "zoom-notifier demo --scenario zoom-outage",
+        f"Scenarios:\n{scenario_lines}\n",
+    )
+    sub.add_argument("--scenario", choices=sorted(SCENARIOS), default="default")
+    sub.add_argument(
+        "--date",
+        type=_day,
+        help="meeting date (default: today, or Monday on a weekend; two-teams picks its own)",
+    )
+    sub.add_argument("--log-file", help="where the JSON logs go (default: a temp file)")
+
+
+def _run_command(command: _Command) -> None:
+    sub = command(
+        "run",
+        run,
+        "Run the workflow locally against the real Zoom and Slack (storage stays embedded).\n"
+        "Needs ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_USER_ID and\n"
+        "SLACK_WEBHOOK_URL in the environment or in .env (MEETING_TIMEZONE, LOG_LEVEL optional).\n"
+        "The meetings it records are kept in a state file between runs, so running a day\n"
+        "again reuses its meeting instead of creating a second one.",
+        "zoom-notifier run --date 2026-11-27 --template examples/templates/default.json",
+    )
+    sub.add_argument("--date", type=_day, help="meeting date (default: today)")
+    sub.add_argument(
+        "--template", help="template JSON file (default: the example stand-up template)"
+    )
+    sub.add_argument("--env-file", default=".env", help="file with the variables (default .env)")
+    sub.add_argument("--log-file", help="where the JSON logs go (default: a temp file)")
+    sub.add_argument(
+        "--state-file",
+        default=DEFAULT_STATE_FILE,
+        help=f"the meetings recorded by earlier runs (default {DEFAULT_STATE_FILE})",
+    )
+    sub.add_argument(
+        "--fresh", action="store_true", help="ignore the state file: start from an empty table"
+    )
+
+
+def _validate_template_command(command: _Command) -> None:
+    sub = command(
+        "validate-template",
+        validate_template,
+        "Validate a meeting template and print the Zoom request it makes for a date.\n"
+        "Warns about keys Zoom's Create Meeting request does not have, and duplicate keys.",
+        "zoom-notifier validate-template examples/templates/default.json --date 2026-11-27",
+    )
+    sub.add_argument("file", help="template JSON file")
+    sub.add_argument("--date", type=_day, help="meeting date (default: today)")
+    sub.add_argument(
+        "--timezone", type=_timezone, default="UTC", help="MEETING_TIMEZONE (default UTC)"
+    )
+    sub.add_argument("--user", default="<ZOOM_USER_ID>", help="the Zoom host, for the URL")
+    sub.add_argument("--api-url", default="https://api.zoom.us/v2", help=argparse.SUPPRESS)
+
+
+def _check_command(command: _Command) -> None:
+    sub = command(
+        "check",
+        check,
+        "Check a deployed stack (--stack), or the local configuration, before the first\n"
+        "morning: secrets set, Zoom token and scopes, every template, the webhook, the\n"
+        "schedule's next runs. One line per check, with the fix for each failure.",
+        "zoom-notifier check --stack zoom-notifier --region eu-west-1",
+    )
+    sub.add_argument("--stack", help="the deployed stack's name (default: the local config)")
+    sub.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
+    sub.add_argument(
+        "--post-test-message",
+        action="store_true",
+        help="also post a test message to the Slack channel (visible to everyone in it)",
+    )
+    sub.add_argument("--env-file", default=".env", help="local config: file with the variables")
+    sub.add_argument(
+        "--template", action="append", default=[], help="local config: template file(s)"
+    )
+
+
+def _calendar_command(command: _Command) -> None:
+    sub = command(
+        "calendar",
+        calendar,
+        "Print each template's coming days: the local start time and when it is announced,\n"
+        "or why a day is skipped (its weekdays, public holidays and closed dates). Offline on\n"
+        "template files (named after the file), or on a deployed stack's bucket (--stack).",
+        "zoom-notifier calendar examples/templates/team-paris.json --days 14",
+    )
+    _calendar_arguments(sub)
+
+
+def _rerun_command(command: _Command) -> None:
+    sub = command(
+        "rerun",
+        rerun,
+        "Rerun a failed day in AWS: a new execution with the failed execution's input.",
+        "zoom-notifier rerun arn:aws:states:eu-west-1:123456789012:execution:zoom-notifier:abc",
+    )
+    sub.add_argument("execution_arn", help="ARN of the failed, timed-out or aborted execution")
+    sub.add_argument("--region", help="default: the ARN's region")
+
+
+def _repost_command(command: _Command) -> None:
+    sub = command(
+        "repost",
+        repost,
+        "Announce a day whose announcement is uncertain (AnnouncementUncertain), after you\n"
+        "looked in the channel and it is not there: clears the marker (only in that state)\n"
+        "and starts the day again, which announces the existing meeting. The failure report\n"
+        "in Slack gives this command with every value filled in.",
+        "zoom-notifier repost --table zoom-notifier-MeetingsTable-ABC --state-machine "
+        "arn:aws:states:eu-west-1:123456789012:stateMachine:zoom-notifier --date 2026-11-27",
+    )
+    sub.add_argument("--table", required=True, help="the meetings table (MeetingsTableName)")
+    sub.add_argument("--state-machine", required=True, help="the state machine's ARN")
+    sub.add_argument("--date", type=_day, required=True, help="the meeting's date")
+    sub.add_argument("--template", default="default", help="the template (default: default)")
+    sub.add_argument("--region", help="default: the state machine's region")
+
+
+def _calendar_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("files", nargs="*", help="template JSON file(s)")
+    sub.add_argument("--stack", help="read the templates of this deployed stack instead")
+    sub.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
+    sub.add_argument("--template", action="append", default=[], help="only this template")
+    sub.add_argument("--days", type=_days, default=14, help="how many days (default 14)")
+    sub.add_argument("--from", dest="start", type=_day, help="first day (default: today)")
+    sub.add_argument(
+        "--timezone", type=_timezone, help="MEETING_TIMEZONE (default: the stack's, or UTC)"
+    )
+    sub.add_argument(
+        "--countries",
+        action="store_true",
+        help="list the countries (and subdivisions) a holiday calendar may name, and exit",
+    )
