@@ -24,6 +24,7 @@ __all__ = [
     "failure_alert",
     "local_start",
     "meeting_announcement",
+    "reminder_text",
     "repost_command",
     "skip_announcement",
     "trim",
@@ -124,6 +125,12 @@ def meeting_announcement(record: MeetingRecord) -> dict[str, Any]:
         },
     ]
     return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+
+
+def reminder_text(record: MeetingRecord, minutes: int) -> str:
+    """The reminder posted in the announcement's thread. The topic is the template's text, so it
+    is escaped like the announcement's: a topic holding ``<!here>`` must not ping the channel."""
+    return f"Starting in {minutes} minutes: {escape(record.topic or 'the meeting')}"
 
 
 def skip_announcement(record: MeetingRecord) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from zoom_notifier.domain.meeting_records import AlreadyDone, notified_record
-from zoom_notifier.domain.messages import meeting_announcement, skip_announcement
+from zoom_notifier.domain.messages import meeting_announcement, reminder_text, skip_announcement
 from zoom_notifier.domain.models import (
     MeetingRecord,
     NotifyInput,
@@ -215,7 +215,7 @@ async def _remind_once(
     if post_at <= now().timestamp() + _CLOCK_MARGIN_SECONDS:
         log.info("the reminder's time has passed; none is scheduled")
         return None
-    text = f"Starting in {record.reminder_minutes} minutes: {record.topic or 'the meeting'}"
+    text = reminder_text(record, record.reminder_minutes)
     if interrupted and (found := await app.find_scheduled(channel, post_at, text)) is not None:
         return found
     return await app.schedule(channel, thread_ts, post_at, text)

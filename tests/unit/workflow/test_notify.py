@@ -315,3 +315,22 @@ async def test_app_mode_schedules_the_reminder_in_the_thread_once_even_after_a_l
     record = await store.get(KEY)
     assert record is not None
     assert record.reminder_id == reminder["id"]
+
+
+async def test_app_mode_s_reminder_escapes_the_topic_so_it_pings_nobody(
+    store: MemoryStore, zoom: ZoomModel, workspace: SlackApiModel
+) -> None:
+    templates = MemoryTemplates(
+        {"default": json.dumps(
+            {**fakes.TEMPLATE, "topic": "<!here> stand-up & <@U0FAKE> @channel",
+             "notifier": {"reminder_minutes": 5}}
+        ).encode()}
+    )  # fmt: skip
+    await create_on(DAY, templates, store, zoom)
+
+    assert await notify_app(store, workspace) == "notified"
+
+    (reminder,) = workspace.scheduled
+    assert "<" not in reminder["text"]
+    assert "@channel" not in reminder["text"]
+    assert reminder["text"].startswith("Starting in 5 minutes: &lt;!here&gt; stand-up &amp; ")
