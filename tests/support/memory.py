@@ -41,7 +41,6 @@ from zoom_notifier.errors import (
     NotificationInProgress,
     SlackRateLimited,
     SlackUnavailable,
-    SlackWebhookRejected,
     TemplateNotFound,
     ZoomUnavailable,
 )
@@ -49,6 +48,7 @@ from zoom_notifier.local.faults import NetworkFault, Outcome, Reply
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.services.slack_app import refusal_error
 from zoom_notifier.services.slack_webhook import check_webhook_answer
 from zoom_notifier.services.zoom import error_for, meeting_from, meeting_list_from
 from zoom_notifier.services.zoom_http import ZoomAnswer
@@ -213,6 +213,14 @@ class MemoryStore:
         self.put(notified)
         return notified
 
+    async def record_reminder(self, notified: MeetingRecord, reminder_id: str) -> MeetingRecord:
+        found = self.items[(notified.date, notified.template)]
+        if found.status != "notified" or found.reminder_id is not None:
+            return found
+        reminded = notified.model_copy(update={"reminder_id": reminder_id})
+        self.put(reminded)
+        return reminded
+
     async def release_notification(
         self, record: MeetingRecord, owner: str, *, keep_attempt: bool = False
     ) -> None:
@@ -283,6 +291,9 @@ class ModelSlack:
         check_webhook_answer(outcome.status, str(outcome.body), outcome.headers.get("Retry-After"))
 
 
+_POSTING = frozenset({"chat.postMessage", "chat.scheduleMessage"})
+
+
 @dataclass
 class ModelApp:
     """The Slack Web API model behind the workflow's app interface, answered directly."""
@@ -301,16 +312,18 @@ class ModelApp:
         if outcome.status >= 500 or not body:
             raise SlackUnavailable(f"Slack {method}: HTTP {outcome.status}", maybe_delivered=True)
         if not body.get("ok"):
-            raise SlackWebhookRejected(f"Slack {method}: {body.get('error')}")
+            raise refusal_error(
+                method, str(body.get("error")), body, may_have_posted=method in _POSTING
+            )
         return body
 
     async def post(
-        self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any]
+        self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any] | None
     ) -> str:
-        body = self._call(
-            "chat.postMessage", {"channel": channel, **payload, "metadata": dict(metadata)}
-        )
-        return str(body["ts"])
+        arguments = {"channel": channel, **payload}
+        if metadata:
+            arguments["metadata"] = dict(metadata)
+        return str(self._call("chat.postMessage", arguments)["ts"])
 
     async def schedule(self, channel: str, thread_ts: str, post_at: int, text: str) -> str:
         arguments = {"channel": channel, "thread_ts": thread_ts, "post_at": post_at, "text": text}
@@ -324,9 +337,20 @@ class ModelApp:
         return None
 
     async def find(
-        self, channel: str, oldest: float, event_type: str, payload: Mapping[str, Any]
+        self,
+        channel: str,
+        oldest: float,
+        latest: float,
+        event_type: str,
+        payload: Mapping[str, Any],
     ) -> str | None:
-        arguments = {"channel": channel, "oldest": oldest, "include_all_metadata": True}
+        arguments = {
+            "channel": channel,
+            "oldest": oldest,
+            "latest": latest,
+            "inclusive": True,
+            "include_all_metadata": True,
+        }
         for message in self._call("conversations.history", arguments)["messages"]:
             found = message.get("metadata") or {}
             carried = found.get("event_payload") or {}

@@ -8,13 +8,13 @@ a second, which a deployment without calendars never pays.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from zoom_notifier.domain.models import Delivery
+from zoom_notifier.domain.validation import slack_channel_problem
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -107,17 +107,14 @@ class SlackDestination(BaseModel):
     # Webhook mode: the Secrets Manager id (name or ARN) of a secret holding the channel's
     # webhook URL, in the forms SLACK_WEBHOOK_SECRET accepts (a plain URL or {"url": ...}).
     webhook_secret: str | None = Field(default=None, min_length=1, max_length=2048)
-    # App mode: the channel's id (C..., G...), where the app is a member.
+    # App mode: the channel's id (C..., G...; never a direct message), where the app is a member.
     channel: str | None = None
 
     @field_validator("channel")
     @classmethod
     def _channel_id(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[CGD][A-Z0-9]{6,}", value):
-            raise ValueError(
-                f"{value!r} is not a channel id: use its id (C0123456789, in the channel's "
-                "details), not its name"
-            )
+        if value is not None and (problem := slack_channel_problem(value)) is not None:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

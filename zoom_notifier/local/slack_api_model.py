@@ -4,9 +4,9 @@ scripts, and the answers Slack documents.
 * ``chat.postMessage`` (api.slack.com/methods/chat.postMessage): ``{"ok": true, "channel", "ts",
   "message"}``; the message keeps its ``metadata`` (``event_type``, ``event_payload``).
 * ``conversations.history`` (api.slack.com/methods/conversations.history): newest first, only
-  messages after ``oldest`` (exclusive unless ``inclusive``), ``limit`` (default 100, at most
-  999), cursor pagination in ``response_metadata.next_cursor``; metadata only with
-  ``include_all_metadata``.
+  messages between ``oldest`` and ``latest`` (default: now; both exclusive unless
+  ``inclusive``), ``limit`` (default 100, at most 999), cursor pagination in
+  ``response_metadata.next_cursor``; metadata only with ``include_all_metadata``.
 * ``chat.scheduleMessage`` (api.slack.com/methods/chat.scheduleMessage): ``{"ok": true,
   "channel", "scheduled_message_id", "post_at"}``; ``time_in_past`` for a ``post_at`` before now.
 * ``chat.scheduledMessages.list`` (api.slack.com/methods/chat.scheduledMessages.list):
@@ -110,6 +110,7 @@ class SlackApiModel:
 
     def _history(self, channel: str, arguments: Mapping[str, Any]) -> Reply:
         oldest = float(arguments.get("oldest") or 0)
+        latest = float(arguments.get("latest") or self.clock() + 1)
         inclusive = str(arguments.get("inclusive", "")).lower() in {"1", "true"}
         limit = min(int(arguments.get("limit") or 100), _HISTORY_LIMIT)
         start = int(arguments.get("cursor") or 0)
@@ -117,7 +118,8 @@ class SlackApiModel:
             found = [
                 m for m in reversed(self.channels[channel])
                 if "thread_ts" not in m
-                and (float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest))
+                and (oldest < float(m["ts"]) < latest
+                     or (inclusive and float(m["ts"]) in {oldest, latest}))
             ]  # fmt: skip
         page = found[start : start + limit]
         metadata = str(arguments.get("include_all_metadata", "")).lower() in {"1", "true"}

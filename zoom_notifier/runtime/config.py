@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from zoom_notifier.domain.validation import slack_channel_problem
 from zoom_notifier.domain.zoom_time import is_iana_zone
 from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.runtime.logs import register_secret
@@ -99,7 +100,7 @@ class FailureSettings(ServiceSettings):
     slack_webhook_url: SecretStr | None = None
     # Slack app mode: the bot token's secret and the default channel (both, or neither).
     slack_bot_token_secret: str | None = None
-    slack_channel: str | None = Field(default=None, pattern=r"^[CGD][A-Z0-9]{6,}$")
+    slack_channel: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     # Only named in failure reports (the repost command), never read.
     meetings_table: str | None = None
@@ -107,6 +108,13 @@ class FailureSettings(ServiceSettings):
     @property
     def app_mode(self) -> bool:
         return self.slack_bot_token_secret is not None
+
+    @field_validator("slack_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value is not None and (problem := slack_channel_problem(value)) is not None:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _slack_configured(self) -> FailureSettings:

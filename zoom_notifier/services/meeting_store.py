@@ -329,6 +329,18 @@ class MeetingStore:
             )
         return notified
 
+    async def record_reminder(self, notified: MeetingRecord, reminder_id: str) -> MeetingRecord:
+        """Write the id of the reminder scheduled in ``notified``'s thread, unless another
+        execution recorded one meanwhile (then that record is returned)."""
+        reminded = notified.model_copy(update={"reminder_id": reminder_id})
+        existing = await self._conditional_put(
+            reminded,
+            "#status = :status AND slack_ts = :ts AND attribute_not_exists(reminder_id)",
+            {":status": {"S": "notified"}, ":ts": {"S": notified.slack_ts or ""}},
+            "recording the reminder of",
+        )
+        return reminded if existing is None else existing
+
     async def release_notification(
         self, record: MeetingRecord, owner: str, *, keep_attempt: bool = False
     ) -> None:

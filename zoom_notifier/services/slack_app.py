@@ -9,6 +9,7 @@ which could post twice: it is turned off; our workflow decides what may be repea
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,31 +21,74 @@ from zoom_notifier.errors import (
     SlackUnavailable,
     SlackWebhookRejected,
 )
+from zoom_notifier.runtime.deadline import MIN_CALL_SECONDS, seconds_left
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
-__all__ = ["SLACK_API_URL", "AppChannel", "SlackApp"]
+__all__ = ["CALL_SECONDS", "SLACK_API_URL", "AppChannel", "SlackApp", "refusal_error"]
 
 SLACK_API_URL = "https://slack.com/api/"
 T = TypeVar("T")
 
-# Web API errors that a retry cannot fix (api.slack.com/methods/chat.postMessage#errors).
-_PERMANENT = {
+# The Web API's errors that certainly mean "nothing was posted or scheduled": the request was
+# refused before Slack acted on it (api.slack.com/methods/chat.postMessage#errors,
+# .../chat.scheduleMessage#errors). An allow-list on purpose: every other ``ok: false`` is read
+# as "it may have been posted", since Slack documents ``internal_error`` and ``fatal_error`` as
+# "it's possible some aspect of the operation succeeded" and also answers
+# ``service_unavailable`` and ``request_timeout``; an error it adds later is read the safe way.
+_REFUSED = {
     "not_in_channel": "the app is not in the channel: /invite it there",
     "channel_not_found": "no such channel, or the app cannot see it: check the channel id",
     "is_archived": "the channel is archived",
     "msg_too_long": "the message is too long",
     "no_text": "the message has no text",
     "invalid_blocks": "Slack refused the message's blocks",
+    "invalid_blocks_format": "Slack refused the message's blocks",
+    "invalid_metadata_format": "Slack refused the message's metadata",
+    "invalid_metadata_schema": "Slack refused the message's metadata",
+    "metadata_too_large": "the message's metadata is too large",
+    "too_many_attachments": "the message has too many attachments",
     "restricted_action": "the workspace does not let the app post there",
+    "restricted_action_read_only_channel": "the channel is read-only for the app",
+    "restricted_action_thread_only_channel": "the channel takes thread replies only",
+    "restricted_action_non_threadable_channel": "the channel takes no thread replies",
+    "restricted_action_thread_locked": "the thread is locked",
+    "team_access_not_granted": "the app is not granted access to the channel's workspace",
+    "messages_tab_disabled": "the channel's messages tab is disabled",
+    # chat.scheduleMessage's own refusals: no reminder was scheduled.
+    "time_in_past": "the reminder's time has passed",
+    "time_too_far": "the reminder is more than 120 days ahead",
+    "invalid_time": "the reminder's time is not valid",
+    "invalid_arguments": "Slack refused the call's arguments",
+    "invalid_arg_name": "Slack refused the call's arguments",
+    "invalid_charset": "Slack refused the call's charset",
+    "invalid_form_data": "Slack refused the call's form data",
+    "invalid_post_type": "Slack refused the call's content type",
+    "missing_post_type": "Slack refused the call's content type",
 }
+# Rate limits: refused before anything happened. ``restricted_too_many`` is
+# chat.scheduleMessage's "more than 30 messages in 5 minutes to one channel"; ``rate_limited``
+# is the legacy spelling of ``ratelimited`` that chat.postMessage still lists.
+_RATE_LIMITS = frozenset({"ratelimited", "rate_limited", "restricted_too_many",
+                          "message_limit_exceeded"})  # fmt: skip
+# Each Web API call gets at most this long, shortened to the invocation's time left.
+# ``slack_sdk`` applies its own ``timeout`` only to sessions it creates, never to ours.
+CALL_SECONDS = 10.0
 _AUTH = {
     "invalid_auth": "the bot token is not valid",
     "not_authed": "no bot token was sent",
     "token_revoked": "the bot token was revoked",
     "token_expired": "the bot token expired",
     "account_inactive": "the app's bot user is deactivated",
+    "not_allowed_token_type": "the token is not a bot token (xoxb-)",
+    "no_permission": "the token has no permission for this",
+    "access_denied": "the token has no access to this",
+    "ekm_access_denied": "the workspace's EKM keys refused the call",
+    "org_login_required": "the workspace is being migrated into an org",
+    "team_added_to_org": "the workspace is being migrated into an org",
+    "two_factor_setup_required": "the app's user must set up two-factor authentication",
+    "enterprise_is_restricted": "the Enterprise Grid restricts this method",
 }
 
 
@@ -61,16 +105,16 @@ class SlackApp:
         )
 
     async def post(
-        self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any]
+        self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any] | None
     ) -> str:
-        """Post ``payload`` (text and blocks) with ``metadata``; the message's ``ts``."""
+        """Post ``payload`` (text and blocks) with ``metadata``, if any; the message's ``ts``."""
         response = await _call(
             "chat.postMessage",
             lambda: self._client.chat_postMessage(
                 channel=channel,
                 text=payload.get("text"),
                 blocks=payload.get("blocks"),
-                metadata=dict(metadata),
+                metadata=dict(metadata) if metadata else None,
                 unfurl_links=False,
             ),
             may_have_posted=True,
@@ -78,16 +122,26 @@ class SlackApp:
         return str(response["ts"])
 
     async def find(
-        self, channel: str, oldest: float, event_type: str, payload: Mapping[str, Any]
+        self,
+        channel: str,
+        oldest: float,
+        latest: float,
+        event_type: str,
+        payload: Mapping[str, Any],
     ) -> str | None:
-        """The ``ts`` of a top-level message posted since ``oldest`` whose metadata is
-        ``event_type`` with ``payload`` (all of its keys equal), if any."""
+        """The ``ts`` of a top-level message posted between ``oldest`` and ``latest`` whose
+        metadata is ``event_type`` with ``payload`` (all of its keys equal), if any.
+
+        Slack pages newest first: ``latest`` keeps the later messages of a busy channel out,
+        so the one sought is on the first pages, not the last."""
         cursor: str | None = None
 
         def history() -> Awaitable[Any]:
             return self._client.conversations_history(
                 channel=channel,
                 oldest=f"{oldest:.6f}",
+                latest=f"{latest:.6f}",
+                inclusive=True,
                 include_all_metadata=True,
                 limit=200,
                 cursor=cursor,
@@ -146,19 +200,24 @@ class AppChannel:
         self._channel = channel
 
     async def post(self, payload: Mapping[str, Any]) -> None:
-        await self._app.post(
-            self._channel, payload, {"event_type": "zoom_notifier_report", "event_payload": {}}
-        )
+        # No metadata: nothing looks a report up, and Slack refuses an empty payload.
+        await self._app.post(self._channel, payload, None)
 
 
 async def _call(
     method: str, call: Callable[[], Awaitable[Any]], *, may_have_posted: bool = False
 ) -> Any:
-    """Run a Web API call, raising our error for any failure (never the token)."""
+    """Run a Web API call within the time left, raising our error for any failure (never the
+    token)."""
     from slack_sdk.errors import SlackApiError  # noqa: PLC0415 - app mode only
 
+    left = seconds_left()
+    seconds = CALL_SECONDS if left is None else min(CALL_SECONDS, left)
+    if seconds < MIN_CALL_SECONDS:
+        raise SlackUnavailable(f"Slack {method}: too little time left in this invocation")
     try:
-        return await call()
+        async with asyncio.timeout(seconds):
+            return await call()
     except SlackApiError as exc:
         raise _api_error(method, exc.response, may_have_posted=may_have_posted) from None
     except aiohttp.ClientConnectorError:
@@ -181,10 +240,10 @@ def _api_error(method: str, response: Any, *, may_have_posted: bool) -> Exceptio
             f"Slack {method}: an unreadable answer (HTTP {status})",
             maybe_delivered=may_have_posted,
         )
-    if status == 429 or error == "ratelimited":
+    if status == 429 or error in _RATE_LIMITS:
         retry_after = (getattr(response, "headers", None) or {}).get("Retry-After")
         return SlackRateLimited(
-            f"Slack {method}: rate limited (retry after {retry_after or '?'} s)",
+            f"Slack {method}: rate limited ({error}; retry after {retry_after or '?'} s)",
             float(retry_after) if retry_after else None,
         )
     if status >= 500:
@@ -192,6 +251,13 @@ def _api_error(method: str, response: Any, *, may_have_posted: bool) -> Exceptio
         return SlackUnavailable(
             f"Slack {method}: HTTP {status} ({error})", maybe_delivered=may_have_posted
         )
+    return refusal_error(method, error, body, may_have_posted=may_have_posted)
+
+
+def refusal_error(
+    method: str, error: str, body: Mapping[str, Any], *, may_have_posted: bool
+) -> Exception:
+    """The error for an ``ok: false`` answer that is no rate limit."""
     if error == "missing_scope":
         needed = body.get("needed", "?")
         return ConfigurationError(
@@ -202,5 +268,11 @@ def _api_error(method: str, response: Any, *, may_have_posted: bool) -> Exceptio
         return ConfigurationError(
             f"Slack {method}: {_AUTH[error]} ({error}); put a valid xoxb- token in the secret"
         )
-    reason = _PERMANENT.get(error, "Slack refused the call")
-    return SlackWebhookRejected(f"Slack {method}: {reason} ({error})")
+    if error in _REFUSED:
+        return SlackWebhookRejected(f"Slack {method}: {_REFUSED[error]} ({error})")
+    # internal_error, fatal_error, service_unavailable, request_timeout, or one Slack adds
+    # later: the operation may have happened (see _REFUSED).
+    return SlackUnavailable(
+        f"Slack {method}: Slack failed the call ({error}); it may have taken effect",
+        maybe_delivered=may_have_posted,
+    )

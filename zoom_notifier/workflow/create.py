@@ -22,8 +22,8 @@ from zoom_notifier.domain.template import DATE_PLACEHOLDER, SCHEDULED_MEETING, M
 from zoom_notifier.domain.zoom_time import utc_instant
 from zoom_notifier.errors import (
     PermanentError,
-    TransientError,
     ZoomMeetingMisplaced,
+    ZoomNotifierError,
     ZoomResponseInvalid,
 )
 from zoom_notifier.runtime.logs import bind, get_logger
@@ -104,6 +104,10 @@ async def create_meeting(
         log.info("another execution created the meeting meanwhile")
         return _create_result(claim.record, "existing")
     held = claim.record
+    # While an earlier attempt may have created a meeting, no failure of any kind removes its
+    # marker: only a lookup that covers its window (finding the meeting, or proving there is
+    # none) or a person does. Until that lookup answered, a failure ends the lease alone.
+    looked_up = claim.earlier_attempt is None
     try:
         if claim.earlier_attempt is not None:
             adopted = await find_earlier_meeting(
@@ -116,21 +120,23 @@ async def create_meeting(
                     created_record(key, owner, adopted, now(), delivery), owner
                 )
                 return _create_result(record, "created")
+            looked_up = True
         # The claim carries the attempt marker: nothing is written between it and the call.
         meeting = await zoom.create_meeting(zoom_user_id, zoom_request.request_body())
         check_placement(meeting, zoom_request)
-    except ZoomResponseInvalid:
-        # The meeting may exist at Zoom: keep the attempt marker, so the next attempt looks
-        # for it instead of creating another.
-        await end_lease(store.end_claim(held, owner))
-        raise
-    except PermanentError:
-        await store.release(key, owner)
-        raise
-    except TransientError:
-        # This invocation stops here: its lease ends (a redrive need not wait for it), the
-        # marker of a Zoom call whose outcome is unknown stays.
-        await end_lease(store.end_claim(held, owner))
+    except ZoomNotifierError as exc:
+        if looked_up and isinstance(exc, PermanentError) and not isinstance(
+            exc, ZoomResponseInvalid
+        ):
+            # Zoom refused the create itself (or misplaced it, reported with what to delete):
+            # no earlier attempt is pending, so the day is free for a fixed rerun.
+            await store.release(key, owner)
+        else:
+            # A meeting may exist: an unreadable answer, a call whose outcome is unknown, or an
+            # earlier attempt the lookup could not check (a List Meetings scope missing, say).
+            # This invocation's lease ends (a redrive need not wait), the marker stays, and the
+            # redrive's lookup finds the meeting instead of creating another.
+            await end_lease(store.end_claim(held, owner))
         raise
     bind(meeting_id=meeting.id)
     record = await store.complete(created_record(key, owner, meeting, now(), delivery), owner)

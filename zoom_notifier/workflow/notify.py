@@ -8,7 +8,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from zoom_notifier.domain.meeting_records import AlreadyDone, notified_record
+from zoom_notifier.domain.meeting_records import (
+    NOTIFY_CLAIM_SECONDS,
+    AlreadyDone,
+    notified_record,
+)
 from zoom_notifier.domain.messages import meeting_announcement, reminder_text, skip_announcement
 from zoom_notifier.domain.models import (
     MeetingRecord,
@@ -24,6 +28,7 @@ from zoom_notifier.errors import (
     SlackRateLimited,
     SlackUnavailable,
     SlackWebhookRejected,
+    ZoomNotifierError,
 )
 from zoom_notifier.runtime.logs import bind, get_logger
 from zoom_notifier.workflow.clock import Clock, utc_now
@@ -34,7 +39,7 @@ from zoom_notifier.workflow.ports import (
     MessagePoster,
 )
 
-__all__ = ["ANNOUNCEMENT_EVENT", "Destinations", "notify_meeting"]
+__all__ = ["ANNOUNCEMENT_EVENT", "Destinations", "notify_meeting", "reminder_pending"]
 
 log = get_logger(__name__)
 
@@ -81,6 +86,8 @@ async def notify_meeting(
     )
     if record.status == "notified":
         log.info("meeting already announced", notified_at=record.notified_at)
+        if app is not None and reminder_pending(record):
+            await _remind_once(record, app, store, now)
         return result
     claim = await store.claim_notification(record, owner, now())
     if isinstance(claim, AlreadyDone):
@@ -141,8 +148,11 @@ async def _announce_by_webhook(
 
 # The metadata an announcement carries (api.slack.com/metadata): what finds it again.
 ANNOUNCEMENT_EVENT = "zoom_notifier_announcement"
-# Slack's clock and Lambda's may differ a little: the search starts this much earlier.
+# Slack's clock and Lambda's may differ a little: each search reaches this much further.
 _CLOCK_MARGIN_SECONDS = 30
+# An attempt posts within its lease (the invocation ends before the lease does): what it may
+# have posted is in [marker, marker + this], margins aside.
+_ATTEMPT_SECONDS = NOTIFY_CLAIM_SECONDS
 
 
 async def _announce_by_app(
@@ -156,66 +166,123 @@ async def _announce_by_app(
     now: Clock,
 ) -> None:
     """Post through the Slack app; after an interrupted attempt, adopt its message if it is in
-    the channel, else post: exactly one announcement, without a person."""
+    the channel, else post: exactly one announcement, without a person.
+
+    The rules (README, "Exactly once"): the marker of an attempt that may have posted is never
+    cleared by a failure, only by a lookup that covers the attempt's whole window (which finds
+    its message, or proves there is none) or by a person (``repost``); once a message's ``ts``
+    is known, it is recorded before anything else, and the reminder is a step of its own after
+    that, which can fail and be retried but never undo the announcement.
+    """
     channel = record.slack_channel or default_channel
     if channel is None:
         raise ConfigurationError(
             "Slack app mode needs a channel: set SLACK_CHANNEL, or the template's slack.channel"
         )
     wanted = {"date": record.date, "template": record.template}
-    interrupted = record.notify_attempt_started_at
-    # After an interrupted attempt its marker stays as it was: a later retry must search from
-    # the first attempt, not from this one.
-    attempt = claimed
-    if interrupted is None:
-        attempt = await store.mark_notify_attempt(claimed, owner, int(now().timestamp()))
-    metadata = {
-        "event_type": ANNOUNCEMENT_EVENT,
-        "event_payload": {**wanted, "meeting_id": record.meeting_id or 0},
-    }
+    held = claimed
+    posting = False
     try:
         ts = None
-        if interrupted is not None:
-            since = interrupted - _CLOCK_MARGIN_SECONDS
-            ts = await app.find(channel, since, ANNOUNCEMENT_EVENT, wanted)
+        if record.notify_attempt_started_at is not None:
+            started = record.notify_attempt_started_at
+            ts = await app.find(
+                channel,
+                started - _CLOCK_MARGIN_SECONDS,
+                started + _ATTEMPT_SECONDS + _CLOCK_MARGIN_SECONDS,
+                ANNOUNCEMENT_EVENT,
+                wanted,
+            )
             if ts is not None:
                 log.warning("adopted the announcement an interrupted attempt posted", slack_ts=ts)
         if ts is None:
+            # No attempt, or the lookup covered the earlier one's window and proved it posted
+            # nothing: this attempt's marker replaces its marker, before the post.
+            held = await store.mark_notify_attempt(claimed, owner, int(now().timestamp()))
+            posting = True
+            metadata = {
+                "event_type": ANNOUNCEMENT_EVENT,
+                "event_payload": {**wanted, "meeting_id": record.meeting_id or 0},
+            }
             ts = await app.post(channel, message, metadata)
-        reminder = await _remind_once(record, app, channel, ts, interrupted is not None, now)
-    except SlackWebhookRejected:
-        await store.release_notification(record, owner)
+    except ZoomNotifierError as exc:
+        # This invocation stops here, so its lease ends. The marker stays unless this post
+        # was certainly not made: a failed or refused lookup forgets nothing.
+        if posting:
+            keep = not _certainly_not_posted(exc)
+        else:
+            keep = record.notify_attempt_started_at is not None
+        await end_lease(store.release_notification(held, owner, keep_attempt=keep))
         raise
-    except (SlackUnavailable, SlackRateLimited) as exc:
-        # The marker stays whenever a post may have landed: the retry looks for it.
-        maybe_delivered = interrupted is not None or (
-            isinstance(exc, SlackUnavailable) and exc.maybe_delivered
-        )
-        await end_lease(store.release_notification(attempt, owner, keep_attempt=maybe_delivered))
-        raise
-    notified = notified_record(record, now(), (channel, ts), reminder)
-    await store.mark_notified(record, notified, owner)
-    log.info("meeting announced", slack_ts=ts, reminder_id=reminder)
+    notified = await store.mark_notified(
+        record, notified_record(record, now(), (channel, ts)), owner
+    )
+    log.info("meeting announced", slack_ts=ts)
+    await _remind_once(notified, app, store, now)
 
 
 async def _remind_once(
-    record: MeetingRecord,
-    app: AppPoster,
-    channel: str,
-    thread_ts: str,
-    interrupted: bool,
-    now: Clock,
-) -> str | None:
-    """Schedule the reminder the template asks for, in the announcement's thread, once: after
-    an interrupted attempt, one already scheduled is found (by time and text) and kept."""
+    record: MeetingRecord, app: AppPoster, store: MeetingRepository, now: Clock
+) -> None:
+    """Schedule the reminder the template asks for, in the announcement's thread, once.
+
+    A step of its own after the announcement is recorded: it runs again on a retry or a
+    redrive of NotifyMeeting (the record is ``notified`` but has no ``reminder_id``), and looks
+    for one scheduled by an interrupted try (by time and text) before scheduling one.
+    """
+    post_at = _reminder_time(record)
+    channel, thread = record.slack_channel, record.slack_ts
+    if post_at is None or record.reminder_id is not None or channel is None or thread is None:
+        return
+    if post_at <= now().timestamp() + _CLOCK_MARGIN_SECONDS:
+        log.info("the reminder's time has passed; none is scheduled")
+        return
+    text = reminder_text(record, record.reminder_minutes or 0)
+    try:
+        reminder = await app.find_scheduled(channel, post_at, text)
+        if reminder is None:
+            reminder = await app.schedule(channel, thread, post_at, text)
+    except (SlackUnavailable, SlackRateLimited, SlackWebhookRejected, ConfigurationError) as exc:
+        # The announcement stands; the error (of the same name, so retried or not alike) says
+        # so, and a retry or redrive of NotifyMeeting schedules the reminder, or finds the one
+        # this try may have scheduled.
+        note = (
+            f"the announcement is posted (ts {thread}), but its reminder is not "
+            f"scheduled: {exc}. A retry or a redrive of NotifyMeeting schedules it"
+        )
+        raise _same_error(exc, note) from None
+    await store.record_reminder(record, reminder)
+    log.info("reminder scheduled", reminder_id=reminder, post_at=post_at)
+
+
+def reminder_pending(record: MeetingRecord) -> bool:
+    """Whether an announced (app mode) meeting still waits for its reminder."""
+    return (
+        record.status == "notified"
+        and record.slack_ts is not None
+        and record.reminder_id is None
+        and _reminder_time(record) is not None
+    )
+
+
+def _reminder_time(record: MeetingRecord) -> int | None:
     start = utc_instant(record.start_time, record.timezone or "UTC")
     if record.reminder_minutes is None or record.meeting_id is None or start is None:
         return None
-    post_at = int(start.timestamp()) - record.reminder_minutes * 60
-    if post_at <= now().timestamp() + _CLOCK_MARGIN_SECONDS:
-        log.info("the reminder's time has passed; none is scheduled")
-        return None
-    text = reminder_text(record, record.reminder_minutes)
-    if interrupted and (found := await app.find_scheduled(channel, post_at, text)) is not None:
-        return found
-    return await app.schedule(channel, thread_ts, post_at, text)
+    return int(start.timestamp()) - record.reminder_minutes * 60
+
+
+def _certainly_not_posted(error: ZoomNotifierError) -> bool:
+    """Whether Slack's answer proves the post was not made: a refusal from the allow-list, an
+    auth error, a rate limit, or a connection that never reached Slack."""
+    if isinstance(error, SlackUnavailable):
+        return not error.maybe_delivered
+    return isinstance(error, SlackRateLimited | SlackWebhookRejected | ConfigurationError)
+
+
+def _same_error(error: ZoomNotifierError, message: str) -> ZoomNotifierError:
+    if isinstance(error, SlackUnavailable):
+        return SlackUnavailable(message, maybe_delivered=error.maybe_delivered)
+    if isinstance(error, SlackRateLimited):
+        return SlackRateLimited(message, error.retry_after)
+    return type(error)(message)

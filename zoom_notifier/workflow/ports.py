@@ -100,6 +100,8 @@ class MeetingRepository(Protocol):
         self, record: MeetingRecord, owner: str, *, keep_attempt: bool = False
     ) -> None: ...
 
+    async def record_reminder(self, notified: MeetingRecord, reminder_id: str) -> MeetingRecord: ...
+
 
 class ZoomMeetings(Protocol):
     """Zoom's meeting API (:class:`~zoom_notifier.services.zoom.ZoomClient`)."""
@@ -116,7 +118,7 @@ class AppPoster(Protocol):
     and can be found again; so can a scheduled reminder (by channel, time and text)."""
 
     async def post(
-        self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any]
+        self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any] | None
     ) -> str: ...
 
     async def schedule(self, channel: str, thread_ts: str, post_at: int, text: str) -> str: ...
@@ -124,7 +126,12 @@ class AppPoster(Protocol):
     async def find_scheduled(self, channel: str, post_at: int, text: str) -> str | None: ...
 
     async def find(
-        self, channel: str, oldest: float, event_type: str, payload: Mapping[str, Any]
+        self,
+        channel: str,
+        oldest: float,
+        latest: float,
+        event_type: str,
+        payload: Mapping[str, Any],
     ) -> str | None: ...
 
 

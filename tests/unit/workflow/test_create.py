@@ -271,3 +271,35 @@ async def test_the_daily_limit_releases_the_day(
         await create(templates, store, zoom)
 
     assert store.items == {}
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        answer(400, {"code": 4711, "message": "Invalid access token, does not contain scopes"}),
+        answer(400, {"code": 4700, "message": "Invalid access token, does not contain scopes"}),
+        answer(404, {"code": 1001, "message": "User does not exist"}),
+    ],
+    ids=["4711 scope", "4700 scope", "1001 user"],
+)
+async def test_a_refused_lookup_after_an_interrupted_create_keeps_its_marker(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel, refusal: Fault
+) -> None:
+    zoom.create.set(TIMEOUT_AFTER)  # Zoom created the meeting, the answer was lost
+    with pytest.raises(ZoomUnavailable):
+        await create(templates, store, zoom)
+    marker = (await store.get(KEY) or pytest.fail("no item")).attempt_started_at
+    zoom.listing.set(refusal)
+
+    with pytest.raises(ZoomRequestRejected):
+        await create(templates, store, zoom)
+    record = await store.get(KEY)
+    assert record is not None
+    assert (record.status, record.attempt_started_at) == ("creating", marker)
+    assert record.claim_expires_at == 0  # the lease ended: the redrive need not wait
+
+    # The operator adds the scope and redrives: the lookup finds the meeting, none is created.
+    result = await create(templates, store, zoom)
+    assert (result.outcome, result.meeting_id) == ("created", fakes.MEETING_ID)
+    assert zoom.create_calls == 1
+    assert len(zoom.meetings) == 1

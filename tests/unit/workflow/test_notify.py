@@ -39,16 +39,18 @@ from zoom_notifier.errors import (
     MeetingNotFound,
     SlackUnavailable,
     SlackWebhookRejected,
+    ZoomNotifierError,
 )
 from zoom_notifier.local.faults import (
     REFUSED,
     TIMEOUT_AFTER,
     TIMEOUT_BEFORE,
     Fault,
+    Reply,
     answer,
     answer_after,
 )
-from zoom_notifier.local.slack_api_model import SlackApiModel
+from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.workflow import notify as notify_step
@@ -302,9 +304,11 @@ async def test_app_mode_schedules_the_reminder_in_the_thread_once_even_after_a_l
     await create_on(DAY, with_notifier(reminder_minutes=5), store, zoom)
     workspace.scripts["chat.scheduleMessage"].set(TIMEOUT_AFTER)  # scheduled, answer lost
 
-    with pytest.raises(SlackUnavailable):
+    with pytest.raises(SlackUnavailable) as failed:
         await notify_app(store, workspace)
-    assert await notify_app(store, workspace) == "notified"
+    assert "the announcement is posted" in str(failed.value)
+    # The retry finds the announcement recorded, and the reminder this try scheduled.
+    assert await notify_app(store, workspace) == "already_notified"
 
     (message,) = announcements(workspace)
     (reminder,) = workspace.scheduled
@@ -334,3 +338,103 @@ async def test_app_mode_s_reminder_escapes_the_topic_so_it_pings_nobody(
     assert "<" not in reminder["text"]
     assert "@channel" not in reminder["text"]
     assert reminder["text"].startswith("Starting in 5 minutes: &lt;!here&gt; stand-up &amp; ")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [REFUSED, answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}),
+     slack_error("restricted_too_many"), slack_error("time_too_far")],
+    ids=["connection refused", "429", "restricted_too_many", "time_too_far"],
+)  # fmt: skip
+async def test_app_mode_a_reminder_that_fails_never_undoes_the_announcement(
+    store: MemoryStore, zoom: ZoomModel, workspace: SlackApiModel, fault: Fault
+) -> None:
+    await create_on(DAY, with_notifier(reminder_minutes=5), store, zoom)
+    workspace.scripts["chat.scheduleMessage"].set(fault)
+
+    with pytest.raises(ZoomNotifierError) as failed:
+        await notify_app(store, workspace)
+    record = await store.get(KEY)
+    assert record is not None
+    (message,) = announcements(workspace)
+    assert (record.status, record.slack_ts, record.reminder_id) == ("notified", message["ts"], None)
+    assert "the announcement is posted" in str(failed.value)
+
+    # The retry (or the redrive, once the cause is fixed) schedules the reminder alone.
+    assert await notify_app(store, workspace) == "already_notified"
+    assert len(announcements(workspace)) == 1
+    (reminder,) = workspace.scheduled
+    record = await store.get(KEY)
+    assert record is not None
+    assert record.reminder_id == reminder["id"]
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [slack_error("not_in_channel"), slack_error("internal_error"),
+     slack_error("missing_scope", needed="channels:history"), answer(503, "")],
+    ids=["not_in_channel", "internal_error", "missing_scope", "503"],
+)  # fmt: skip
+async def test_app_mode_a_failed_lookup_after_an_interrupted_post_keeps_its_marker(
+    templates: MemoryTemplates,
+    store: MemoryStore,
+    zoom: ZoomModel,
+    workspace: SlackApiModel,
+    refusal: Fault,
+) -> None:
+    await create(templates, store, zoom)
+    workspace.scripts["chat.postMessage"].set(TIMEOUT_AFTER)  # posted, the answer lost
+    with pytest.raises(SlackUnavailable):
+        await notify_app(store, workspace)
+    workspace.scripts["conversations.history"].set(refusal)
+
+    with pytest.raises(ZoomNotifierError):
+        await notify_app(store, workspace)
+    record = await store.get(KEY)
+    assert record is not None
+    assert record.notify_attempt_started_at is not None  # never forgotten by a failure
+    assert record.notify_owner is None  # the lease ended: the redrive need not wait
+
+    # Once the lookup works again (the app invited, the scope added), it adopts the post.
+    assert await notify_app(store, workspace) == "notified"
+    assert len(announcements(workspace)) == 1
+
+
+@pytest.mark.parametrize(
+    "error", ["internal_error", "fatal_error", "service_unavailable", "request_timeout"]
+)
+async def test_app_mode_an_error_that_may_have_posted_is_looked_up_not_reposted(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel, workspace: SlackApiModel,
+    error: str,
+) -> None:  # fmt: skip
+    await create(templates, store, zoom)
+    # Slack made the post and then answered the error (what "may have succeeded" allows).
+    real_post = workspace._post
+
+    def post_then_fail(channel: str, arguments: Any) -> Any:
+        real_post(channel, arguments)
+        return Reply(200, {"ok": False, "error": error})
+
+    workspace._post = post_then_fail  # type: ignore[method-assign]
+    with pytest.raises(SlackUnavailable):
+        await notify_app(store, workspace)
+    workspace._post = real_post  # type: ignore[method-assign]
+
+    assert await notify_app(store, workspace) == "notified"
+    assert len(announcements(workspace)) == 1
+
+
+async def test_app_mode_a_certain_refusal_clears_the_marker_so_the_redrive_posts(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel, workspace: SlackApiModel
+) -> None:
+    await create(templates, store, zoom)
+    workspace.scripts["chat.postMessage"].set(slack_error("not_in_channel"))
+
+    with pytest.raises(SlackWebhookRejected):
+        await notify_app(store, workspace)
+    record = await store.get(KEY)
+    assert record is not None
+    assert record.notify_attempt_started_at is None
+
+    assert await notify_app(store, workspace) == "notified"  # once /invite'd
+    assert len(announcements(workspace)) == 1
