@@ -7,9 +7,12 @@ executions it starts run the real ASL and handlers against the Zoom and Slack mo
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.support import fakes
 from zoom_notifier.handlers import dispatch
@@ -17,6 +20,8 @@ from zoom_notifier.local.executions import failure_messages, wait_for
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.runtime.container import reset_container
+from zoom_notifier.services import aws as aws_module
 
 pytestmark = pytest.mark.usefixtures("zoom")
 
@@ -41,10 +46,13 @@ def only_these_templates(stack: LocalStack) -> None:
     )
 
 
-def tick(scheduled_time: str) -> dict[str, Any]:
-    result: dict[str, Any] = dispatch.handler(
-        {"scheduled_time": scheduled_time}, fakes.FakeContext()
-    )
+def tick(scheduled_time: str, stack: LocalStack | None = None) -> dict[str, Any]:
+    """The dispatcher invoked as the schedule invokes it: with the stack's schedule's own
+    input when given (its period included), else the time alone (an older schedule's)."""
+    event: dict[str, Any] = {"scheduled_time": scheduled_time}
+    if stack is not None:
+        event = stack.tick_event(datetime.fromisoformat(scheduled_time))
+    result: dict[str, Any] = dispatch.handler(event, fakes.FakeContext())
     return result
 
 
@@ -128,17 +136,140 @@ def test_a_broken_template_is_started_once_a_day_so_that_its_failure_is_reported
     first = tick("2026-11-27T06:00:00Z")
     report = wait_for(
         stack,
-        execution_arn(stack, "2026-11-27_team-broken"),
+        execution_arn(stack, "invalid_2026-11-27_team-broken"),
         {"date": "2026-11-27", "template": "team-broken"},
     )
     later = tick("2026-11-27T06:05:00Z")
 
     assert first["invalid_templates"] == ["team-broken"]
-    assert first["started"] == ["2026-11-27_team-broken"]
-    assert later["already_started"] == ["2026-11-27_team-broken"]
+    assert first["started"] == ["invalid_2026-11-27_team-broken"]
+    assert later["already_started"] == ["invalid_2026-11-27_team-broken"]
     assert (report.status, report.error) == ("FAILED", "InvalidMeetingTemplate")
     assert zoom.create_calls == 0
-    late_report, status_change = failure_messages(stack)  # a day late, then the failure
-    assert "2026-11-27_team-broken" in late_report["Message"]
+    # The failure alone: its start is no late meeting, however late the tick.
+    (status_change,) = failure_messages(stack)
     detail = json.loads(status_change["Message"])["detail"]
     assert (detail["status"], detail["error"]) == ("FAILED", "InvalidMeetingTemplate")
+
+
+# --- the dispatcher's rows of the fault matrix: each team judged alone ----------------------
+
+
+def _started_and_announced(stack: LocalStack, slack: SlackModel, name: str, day: str) -> None:
+    report = wait_for(stack, execution_arn(stack, f"{day}_{name}"), {"date": day, "template": name})
+    assert report.status == "SUCCEEDED", report.cause
+    assert len(slack.announcements) == 1
+
+
+@pytest.fixture
+def access_denied_for(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
+    """S3 object keys this role may not read: GetObject answers 403 AccessDenied, as S3 does
+    for an object the role has no s3:GetObject on, or whose KMS key it may not use
+    (docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)."""
+    denied: set[str] = set()
+    original = aws_module._new_session
+
+    def refuse(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Key") in denied:
+            raise ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "Access Denied"},
+                 "ResponseMetadata": {"HTTPStatusCode": 403}},  # type: ignore[typeddict-item]
+                "GetObject",
+            )  # fmt: skip
+
+    def session() -> Any:
+        made = original()
+        made._session.register("before-parameter-build.s3.GetObject", refuse)
+        return made
+
+    monkeypatch.setattr(aws_module, "_new_session", session)
+    reset_container()
+    yield denied
+    reset_container()
+
+
+@pytest.mark.parametrize("odd", ["empty object", "unreadable object (AccessDenied)"])
+def test_one_bad_template_object_never_stops_the_other_teams(
+    stack: LocalStack, slack: SlackModel, access_denied_for: set[str], odd: str
+) -> None:
+    fakes.put_stack_template(stack, PARIS, name="team-paris")
+    if odd == "empty object":
+        fakes.put_stack_template(stack, b"", name="team-odd")  # S3: 416 InvalidRange
+    else:
+        fakes.put_stack_template(stack, PARIS, name="team-odd")
+        access_denied_for.add("templates/team-odd.json")
+
+    result = tick(PARIS_TICK, stack)
+
+    assert result["invalid_templates"] == ["team-odd"]
+    assert sorted(result["started"]) == ["2026-11-27_team-paris", "invalid_2026-11-27_team-odd"]
+    _started_and_announced(stack, slack, "team-paris", "2026-11-27")
+    odd_report = wait_for(
+        stack,
+        execution_arn(stack, "invalid_2026-11-27_team-odd"),
+        {"date": "2026-11-27", "template": "team-odd"},
+    )
+    assert odd_report.status == "FAILED"
+    if odd == "empty object":
+        assert odd_report.error == "InvalidMeetingTemplate"
+        assert "is empty" in str(odd_report.cause)
+    else:
+        assert odd_report.error == "ConfigurationError"
+        assert "access denied" in str(odd_report.cause)
+
+
+def test_a_template_fixed_the_same_day_is_started_at_its_own_time(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    fakes.put_stack_template(stack, b'{"topic": ', name="team-paris")
+    first = tick("2026-11-27T00:05:00Z", stack)
+    assert first["started"] == ["invalid_2026-11-27_team-paris"]
+    broken = wait_for(
+        stack,
+        execution_arn(stack, "invalid_2026-11-27_team-paris"),
+        {"date": "2026-11-27", "template": "team-paris"},
+    )
+    assert broken.error == "InvalidMeetingTemplate"
+
+    fakes.put_stack_template(stack, PARIS, name="team-paris")  # fixed at 07:00
+    assert tick("2026-11-27T08:10:00Z", stack)["started"] == []  # not early
+    assert tick("2026-11-27T08:15:00Z", stack)["started"] == ["2026-11-27_team-paris"]
+    _started_and_announced(stack, slack, "team-paris", "2026-11-27")
+    assert zoom.create_calls == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "setting"), [(15, 5, 5), (5, 15, 5)],
+    ids=["15 to 5, the function updated first", "5 to 15, the schedule updated first"],
+)  # fmt: skip
+def test_a_period_change_during_a_stack_update_skips_no_team(
+    stack: LocalStack,
+    slack: SlackModel,
+    monkeypatch: pytest.MonkeyPatch,
+    old: int,
+    new: int,
+    setting: int,
+) -> None:
+    """A stack update changes DispatchEveryMinutes at 08:02: the function's setting and the
+    schedule change at different moments. The old schedule's last tick is at 08:00, the new
+    one's first at 08:15; a 09:20 Paris meeting is announced at 08:05, between them."""
+    fakes.put_stack_template(stack, {**PARIS, "start_time": "09:20"}, name="team-paris")
+    monkeypatch.setenv("DISPATCH_EVERY_MINUTES", str(setting))
+    reset_container()
+
+    assert tick_with_period("2026-11-27T08:00:00Z", stack, old)["started"] == []
+    started = tick_with_period("2026-11-27T08:15:00Z", stack, new)["started"]
+
+    assert started == ["2026-11-27_team-paris"]
+    _started_and_announced(stack, slack, "team-paris", "2026-11-27")
+
+
+def tick_with_period(scheduled_time: str, stack: LocalStack, period: int) -> dict[str, Any]:
+    event = {**stack.tick_event(datetime.fromisoformat(scheduled_time)), "every_minutes": period}
+    result: dict[str, Any] = dispatch.handler(event, fakes.FakeContext())
+    return result
+
+
+def test_the_schedule_carries_its_period_in_its_input(stack: LocalStack) -> None:
+    event = stack.tick_event(datetime.fromisoformat(PARIS_TICK))
+    assert event == {"scheduled_time": PARIS_TICK, "every_minutes": 5}

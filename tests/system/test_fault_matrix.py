@@ -49,6 +49,7 @@ from zoom_notifier.local.faults import (
     RESET_AFTER,
     TIMEOUT_AFTER,
     TIMEOUT_BEFORE,
+    Script,
     answer,
     answer_after,
 )
@@ -189,6 +190,21 @@ def _meeting_deleted_in_zoom(world: World) -> None:
     world.zoom.delete(next(iter(world.zoom.meetings)))
 
 
+def _list_refused_after_lost_create(world: World) -> None:
+    # Zoom created the meeting and the answer was lost; the token lacks meeting:read, so the
+    # lookup is refused (developers.zoom.us/docs/api/rest/error-codes: 4711, "Invalid access
+    # token, does not contain scopes").
+    world.zoom.create.set(TIMEOUT_AFTER)
+    world.zoom.listing.set(
+        forever=answer(400, {"code": 4711, "message": "Invalid access token, does not contain "
+                                                        "scopes:[meeting:read:list_meetings]"})
+    )  # fmt: skip
+
+
+def _list_scope_added(world: World) -> None:
+    world.zoom.listing = Script()
+
+
 ROWS = [
     # --- S3 ---------------------------------------------------------------------------------
     Row("S3", "bucket missing", _env("TEMPLATE_BUCKET", "no-such-bucket"), "FAILED",
@@ -257,6 +273,9 @@ ROWS = [
         fail_zoom_create(RESET_AFTER), "SUCCEEDED", retried="ZoomUnavailable"),
     Row("Zoom create", "malformed 2xx, meeting created (adopted on rerun)",
         fail_zoom_create(GARBAGE_AFTER), "FAILED", "ZoomResponseInvalid", fix=nothing),
+    Row("Zoom create", "timeout after Zoom created it, then List refused (4711: scope added, "
+        "redriven, adopted)", _list_refused_after_lost_create, "FAILED", "ZoomRequestRejected",
+        fix=_list_scope_added, retried="ZoomUnavailable"),
     # --- Zoom get -----------------------------------------------------------------------------
     Row("Zoom get", "recorded meeting deleted (3001): recreated", _meeting_deleted_in_zoom,
         "SUCCEEDED", announced=2),

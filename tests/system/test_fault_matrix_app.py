@@ -10,6 +10,7 @@ error that names the fix, and the bot token appears nowhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,13 +20,14 @@ from tests.support import fakes
 from tests.support.mounted import mount_slack_api, mount_zoom
 from tests.support.world import DAY
 from zoom_notifier.local.aws import LambdaTimedOut, LocalAws
-from zoom_notifier.local.executions import run_execution
+from zoom_notifier.local.executions import redrive_execution, run_execution
 from zoom_notifier.local.faults import (
     REFUSED,
     RESET_AFTER,
     TIMEOUT_AFTER,
     TIMEOUT_BEFORE,
     Fault,
+    Script,
     answer,
     answer_after,
 )
@@ -45,6 +47,11 @@ class AppRow:
     status: str
     error: str | None = None
     crash: str | None = None  # a MeetingStore method the Lambda is stopped at, once
+    # The day then healed: Slack's scripts cleared (the app invited, the scope added) and the
+    # failed execution redriven, as an operator does; it must end SUCCEEDED.
+    redrive: bool = False
+    reminder: bool = False  # the template asks for a reminder (a day ahead, so it is due)
+    announced: int | None = None  # announcements when the first run ended (default: by status)
 
 
 def post(*faults: Fault) -> dict[str, tuple[Fault, ...]]:
@@ -68,6 +75,37 @@ ROWS = [
     AppRow("429 ratelimited with Retry-After, then up",
            post(answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})),
            "SUCCEEDED"),
+    # --- ok: false errors Slack documents as "it may have succeeded": looked up ------------
+    *(AppRow(f"{error} after posting (looked up, adopted)",
+             post(answer_after(200, {"ok": False, "error": error})), "SUCCEEDED")
+      for error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout")),
+    *(AppRow(f"{error}, not posted (looked up, posted once)",
+             post(slack_error(error)), "SUCCEEDED")
+      for error in ("internal_error", "service_unavailable")),
+    AppRow("legacy rate_limited, then up", post(slack_error("rate_limited")), "SUCCEEDED"),
+    # --- a lookup refused after an interrupted post: the marker stays ---------------------
+    AppRow("post lost, then the lookup refused (not_in_channel; invited, redriven)",
+           {"chat.postMessage": (TIMEOUT_AFTER,),
+            "conversations.history": (slack_error("not_in_channel"),)},
+           "FAILED", "SlackWebhookRejected", redrive=True, announced=1),
+    AppRow("post lost, then the lookup refused (missing channels:history; added, redriven)",
+           {"chat.postMessage": (TIMEOUT_AFTER,),
+            "conversations.history": (slack_error("missing_scope", needed="channels:history"),)},
+           "FAILED", "ConfigurationError", redrive=True, announced=1),
+    # --- the reminder fails after the post: never a second announcement ------------------
+    AppRow("reminder: scheduleMessage connection refused, then up",
+           {"chat.scheduleMessage": (REFUSED,)}, "SUCCEEDED", reminder=True),
+    AppRow("reminder: scheduleMessage restricted_too_many, then up",
+           {"chat.scheduleMessage": (slack_error("restricted_too_many"),)}, "SUCCEEDED",
+           reminder=True),
+    AppRow("reminder: scheduleMessage 429, then up",
+           {"chat.scheduleMessage": (answer(429, {"ok": False, "error": "ratelimited"},
+                                            {"Retry-After": "1"}),)}, "SUCCEEDED", reminder=True),
+    AppRow("reminder: scheduled, its answer lost (found, kept)",
+           {"chat.scheduleMessage": (TIMEOUT_AFTER,)}, "SUCCEEDED", reminder=True),
+    AppRow("reminder: time_too_far (fixed, redriven: the reminder alone)",
+           {"chat.scheduleMessage": (slack_error("time_too_far"),)}, "FAILED",
+           "SlackWebhookRejected", reminder=True, redrive=True, announced=1),
     # --- permanent: the Web API's own errors -------------------------------------------------
     AppRow("not_in_channel", post(slack_error("not_in_channel")), "FAILED", "SlackWebhookRejected"),
     AppRow("channel_not_found", post(slack_error("channel_not_found")), "FAILED",
@@ -118,24 +156,43 @@ def test_every_slack_row_in_app_mode(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     stack, zoom, workspace = app_stack
+    day = DAY
+    if row.reminder:
+        # A day ahead, so that the reminder's time is to come (both clocks are real).
+        day = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+        fakes.put_stack_template(
+            stack, {**fakes.TEMPLATE, "notifier": {"reminder_minutes": 5}}, name="default"
+        )
     for method, faults in row.faults.items():
         workspace.scripts[method].set(*faults)
     if row.crash is not None:
         _stop_before_once(monkeypatch, row.crash)
 
-    report = run_execution(stack, {"date": DAY}, timeout=60)
+    report = run_execution(stack, {"date": day}, timeout=60)
 
     assert report.status == row.status, report.cause
     assert report.error == row.error
     announcements = [m for m in workspace.messages(CHANNEL) if "metadata" in m]
-    item = fakes.stack_item(stack, DAY)
+    item = fakes.stack_item(stack, day)
     assert item is not None
-    if row.status == "SUCCEEDED":
+    expected = row.announced if row.announced is not None else int(row.status == "SUCCEEDED")
+    assert len(announcements) == expected  # never two, whatever happened
+    if row.status != "SUCCEEDED" and not announcements:
+        assert item["status"] == "created"  # the meeting is kept for the redrive
+    if row.redrive:
+        workspace.scripts = {method: Script() for method in workspace.scripts}
+        report = redrive_execution(stack, report, timeout=60)
+        assert report.status == "SUCCEEDED", report.cause
+        announcements = [m for m in workspace.messages(CHANNEL) if "metadata" in m]
+        item = fakes.stack_item(stack, day)
+        assert item is not None
+    if report.status == "SUCCEEDED":
         (message,) = announcements  # exactly one, whatever happened
         assert (item["status"], item["slack_ts"]) == ("notified", message["ts"])
         assert zoom.create_calls == 1
-    else:
-        assert announcements == []
-        assert item["status"] == "created"  # the meeting is kept for the redrive
+        if row.reminder:
+            (reminder,) = workspace.scheduled  # one reminder, in the announcement's thread
+            assert reminder["thread_ts"] == message["ts"]
+            assert item["reminder_id"] == reminder["id"]
     assert fakes.SLACK_BOT_TOKEN not in capsys.readouterr().out
     assert fakes.SLACK_BOT_TOKEN not in str(report.cause)

@@ -1,7 +1,9 @@
 """Which (date, template) executions a dispatch starts: the calendar arithmetic, no I/O.
 
-One schedule ticks every few minutes (``DISPATCH_EVERY_MINUTES``); each tick covers the window
-``(tick - period, tick]``. A template is due in a window when its announcement time falls in it:
+One schedule ticks every few minutes (``DispatchEveryMinutes``, which the schedule's input
+carries as ``every_minutes``); each tick covers the window ``(tick - period - 15 min, tick]``
+(:func:`tick_window`), so that no change of period skips a minute. A template is due in a
+window when its announcement time falls in it:
 ``start_time`` on the date, in the template's time zone (daylight saving included: a 09:30
 Paris stand-up is at 09:30 in July and in January), minus ``notifier.announce_minutes_before``.
 The window comes from the scheduled time of the tick, not from the clock, so a tick retried
@@ -29,13 +31,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_ANNOUNCE_MINUTES_BEFORE",
+    "INVALID_EXECUTION_PREFIX",
+    "LONGEST_PERIOD_MINUTES",
     "DueRun",
     "announce_time",
     "due_runs",
     "execution_name",
+    "invalid_execution_name",
+    "tick_window",
 ]
 
 DEFAULT_ANNOUNCE_MINUTES_BEFORE = 15
+# The longest period the schedule may have (DispatchEveryMinutes' AllowedValues: 1, 5, 10, 15).
+LONGEST_PERIOD_MINUTES = 15
+# A broken template's day is started under this prefix (no real name starts with a letter).
+INVALID_EXECUTION_PREFIX = "invalid_"
+_MAX_NAME = 80
 # Step Functions execution names: 1 to 80 of these characters (docs.aws.amazon.com/
 # step-functions/latest/apireference/API_StartExecution.html, "name").
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -65,6 +76,31 @@ def execution_name(day: str, template: str) -> str:
         # 80 characters at most: 11 for the date, 7 for the hash.
         safe = safe[:62] + "-" + hashlib.sha256(template.encode()).hexdigest()[:6]
     return f"{day}_{safe}"
+
+
+def invalid_execution_name(day: str, template: str) -> str:
+    """``invalid_2026-12-24_team-a``: the execution that reports a template that cannot be
+    read, once a day. Its own name, so that when the template is fixed the same day, the
+    day's real execution (:func:`execution_name`) still starts at its announcement time."""
+    name = INVALID_EXECUTION_PREFIX + execution_name(day, template)
+    if len(name) <= _MAX_NAME:
+        return name
+    return name[: _MAX_NAME - 7] + "-" + hashlib.sha256(template.encode()).hexdigest()[:6]
+
+
+def tick_window(scheduled: datetime, every_minutes: int) -> tuple[datetime, datetime]:
+    """The announcement times a tick scheduled at ``scheduled`` covers: ``(start, end]``.
+
+    Not just its own period: when the period changes (a stack update), the last tick of the
+    old schedule (every ``N1`` minutes) and the first of the new one (every ``N2``) are less
+    than ``N1 + N2`` minutes apart, and a window of its own period alone would skip the
+    minutes between. Covering ``every_minutes + LONGEST_PERIOD_MINUTES`` leaves no gap under
+    any change; the overlap costs a refused StartExecution (the execution names make a second
+    start of a (date, template) a no-op), and a run started by a later tick than its own is
+    late, and reported so.
+    """
+    end = scheduled.astimezone(UTC)
+    return end - timedelta(minutes=every_minutes + LONGEST_PERIOD_MINUTES), end
 
 
 def _minutes_before(template: MeetingTemplate) -> int:

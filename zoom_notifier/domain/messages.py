@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from zoom_notifier.domain.dispatch import INVALID_EXECUTION_PREFIX
 from zoom_notifier.domain.models import ExecutionStatusChange, FailureMessage, MeetingRecord
 from zoom_notifier.domain.zoom_time import utc_instant
 
@@ -252,6 +253,16 @@ def _failure_message_alert(
             "*The announcement may or may not be in the channel.* Look first: if it is there, "
             "nothing is left to do; if it is not, announce it with "
             f"`{escape(command)}` (redriving would not post it: the service never posts twice).",
+        ]
+    if failure.execution_arn.rpartition(":")[2].startswith(INVALID_EXECUTION_PREFIX):
+        # The dispatcher's once-a-day report of a template it could not read: a redrive or a
+        # rerun would create the meeting now, hours early.
+        rerun = [
+            rerun[0],
+            "*To fix*, correct the template (`zoom-notifier check` says what is wrong): the "
+            "day's meeting then starts at its own time, as every day. Only if that time has "
+            "passed, start it now: `zoom-notifier rerun "
+            f"{execution}`.",
         ]
     blocks = [
         _section(_cut(f"{title}\n*Step:* {step}   *Error:* `{error}`", SECTION_TEXT_LIMIT)),

@@ -306,11 +306,15 @@ class SkippedResult(BaseModel):
 
 class DispatchInput(BaseModel):
     """What the schedule passes to ``dispatch``: the tick's scheduled time
-    (``<aws.scheduler.scheduled-time>``); the tick covers the minutes up to it."""
+    (``<aws.scheduler.scheduled-time>``) and the schedule's period; the tick covers the
+    minutes up to it."""
 
     model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     scheduled_time: AwareDatetime
+    # The schedule's period (``DispatchEveryMinutes``), carried by the schedule itself so that
+    # a tick of the old schedule during a stack update is read with its own period.
+    every_minutes: int | None = Field(default=None, ge=1, le=60)
 
     @field_validator("scheduled_time")
     @classmethod

@@ -203,9 +203,7 @@ class LocalRun:
             function_name=f"{STACK_NAME}-dispatch",
             invoked_function_arn=f"arn:aws:lambda:{REGION}:local:function:dispatch",
         )
-        result: dict[str, Any] = dispatch.handler(
-            {"scheduled_time": scheduled_time.isoformat()}, context
-        )
+        result: dict[str, Any] = dispatch.handler(self._stack().tick_event(scheduled_time), context)
         return result
 
     def wait(self, name: str, execution_input: dict[str, Any]) -> ExecutionReport:

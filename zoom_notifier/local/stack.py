@@ -16,6 +16,7 @@ import warnings
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,17 @@ class LocalStack:
     @property
     def state_machine_arn(self) -> str:
         return self.arns["StateMachine"]
+
+    def tick_event(self, scheduled_time: datetime) -> dict[str, Any]:
+        """The event the dispatcher's schedule invokes it with at ``scheduled_time``: the
+        schedule's own ``Input``, its context attribute filled in as EventBridge Scheduler
+        does (docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-
+        attributes.html)."""
+        schedule = self.client("scheduler").get_schedule(Name=self.physical_ids["DispatchSchedule"])
+        stamp = scheduled_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        text = schedule["Target"]["Input"].replace("<aws.scheduler.scheduled-time>", stamp)
+        event: dict[str, Any] = json.loads(text)
+        return event
 
     @property
     def environment(self) -> dict[str, str]:

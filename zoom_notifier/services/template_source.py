@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from zoom_notifier.domain.template import MAX_TEMPLATE_BYTES, MeetingTemplate, parse_template
-from zoom_notifier.errors import TemplateNotFound
+from zoom_notifier.errors import InvalidMeetingTemplate, TemplateNotFound
 from zoom_notifier.services.aws import aws_errors
 
 if TYPE_CHECKING:
@@ -93,9 +93,22 @@ class TemplateSource:
         def not_found(message: str) -> TemplateNotFound:
             return TemplateNotFound(f"meeting template {location} not found ({message})")
 
+        def empty(message: str) -> InvalidMeetingTemplate:
+            # A ranged GET of an empty object answers 416 InvalidRange
+            # (docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+            return InvalidMeetingTemplate(
+                f"meeting template {location} is empty ({message}); put the template's JSON in it"
+            )
+
         with aws_errors(
             f"reading {location}",
-            permanent={"NoSuchBucket": not_found, "NoSuchKey": not_found, "404": not_found},
+            permanent={
+                "NoSuchBucket": not_found,
+                "NoSuchKey": not_found,
+                "404": not_found,
+                "InvalidRange": empty,
+                "416": empty,
+            },
         ):
             response = await self._client.get_object(
                 Bucket=self._bucket, Key=object_key, Range=f"bytes=0-{MAX_TEMPLATE_BYTES}"

@@ -125,8 +125,10 @@ async def create_meeting(
         meeting = await zoom.create_meeting(zoom_user_id, zoom_request.request_body())
         check_placement(meeting, zoom_request)
     except ZoomNotifierError as exc:
-        if looked_up and isinstance(exc, PermanentError) and not isinstance(
-            exc, ZoomResponseInvalid
+        if (
+            looked_up
+            and isinstance(exc, PermanentError)
+            and not isinstance(exc, ZoomResponseInvalid)
         ):
             # Zoom refused the create itself (or misplaced it, reported with what to delete):
             # no earlier attempt is pending, so the day is free for a fixed rerun.

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from zoom_notifier.domain.dispatch import due_runs, execution_name
+from zoom_notifier.domain.dispatch import due_runs, invalid_execution_name, tick_window
 from zoom_notifier.domain.models import (
     DispatchInput,
     DispatchResult,
 )
 from zoom_notifier.domain.template import MeetingTemplate
-from zoom_notifier.errors import (
-    InvalidMeetingTemplate,
-    TemplateNotFound,
-)
+from zoom_notifier.errors import AwsUnavailable, PermanentError, TransientError
 from zoom_notifier.runtime.logs import bind, get_logger
 from zoom_notifier.workflow.clock import Clock, utc_now
 from zoom_notifier.workflow.ports import (
@@ -45,48 +42,60 @@ async def dispatch(
 ) -> DispatchResult:
     """Start the executions due in the tick's window, each (date, template) once.
 
-    A template that cannot be read is started too, once a day (for today in ``timezone``): its
-    execution fails at CreateMeeting and the failure report names the template and the rule it
-    breaks, instead of the day passing in silence.
+    The window comes from the tick (its scheduled time, and the period its schedule carries;
+    ``every_minutes`` is for a tick that carries none). Each template is judged alone: one
+    that cannot be read (invalid, empty, not found, refused to this role) is started too, once
+    a day (for today in ``timezone``) under its own name: its execution fails at
+    CreateMeeting and the failure report names the template and what is wrong, instead of the
+    day passing in silence. Only what affects every template (the listing refused, AWS down)
+    fails the tick, and a template AWS failed to read for the moment fails it after every
+    other team was started, so that the retry reads it again.
     """
-    window_end = request.scheduled_time.astimezone(UTC)
-    window_start = window_end - timedelta(minutes=every_minutes)
+    window_start, window_end = tick_window(
+        request.scheduled_time, request.every_minutes or every_minutes
+    )
     bind(window_end=window_end.isoformat())
     templates: dict[str, MeetingTemplate] = {}
     invalid: list[str] = []
+    unavailable: list[tuple[str, TransientError]] = []
     for name in await catalog.names():
         try:
             templates[name] = await catalog.load(name)
-        except (InvalidMeetingTemplate, TemplateNotFound) as exc:
+        except PermanentError as exc:
             log.warning(
                 "template cannot be read; its execution will fail and report it",
                 template=name,
                 error=exc.name,
             )
             invalid.append(name)
+        except TransientError as exc:
+            log.warning("template could not be read now; the tick is retried", template=name)
+            unavailable.append((name, exc))
     today = window_end.astimezone(ZoneInfo(timezone)).date().isoformat()
     due = due_runs(templates, window_start, window_end, timezone)
-    runs = [(run.name, run.date, run.template) for run in due]
-    runs += [(execution_name(today, name), today, name) for name in invalid]
+    runs: list[tuple[str, str, str, datetime | None]] = [
+        (run.name, run.date, run.template, run.announce_at) for run in due
+    ]
+    runs += [(invalid_execution_name(today, name), today, name, None) for name in invalid]
     started: list[str] = []
     already: list[str] = []
-    for name, day, template in runs:
+    late: list[str] = []
+    for name, day, template, announce_at in runs:
         if await starter.start(name, {"date": day, "template": template}):
             log.info("execution started", execution=name)
             started.append(name)
+            if announce_at is not None and now() - announce_at > LATE_AFTER:
+                late.append(name)
         else:
             already.append(name)
     late_by = now() - window_end
-    if late_by > LATE_AFTER and started:
-        minutes = int(late_by.total_seconds() // 60)
-        log.warning("dispatch ran late", late_by_minutes=minutes, started=started)
-        await reporter.report(
-            "zoom-notifier: meetings started late",
-            f"The dispatch scheduled for {window_end:%Y-%m-%d %H:%M} UTC ran {minutes} minutes "
-            f"late, so these were started late and their announcements went out late: "
-            f"{', '.join(started)}. Each is still created and announced once. If this "
-            "repeats, the dispatch function's errors say why (its log group, or the "
-            "ScheduleDeadLetterQueue).",
+    if late:
+        await _report_late(reporter, window_end, late_by, late)
+    if unavailable:
+        names = ", ".join(name for name, _ in unavailable)
+        raise AwsUnavailable(
+            f"could not read the templates {names} ({unavailable[0][1]}); every other team "
+            "was started, and the retry of this tick reads them again"
         )
     return DispatchResult(
         window_start=window_start.isoformat(),
@@ -95,4 +104,23 @@ async def dispatch(
         already_started=already,
         invalid_templates=invalid,
         late_by_seconds=max(0, int(late_by.total_seconds())),
+    )
+
+
+async def _report_late(
+    reporter: OperatorReporter, window_end: datetime, late_by: timedelta, late: list[str]
+) -> None:
+    """Tell the team that these runs started more than LATE_AFTER after their announcement
+    time: the tick ran late (Lambda's retry), or the ticks before it did not run."""
+    log.warning("executions started late", started=late)
+    if late_by > LATE_AFTER:
+        why = f"ran {int(late_by.total_seconds() // 60)} minutes late"
+    else:
+        why = "found them not started by the ticks before it (a failed or missed tick)"
+    await reporter.report(
+        "zoom-notifier: meetings started late",
+        f"The dispatch scheduled for {window_end:%Y-%m-%d %H:%M} UTC {why}, so these were "
+        f"started late and their announcements went out late: {', '.join(late)}. Each is "
+        "still created and announced once. If this repeats, the dispatch function's errors "
+        "say why (its log group, or the ScheduleDeadLetterQueue).",
     )

@@ -8,7 +8,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zoom_notifier.domain.dispatch import DueRun, announce_time, due_runs, execution_name
+from zoom_notifier.domain.dispatch import (
+    DueRun,
+    announce_time,
+    due_runs,
+    execution_name,
+    invalid_execution_name,
+    tick_window,
+)
 from zoom_notifier.domain.template import MeetingTemplate
 
 
@@ -111,3 +118,18 @@ def test_consecutive_windows_start_each_day_exactly_once(
     assert len(dates) >= 2
     for run in started:
         assert run.announce_at == announce_time(template, date.fromisoformat(run.date), "UTC")
+
+
+def test_a_broken_template_s_execution_has_a_name_of_its_own() -> None:
+    assert invalid_execution_name("2027-01-12", "team-a") == "invalid_2027-01-12_team-a"
+    names = {invalid_execution_name("2027-01-12", name) for name in ("x." * 32, "x-" * 32)}
+    assert len(names) == 2
+    assert all(len(name) <= 80 for name in names)
+    # No template's real execution can take it: those start with the date.
+    assert not execution_name("2027-01-12", "team-a").startswith("invalid_")
+
+
+def test_a_tick_covers_its_period_and_the_longest_one_before_it() -> None:
+    tick = datetime(2027, 1, 12, 8, 15, tzinfo=UTC)
+    assert tick_window(tick, 5) == (tick - timedelta(minutes=20), tick)
+    assert tick_window(tick, 15) == (tick - timedelta(minutes=30), tick)

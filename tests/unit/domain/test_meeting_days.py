@@ -37,6 +37,7 @@ def _template(notifier: Any) -> bytes:
         ({"zoom_user_id": ""}, "notifier.zoom_user_id"),
         ({"announce_skipped": "maybe"}, "notifier.announce_skipped"),
         ({"slack": {"channel": "#general"}}, "notifier.slack.channel': Value error, '#general'"),
+        ({"slack": {"channel": "D0123456789"}}, "is a direct message, not a channel"),
         ({"slack": {"channel": "C0123456789", "webhook_secret": "x"}}, "give either"),
         ({"slack": {}}, "give either webhook_secret (webhook mode) or channel (app mode)"),
         ({"slack": {"webhook_secret": ""}}, "notifier.slack.webhook_secret"),

@@ -188,3 +188,16 @@ def test_only_an_uncertain_announcement_gets_the_repost_command(
     )
     assert (command in text) is repost
     assert ("redrive-execution" in text) is not repost
+
+
+def test_a_broken_template_s_daily_report_says_the_fix_is_enough() -> None:
+    arn = fakes.EXECUTION_ARN.rpartition(":")[0] + ":invalid_2026-11-27_retro"
+    message = {"execution_arn": arn, "state_machine": _STATE_MACHINE, "state": "CreateMeeting",
+               "error": "InvalidMeetingTemplate", "cause": "field 'duration'",
+               "date": "2026-11-27", "template": "retro"}  # fmt: skip
+
+    text = fakes.slack_text(failure_alert(json.dumps(message)))
+
+    assert "starts at its own time" in text
+    assert "redrive-execution" not in text  # a redrive would create the meeting hours early
+    assert f"zoom-notifier rerun {arn}" in text  # only for a time that has passed

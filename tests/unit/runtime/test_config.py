@@ -64,6 +64,22 @@ def test_slack_needs_a_secret_or_a_url() -> None:
 
 
 @pytest.mark.parametrize(
+    ("channel", "reason"),
+    [("D0123456789", "is a direct message, not a channel"), ("general", "is not a channel id")],
+)
+def test_app_mode_s_channel_must_be_a_channel_s_id(
+    monkeypatch: pytest.MonkeyPatch, channel: str, reason: str
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN_SECRET", "zoom-notifier/slack-bot-token")
+    monkeypatch.setenv("SLACK_CHANNEL", channel)
+
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings(FailureSettings)
+
+    assert f"SLACK_CHANNEL: Value error, {channel!r} {reason}" in str(raised.value)
+
+
+@pytest.mark.parametrize(
     ("url", "allow_loopback", "accepted"),
     [
         (fakes.WEBHOOK_URL, False, True),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from tests.support import fakes
 from tests.support.memory import (
@@ -15,7 +18,15 @@ from tests.support.memory import (
 from zoom_notifier.domain.models import (
     DispatchInput,
 )
+from zoom_notifier.domain.template import MeetingTemplate
+from zoom_notifier.errors import (
+    AwsUnavailable,
+    ConfigurationError,
+    InvalidMeetingTemplate,
+    ZoomNotifierError,
+)
 from zoom_notifier.workflow import dispatch as dispatch_step
+from zoom_notifier.workflow.ports import TemplateCatalog
 
 # --- dispatch --------------------------------------------------------------------------------
 
@@ -31,12 +42,18 @@ TWO_TEAMS = MemoryTemplates(
 
 
 async def dispatch_at(
-    tick: str, machine: MemoryStateMachine, reporter: MemoryReporter, *, now: str | None = None
+    tick: str,
+    machine: MemoryStateMachine,
+    reporter: MemoryReporter,
+    *,
+    now: str | None = None,
+    catalog: TemplateCatalog = TWO_TEAMS,
+    carried: int | None = None,
 ) -> Any:
     moment = datetime.fromisoformat(now or tick)
     return await dispatch_step.dispatch(
-        DispatchInput(scheduled_time=datetime.fromisoformat(tick)),
-        catalog=TWO_TEAMS,
+        DispatchInput(scheduled_time=datetime.fromisoformat(tick), every_minutes=carried),
+        catalog=catalog,
         starter=machine,
         reporter=reporter,
         every_minutes=5,
@@ -58,10 +75,10 @@ async def test_a_day_of_ticks_starts_each_template_once_at_its_own_local_time() 
     # broken template at the first tick of each day (in MEETING_TIMEZONE), so that its
     # failure is reported once a day.
     assert started == {
-        "2026-11-27_broken": "00:05",
+        "invalid_2026-11-27_broken": "00:05",
         "2026-11-27_team-paris": "08:15",
         "2026-11-27_team-ny": "13:45",
-        "2026-11-28_broken": "23:00",
+        "invalid_2026-11-28_broken": "23:00",
     }
     assert machine.executions["2026-11-27_team-ny"] == {"date": "2026-11-27", "template": "team-ny"}
     assert reporter.reports == []  # every tick ran on time
@@ -77,7 +94,7 @@ async def test_a_late_tick_reports_what_it_started_and_a_repeated_one_starts_not
         "2026-11-27T08:15:00+00:00", machine, reporter, now="2026-11-27T09:01:00+00:00"
     )
 
-    assert late.started == ["2026-11-27_team-paris", "2026-11-27_broken"]
+    assert late.started == ["2026-11-27_team-paris", "invalid_2026-11-27_broken"]
     assert late.late_by_seconds == 45 * 60
     assert again.started == []
     assert again.already_started == late.started
@@ -85,3 +102,102 @@ async def test_a_late_tick_reports_what_it_started_and_a_repeated_one_starts_not
     assert subject == "zoom-notifier: meetings started late"
     assert "ran 45 minutes late" in text
     assert "2026-11-27_team-paris" in text
+    assert "invalid_" not in text  # the report of a broken template is not a late meeting
+
+
+PARIS_TEAM = json.dumps({**fakes.TEMPLATE, "timezone": "Europe/Paris"}).encode()
+
+
+@dataclass
+class FailingTemplates:
+    """Templates some of which S3 refuses to read, as the dispatcher's catalog."""
+
+    files: MemoryTemplates
+    failures: dict[str, ZoomNotifierError] = field(default_factory=dict)
+
+    async def names(self) -> list[str]:
+        return sorted({*await self.files.names(), *self.failures})
+
+    async def load(self, template: str) -> MeetingTemplate:
+        if template in self.failures:
+            raise self.failures[template]
+        return await self.files.load(template)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        InvalidMeetingTemplate("meeting template s3://b/templates/empty.json is empty (416)"),
+        ConfigurationError("reading s3://b/templates/locked.json: access denied (AccessDenied)"),
+        ConfigurationError("reading s3://b/templates/kms.json: AWS refused the request: "
+                           "KMS.DisabledException: key disabled"),
+    ],
+    ids=["empty object", "AccessDenied", "KMS"],
+)  # fmt: skip
+async def test_one_unreadable_template_never_stops_the_other_teams(
+    failure: ZoomNotifierError,
+) -> None:
+    catalog = FailingTemplates(MemoryTemplates({"team-paris": PARIS_TEAM}), {"odd": failure})
+    machine, reporter = MemoryStateMachine(), MemoryReporter()
+
+    result = await dispatch_at("2026-11-27T08:15:00+00:00", machine, reporter, catalog=catalog)
+
+    assert result.invalid_templates == ["odd"]
+    assert sorted(machine.executions) == ["2026-11-27_team-paris", "invalid_2026-11-27_odd"]
+
+
+async def test_a_template_aws_cannot_read_now_fails_the_tick_after_the_others_started() -> None:
+    unavailable = AwsUnavailable("reading s3://b/templates/slow.json: SlowDown")
+    catalog = FailingTemplates(MemoryTemplates({"team-paris": PARIS_TEAM}), {"slow": unavailable})
+    machine, reporter = MemoryStateMachine(), MemoryReporter()
+
+    with pytest.raises(AwsUnavailable, match="slow"):
+        await dispatch_at("2026-11-27T08:15:00+00:00", machine, reporter, catalog=catalog)
+    assert list(machine.executions) == ["2026-11-27_team-paris"]  # on time all the same
+
+    catalog.failures.clear()
+    catalog.files.files["slow"] = PARIS_TEAM
+    retried = await dispatch_at("2026-11-27T08:15:00+00:00", machine, reporter, catalog=catalog)
+    assert retried.started == ["2026-11-27_slow"]
+    assert retried.already_started == ["2026-11-27_team-paris"]
+
+
+async def test_a_template_fixed_the_same_day_starts_at_its_own_announcement_time() -> None:
+    catalog = MemoryTemplates({"team-paris": b'{"topic": '})
+    machine, reporter = MemoryStateMachine(), MemoryReporter()
+    first = await dispatch_at("2026-11-27T00:05:00+00:00", machine, reporter, catalog=catalog)
+    assert first.started == ["invalid_2026-11-27_team-paris"]  # fails, and is reported
+
+    catalog.files["team-paris"] = PARIS_TEAM  # fixed at 07:00
+    early = await dispatch_at("2026-11-27T08:10:00+00:00", machine, reporter, catalog=catalog)
+    due = await dispatch_at("2026-11-27T08:15:00+00:00", machine, reporter, catalog=catalog)
+
+    assert early.started == []  # not hours early
+    assert due.started == ["2026-11-27_team-paris"]  # 09:30 Paris, less 15 minutes
+    assert reporter.reports == []
+
+
+@pytest.mark.parametrize(("old", "new"), [(5, 15), (15, 5), (10, 15), (15, 1), (1, 10)])
+async def test_a_change_of_period_skips_no_minute_and_starts_nothing_twice(
+    old: int, new: int
+) -> None:
+    """A stack update changes DispatchEveryMinutes at any minute: the old schedule's ticks
+    (carrying the old period), then the new one's, whatever the function's setting says."""
+    names = [f"t{minute:02d}" for minute in range(60)]
+    files = {
+        name: json.dumps({**fakes.TEMPLATE, "timezone": "UTC", "start_time": f"09:{name[1:]}",
+                          "notifier": {"announce_minutes_before": 0}}).encode()
+        for name in names
+    }  # fmt: skip
+    for switch in range(1, 60, 7):
+        machine, reporter = MemoryStateMachine(), MemoryReporter()
+        catalog = MemoryTemplates(files)
+        start = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
+        ticks = [
+            (start + timedelta(minutes=m), old if m < 30 + switch else new) for m in range(0, 120)
+        ]
+        ticks = [(tick, period) for tick, period in ticks if tick.minute % period == 0]
+        for tick, period in ticks:
+            # The setting changes before the old schedule stops ticking: it must not matter.
+            await dispatch_at(tick.isoformat(), machine, reporter, catalog=catalog, carried=period)
+        assert sorted(machine.executions) == [f"2026-11-27_{name}" for name in names], switch
