@@ -27,6 +27,7 @@ from zoom_notifier.domain.meeting_records import (
     claim_record,
     epoch,
     lease_ended,
+    reminded_record,
 )
 from zoom_notifier.domain.models import (
     MeetingKey,
@@ -217,7 +218,7 @@ class MemoryStore:
         found = self.items[(notified.date, notified.template)]
         if found.status != "notified" or found.reminder_id is not None:
             return found
-        reminded = notified.model_copy(update={"reminder_id": reminder_id})
+        reminded = reminded_record(notified, reminder_id)
         self.put(reminded)
         return reminded
 

@@ -249,6 +249,7 @@ def test_run_executes_the_local_workflow_against_the_configured_services(
         code, out, err = run_cli(
             capsys, "run", "--date", DAY, "--env-file", str(tmp_path / "none"),
             "--log-file", str(tmp_path / "run.log"),
+            "--state-file", str(tmp_path / "run-state.json"),  # never into the checkout
         )  # fmt: skip
 
     assert code == 0, err

@@ -26,6 +26,7 @@ __all__ = [
     "epoch",
     "lease_ended",
     "notified_record",
+    "reminded_record",
     "skipped_record",
 ]
 
@@ -170,20 +171,22 @@ def lease_ended(claim: MeetingRecord) -> MeetingRecord:
 
 
 def notified_record(
-    record: MeetingRecord,
-    now: datetime,
-    posted: tuple[str, str] | None = None,
-    reminder_id: str | None = None,
+    record: MeetingRecord, now: datetime, posted: tuple[str, str] | None = None
 ) -> MeetingRecord:
     """``record`` once its announcement went out (in app mode, ``posted`` is the message's
-    channel and ts, so later steps can reply in its thread; ``reminder_id`` the reminder
-    scheduled there)."""
+    channel and ts, so later steps can reply in its thread). Its reminder, if any, is a later
+    step (:func:`reminded_record`)."""
     update: dict[str, Any] = {
         "status": "notified",
         "notified_at": now.astimezone(UTC).isoformat(),
-        "reminder_id": reminder_id,
+        "reminder_id": None,
         **_NO_ANNOUNCEMENT_CLAIM,
     }
     if posted is not None:
         update["slack_channel"], update["slack_ts"] = posted
     return record.model_copy(update=update)
+
+
+def reminded_record(notified: MeetingRecord, reminder_id: str) -> MeetingRecord:
+    """``notified`` with the id of the reminder scheduled in its announcement's thread."""
+    return notified.model_copy(update={"reminder_id": reminder_id})

@@ -8,7 +8,8 @@ scripts, and the answers Slack documents.
   ``inclusive``), ``limit`` (default 100, at most 999), cursor pagination in
   ``response_metadata.next_cursor``; metadata only with ``include_all_metadata``.
 * ``chat.scheduleMessage`` (api.slack.com/methods/chat.scheduleMessage): ``{"ok": true,
-  "channel", "scheduled_message_id", "post_at"}``; ``time_in_past`` for a ``post_at`` before now.
+  "channel", "scheduled_message_id", "post_at"}``; ``time_in_past`` for a ``post_at`` before now,
+  ``time_too_far`` for one more than 120 days ahead.
 * ``chat.scheduledMessages.list`` (api.slack.com/methods/chat.scheduledMessages.list):
   ``id``, ``channel_id``, ``post_at``, ``date_created``, ``text`` (no metadata, no thread).
 
@@ -38,6 +39,8 @@ METHODS = (
     "chat.scheduledMessages.list",
 )
 _HISTORY_LIMIT = 999
+# chat.scheduleMessage: "up to 120 days in the future" (api.slack.com/methods/chat.scheduleMessage).
+_SCHEDULE_HORIZON_SECONDS = 120 * 24 * 3600
 
 
 def _refusal(error: str, **extra: Any) -> Reply:
@@ -133,6 +136,8 @@ class SlackApiModel:
         post_at = int(arguments.get("post_at") or 0)
         if post_at <= self.clock():
             return _refusal("time_in_past")
+        if post_at > self.clock() + _SCHEDULE_HORIZON_SECONDS:
+            return _refusal("time_too_far")
         with self._lock:
             entry = {
                 "id": f"Q{next(self._counter):08d}",

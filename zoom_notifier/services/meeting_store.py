@@ -25,6 +25,7 @@ from zoom_notifier.domain.meeting_records import (
     claim_record,
     epoch,
     lease_ended,
+    reminded_record,
 )
 from zoom_notifier.domain.models import MeetingKey, MeetingRecord
 from zoom_notifier.domain.validation import describe_validation_error
@@ -332,7 +333,7 @@ class MeetingStore:
     async def record_reminder(self, notified: MeetingRecord, reminder_id: str) -> MeetingRecord:
         """Write the id of the reminder scheduled in ``notified``'s thread, unless another
         execution recorded one meanwhile (then that record is returned)."""
-        reminded = notified.model_copy(update={"reminder_id": reminder_id})
+        reminded = reminded_record(notified, reminder_id)
         existing = await self._conditional_put(
             reminded,
             "#status = :status AND slack_ts = :ts AND attribute_not_exists(reminder_id)",

@@ -21,7 +21,7 @@ from zoom_notifier.errors import (
     SlackUnavailable,
     SlackWebhookRejected,
 )
-from zoom_notifier.runtime.deadline import MIN_CALL_SECONDS, seconds_left
+from zoom_notifier.runtime.deadline import call_timeout
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -75,6 +75,7 @@ _RATE_LIMITS = frozenset({"ratelimited", "rate_limited", "restricted_too_many",
 # Each Web API call gets at most this long, shortened to the invocation's time left.
 # ``slack_sdk`` applies its own ``timeout`` only to sessions it creates, never to ours.
 CALL_SECONDS = 10.0
+_CALL_TIMEOUT = aiohttp.ClientTimeout(total=CALL_SECONDS)
 _AUTH = {
     "invalid_auth": "the bot token is not valid",
     "not_authed": "no bot token was sent",
@@ -211,12 +212,11 @@ async def _call(
     token)."""
     from slack_sdk.errors import SlackApiError  # noqa: PLC0415 - app mode only
 
-    left = seconds_left()
-    seconds = CALL_SECONDS if left is None else min(CALL_SECONDS, left)
-    if seconds < MIN_CALL_SECONDS:
+    timeout = call_timeout(_CALL_TIMEOUT)
+    if timeout is None:
         raise SlackUnavailable(f"Slack {method}: too little time left in this invocation")
     try:
-        async with asyncio.timeout(seconds):
+        async with asyncio.timeout(timeout.total):
             return await call()
     except SlackApiError as exc:
         raise _api_error(method, exc.response, may_have_posted=may_have_posted) from None
