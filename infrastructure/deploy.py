@@ -33,6 +33,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -88,7 +89,61 @@ def parameter_overrides(environment: Mapping[str, str]) -> dict[str, str]:
     managed = sorted(set(overrides) & _MANAGED)
     if managed:
         raise DeployError(f"{', '.join(managed)} are set by the deploy itself; leave them out")
+    problems = [
+        problem
+        for name, value in sorted(overrides.items())
+        if (problem := value_problem(name, value, known[name])) is not None
+    ]
+    if problems:
+        raise DeployError("; ".join(problems))
     return overrides
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ARCHITECTURES = ("arm64", "x86_64")
+
+
+def value_problem(name: str, value: str, spec: Mapping[str, Any]) -> str | None:  # noqa: PLR0911
+    """What is wrong with a parameter's value, before CloudFormation is called: the template's
+    own constraints (AllowedValues, AllowedPattern, lengths, bounds), and what the template
+    cannot say (a time zone that exists, an e-mail address's form)."""
+    allowed = [str(item) for item in spec.get("AllowedValues", [])]
+    if allowed and value not in allowed:
+        return f"{name}={value!r} is not one of {', '.join(allowed)}"
+    pattern = spec.get("AllowedPattern")
+    if pattern and re.fullmatch(pattern, value) is None:
+        what = spec.get("ConstraintDescription") or f"it must match {pattern}"
+        return f"{name}={value!r}: {' '.join(str(what).split())}"
+    if spec.get("Type") == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            return f"{name}={value!r} is not a number"
+        low, high = spec.get("MinValue"), spec.get("MaxValue")
+        if (low is not None and number < low) or (high is not None and number > high):
+            return f"{name}={value} is not between {low} and {high}"
+    if len(value) < int(spec.get("MinLength", 0)):
+        return f"{name} must not be empty"
+    if name == "MeetingTimezone" and not _is_zone(value):
+        return (
+            f"MeetingTimezone={value!r} is not an IANA time zone (e.g. Europe/Paris, "
+            "America/New_York): every dispatcher tick would fail"
+        )
+    if name == "AlarmEmail" and value and _EMAIL.match(value) is None:
+        return f"AlarmEmail={value!r} is not an e-mail address"
+    return None
+
+
+def _is_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
+
+    if not name or name.startswith("/") or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 # Parameters of earlier versions, and what replaced them (CHANGELOG.md).
@@ -172,10 +227,15 @@ def _parameters(stack: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _cloudformation_deploy(aws: Aws, stack: str, overrides: Mapping[str, str]) -> None:
+    # The template is larger than the 51,200 bytes CloudFormation takes inline: the CLI
+    # uploads it to the artifact bucket (docs.aws.amazon.com/AWSCloudFormation/latest/
+    # UserGuide/cloudformation-limits.html, "Template body size in a request").
     aws.run(
         "cloudformation", "deploy",
         "--stack-name", stack,
         "--template-file", str(TEMPLATE),
+        "--s3-bucket", overrides["ArtifactBucket"],
+        "--s3-prefix", f"{stack}/cloudformation",
         "--capabilities", "CAPABILITY_IAM",
         "--no-fail-on-empty-changeset",
         "--parameter-overrides", *(f"{key}={value}" for key, value in overrides.items()),
@@ -199,6 +259,9 @@ def deploy(environment: Mapping[str, str], aws: Aws, check: Callable[[str], bool
     if not artifact.is_file():
         raise DeployError(f"{artifact} is missing: run `make package`")
     overrides = parameter_overrides(environment)
+    arch = environment.get("ARCH") or "arm64"
+    if arch not in ARCHITECTURES:
+        raise DeployError(f"ARCH={arch!r} is not one of {', '.join(ARCHITECTURES)}")
     existing = aws.stack(stack)
     if existing is None and "ZoomUserId" not in overrides:
         raise DeployError(f"stack {stack} is new: set ZOOM_USER_ID to the Zoom host's email or id")
@@ -211,7 +274,7 @@ def deploy(environment: Mapping[str, str], aws: Aws, check: Callable[[str], bool
         "ArtifactBucket": bucket,
         "CodeKey": code_key,
         "DefinitionKey": definition_key,
-        "LambdaArchitecture": environment.get("ARCH") or "arm64",
+        "LambdaArchitecture": arch,
     }
     _cloudformation_deploy(aws, stack, managed | overrides)
 

@@ -34,6 +34,7 @@ __all__ = [
     "MeetingNotFound",
     "NotificationInProgress",
     "PermanentError",
+    "SlackChannelUnavailable",
     "SlackRateLimited",
     "SlackUnavailable",
     "SlackWebhookRejected",
@@ -179,6 +180,12 @@ class ZoomResponseInvalid(PermanentError):
 
 class SlackWebhookRejected(PermanentError):
     """Slack answered 4xx (``invalid_payload``, ``channel_not_found``, ...)."""
+
+
+class SlackChannelUnavailable(PermanentError):
+    """Slack app mode: the channel refused the app (``not_in_channel``, ``channel_not_found``,
+    ``is_archived``, a posting restriction). The fix is about the app and the channel, which
+    the message names: invite the app, unarchive the channel, or configure another one."""
 
 
 class AnnouncementUncertain(PermanentError):

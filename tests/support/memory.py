@@ -86,12 +86,19 @@ class MemoryStateMachine:
     start of an open execution with the same input answers with it; any other, refused)."""
 
     executions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # How each execution ended (default: still RUNNING once started).
+    statuses: dict[str, str] = field(default_factory=dict)
 
     async def start(self, name: str, execution_input: dict[str, Any]) -> bool:
         if name in self.executions:
             return False
         self.executions[name] = execution_input
         return True
+
+    async def status(self, name: str) -> str | None:
+        if name not in self.executions:
+            return None
+        return self.statuses.get(name, "RUNNING")
 
 
 @dataclass

@@ -34,6 +34,8 @@ MOTO_SKIPS = {
     "AWS::Lambda::EventInvokeConfig",
     "AWS::Scheduler::Schedule",
     "AWS::CloudWatch::Alarm",
+    "AWS::SQS::QueuePolicy",
+    "AWS::Logs::QueryDefinition",
 }
 # Every shell metacharacter a schedule or a name can hold: spaces, wildcards, both quotes.
 # A template key with spaces, wildcards and a bracket: each must reach aws as one argument.
@@ -124,6 +126,11 @@ def test_parameters_with_spaces_wildcards_and_quotes_reach_aws_as_one_argument_e
     assert overrides["CodeKey"] == code_url.removeprefix("s3://my-artifacts/")
     assert overrides["DefinitionKey"] == definition_url.removeprefix("s3://my-artifacts/")
     assert code_url.startswith("s3://my-artifacts/zoom-notifier/code-")
+    # The template is over CloudFormation's 51,200-byte inline limit: it goes through S3.
+    (deploy_command,) = [
+        command for command in aws.commands if command[:2] == ["cloudformation", "deploy"]
+    ]
+    assert deploy_command[deploy_command.index("--s3-bucket") + 1] == "my-artifacts"
 
 
 def test_the_schedule_is_turned_on_only_once_the_check_passes(artifact: Path) -> None:
@@ -165,6 +172,19 @@ def test_a_schedule_state_the_user_set_is_kept_even_when_the_check_passes(artifa
         ({"ARTIFACT_BUCKET": ""}, "set ARTIFACT_BUCKET"),
         ({"ZOOM_USER_ID": ""}, "stack zoom-notifier is new: set ZOOM_USER_ID"),
         ({"ARTIFACT": "/no/such.zip"}, "/no/such.zip is missing: run `make package`"),
+        ({"PARAMETERS": '{"MeetingTimezone": "Europe/Pariss"}'},
+         "MeetingTimezone='Europe/Pariss' is not an IANA time zone"),
+        ({"PARAMETERS": '{"MeetingTimezone": "../etc/passwd"}'},
+         "MeetingTimezone='../etc/passwd': an IANA time zone such as Europe/Paris"),
+        ({"PARAMETERS": '{"DispatchEveryMinutes": 7}'},
+         "DispatchEveryMinutes='7' is not one of 1, 5, 10, 15"),
+        ({"ARCH": "amd64"}, "ARCH='amd64' is not one of arm64, x86_64"),
+        ({"PARAMETERS": '{"SlackChannel": "#standup"}'},
+         "SlackChannel='#standup': a channel's id (C... or G..., in the channel's details)"),
+        ({"PARAMETERS": '{"AlarmEmail": "ops at example.com"}'},
+         "AlarmEmail='ops at example.com': an e-mail address, or empty"),
+        ({"PARAMETERS": '{"LambdaMemorySize": 64}'},
+         "LambdaMemorySize=64 is not between 128 and 3008"),
     ],
 )  # fmt: skip
 def test_bad_deploy_settings_stop_before_anything_is_uploaded(
@@ -201,7 +221,9 @@ def _make(target: str, endpoint: str, **variables: str) -> subprocess.CompletedP
     environment = {
         name: value for name, value in os.environ.items() if not name.startswith("AWS_")
     } | {
-        "AWS_ENDPOINT_URL": endpoint,
+        # By name: moto reads the template the CLI uploads (it is over CloudFormation's inline
+        # limit) from a path-style URL only when its host says localhost.
+        "AWS_ENDPOINT_URL": endpoint.replace("127.0.0.1", "localhost"),
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "eu-west-1",
@@ -259,7 +281,11 @@ def test_make_deploy_and_destroy_the_real_template_with_the_aws_cli(
     assert "Checking stack zn-deploy-test" in deployed.stdout
     assert "The schedule stays DISABLED" in deployed.stdout
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket="my-artifacts")["Contents"]]
-    assert sorted(key.split("/")[1].split("-")[0] for key in keys) == ["code", "definition"]
+    assert sorted(key.split("/")[1].split("-")[0] for key in keys) == [
+        "cloudformation",
+        "code",
+        "definition",
+    ]
 
     destroyed = _make("destroy", local_aws.endpoint, STACK="zn-deploy-test")
 

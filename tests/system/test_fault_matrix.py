@@ -274,7 +274,7 @@ ROWS = [
     Row("Zoom create", "malformed 2xx, meeting created (adopted on rerun)",
         fail_zoom_create(GARBAGE_AFTER), "FAILED", "ZoomResponseInvalid", fix=nothing),
     Row("Zoom create", "timeout after Zoom created it, then List refused (4711: scope added, "
-        "redriven, adopted)", _list_refused_after_lost_create, "FAILED", "ZoomRequestRejected",
+        "redriven, adopted)", _list_refused_after_lost_create, "FAILED", "ZoomAuthFailed",
         fix=_list_scope_added, retried="ZoomUnavailable"),
     # --- Zoom get -----------------------------------------------------------------------------
     Row("Zoom get", "recorded meeting deleted (3001): recreated", _meeting_deleted_in_zoom,

@@ -162,6 +162,8 @@ def _exercise(
         tick = {"scheduled_time": "2026-11-27T08:15:00Z"}
         dispatch.handler(tick, context)
         dispatch.handler(tick, context)
+        # Its grace period later: the check reads the day's item and its execution.
+        dispatch.handler({"scheduled_time": "2026-11-27T08:45:00Z"}, context)
     elif handler.endswith("notify_meeting.handler"):
         resources.put_created_meeting("2026-11-27")
         slack.script.set(answer(410, "channel_is_archived"))  # release
@@ -169,6 +171,11 @@ def _exercise(
         notify_meeting.handler({"date": "2026-11-27"}, context)
     else:
         notify_failure.handler(lambda_event(notification("hello")), context)
+        change = {
+            "detail-type": "Step Functions Execution Status Change",
+            "detail": {"executionArn": fakes.EXECUTION_ARN, "status": "FAILED"},
+        }
+        notify_failure.handler(lambda_event(notification(json.dumps(change))), context)
 
 
 def _statements(role_id: str) -> list[dict[str, Any]]:
@@ -200,6 +207,11 @@ EXPECTED_RESOURCE = {
     "states:StartExecution": {"Ref": "StateMachine"},
     "sns:Publish": {"Ref": "FailureTopic"},
     "dynamodb": {"Fn::GetAtt": ["MeetingsTable", "Arn"]},
+    # The stack's own executions only (the state machine is named after the stack).
+    "states:DescribeExecution": {
+        "Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:"
+        "${AWS::StackName}:*"
+    },
 }
 # Actions a role needs that the code does not call itself, and why.
 SUPPORTING = {
@@ -209,6 +221,8 @@ SUPPORTING = {
     "sqs:SendMessage": "Lambda delivers notify_failure's dead letters and dispatch's failed ticks",
     "kms:GenerateDataKey*": "dispatch publishes to the encrypted failure topic",
     "kms:Decrypt": "dispatch publishes to the encrypted failure topic",
+    "xray:PutTraceSegments": "Lambda sends the function's trace segments (active tracing)",
+    "xray:PutTelemetryRecords": "Lambda sends the function's trace segments (active tracing)",
 }
 
 
@@ -316,9 +330,24 @@ def test_every_unsuccessful_execution_reaches_the_failure_topic() -> None:
 
     assert rule["EventPattern"]["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
     assert rule["Targets"][0]["Arn"] == {"Ref": "FailureTopic"}
-    (publish,) = RESOURCES["FailureTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    publish, alarms = RESOURCES["FailureTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert publish["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [
         "ExecutionFailedRule", "Arn"]}}}  # fmt: skip
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    # An event EventBridge could not deliver is kept, and the alarm on undelivered reports
+    # watches its queue too.
+    target = rule["Targets"][0]
+    assert target["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": ["FailureRuleDeadLetterQueue", "Arn"]}
+    }
+    undelivered = RESOURCES["FailureReportsUndeliveredAlarm"]["Properties"]["Metrics"]
+    queues = [
+        metric["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for metric in undelivered
+        if "MetricStat" in metric
+    ]
+    assert queues == ["FailureDeadLetterQueue", "FailureRuleDeadLetterQueue"]
     key_policy = RESOURCES["FailureTopicKey"]["Properties"]["KeyPolicy"]["Statement"]
     services = {
         service for statement in key_policy for service in statement["Principal"].get("Service", [])
@@ -360,10 +389,7 @@ def test_every_skipped_security_check_says_why() -> None:
 
 
 def test_stuck_dead_letter_queues_alarm_outside_slack() -> None:
-    for alarm_id, queue_id in (
-        ("FailureReportsUndeliveredAlarm", "FailureDeadLetterQueue"),
-        ("ScheduledStartsMissedAlarm", "ScheduleDeadLetterQueue"),
-    ):
+    for alarm_id, queue_id in (("ScheduledStartsMissedAlarm", "ScheduleDeadLetterQueue"),):
         alarm = RESOURCES[alarm_id]["Properties"]
         assert alarm["Dimensions"] == [
             {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
@@ -374,6 +400,9 @@ def test_stuck_dead_letter_queues_alarm_outside_slack() -> None:
         )
         # Not the failure topic: its Slack path may be what is broken.
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert RESOURCES["FailureReportsUndeliveredAlarm"]["Properties"]["AlarmActions"] == [
+        {"Ref": "AlarmTopic"}
+    ]
     subscription = RESOURCES["AlarmEmailSubscription"]
     assert subscription["Condition"] == "HasAlarmEmail"
     assert subscription["Properties"]["Protocol"] == "email"
@@ -412,3 +441,45 @@ def test_the_slack_app_manifest_asks_for_the_scopes_app_mode_calls_need_and_no_o
     readme = (REPOSITORY / "README.md").read_text()
     for scope in scopes:
         assert f"`{scope}`" in readme
+
+
+def test_the_state_machine_and_every_function_alarm_to_the_alarm_topic() -> None:
+    alarms = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    watched_functions = {
+        alarm["Dimensions"][0]["Value"]["Ref"]
+        for alarm in alarms.values()
+        if alarm.get("Namespace") == "AWS/Lambda"
+    }
+    assert watched_functions == set(FUNCTIONS)
+    executions = alarms["ExecutionsFailedAlarm"]["Metrics"]
+    assert {m["MetricStat"]["Metric"]["MetricName"] for m in executions if "MetricStat" in m} == {
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ExecutionsAborted",
+    }
+    for alarm in alarms.values():
+        assert {"Ref": "AlarmTopic"} in alarm["AlarmActions"]
+    # The dead man's switch: no successful tick is breaching, and it reaches Slack too.
+    switch = alarms["DispatcherStoppedAlarm"]
+    assert (switch["MetricName"], switch["TreatMissingData"]) == ("DispatchTicks", "breaching")
+    assert switch["AlarmActions"] == [{"Ref": "AlarmTopic"}, {"Ref": "FailureTopic"}]
+
+
+def test_the_dashboard_and_the_saved_queries_cover_every_log_group() -> None:
+    assert RESOURCES["Dashboard"]["Type"] == "AWS::CloudWatch::Dashboard"
+    body = RESOURCES["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(body)["widgets"]
+    titles = [widget["properties"].get("title", "") for widget in widgets]
+    assert "Alarms" in titles
+    assert any("Announcement delay" in title for title in titles)
+    queries = [
+        r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Logs::QueryDefinition"
+    ]
+    assert len(queries) == 4
+    log_groups = {f"{name.removesuffix('Function')}LogGroup" for name in FUNCTIONS}
+    for query in queries:
+        assert {group["Ref"] for group in query["LogGroupNames"]} == log_groups

@@ -33,17 +33,23 @@ __all__ = [
     "DEFAULT_ANNOUNCE_MINUTES_BEFORE",
     "INVALID_EXECUTION_PREFIX",
     "LONGEST_PERIOD_MINUTES",
+    "OVERDUE_AFTER",
     "DueRun",
     "announce_time",
     "due_runs",
+    "execution_arn",
     "execution_name",
     "invalid_execution_name",
+    "overdue_window",
     "tick_window",
 ]
 
 DEFAULT_ANNOUNCE_MINUTES_BEFORE = 15
 # The longest period the schedule may have (DispatchEveryMinutes' AllowedValues: 1, 5, 10, 15).
 LONGEST_PERIOD_MINUTES = 15
+# An announcement not made this long after its time is reported (the dispatcher's check): longer
+# than a tick's period plus the state machine's retries of a slow Zoom or Slack (minutes).
+OVERDUE_AFTER = timedelta(minutes=30)
 # A broken template's day is started under this prefix (no real name starts with a letter).
 INVALID_EXECUTION_PREFIX = "invalid_"
 _MAX_NAME = 80
@@ -78,6 +84,11 @@ def execution_name(day: str, template: str) -> str:
     return f"{day}_{safe}"
 
 
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """The ARN of the execution ``name`` of a (standard) state machine."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+
+
 def invalid_execution_name(day: str, template: str) -> str:
     """``invalid_2026-12-24_team-a``: the execution that reports a template that cannot be
     read, once a day. Its own name, so that when the template is fixed the same day, the
@@ -101,6 +112,19 @@ def tick_window(scheduled: datetime, every_minutes: int) -> tuple[datetime, date
     """
     end = scheduled.astimezone(UTC)
     return end - timedelta(minutes=every_minutes + LONGEST_PERIOD_MINUTES), end
+
+
+def overdue_window(scheduled: datetime, every_minutes: int) -> tuple[datetime, datetime]:
+    """The announcement times a tick checks were made: its own period, ``OVERDUE_AFTER``
+    earlier, ``(start, end]``.
+
+    Only its own period, unlike :func:`tick_window`: consecutive ticks' periods do not overlap,
+    so each day is checked (and, if its announcement is missing, reported) by one tick. A tick
+    that did not run checks nothing, but then the dead man's switch (the alarm on the
+    dispatcher's successful ticks) fires instead.
+    """
+    end = scheduled.astimezone(UTC) - OVERDUE_AFTER
+    return end - timedelta(minutes=every_minutes), end
 
 
 def _minutes_before(template: MeetingTemplate) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,15 +17,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from zoom_notifier.domain.dispatch import INVALID_EXECUTION_PREFIX
-from zoom_notifier.domain.models import ExecutionStatusChange, FailureMessage, MeetingRecord
+from zoom_notifier.domain.models import (
+    ExecutionDescription,
+    ExecutionStatusChange,
+    FailureMessage,
+    MeetingRecord,
+)
 from zoom_notifier.domain.zoom_time import utc_instant
 
 __all__ = [
+    "REDRIVE_DAYS",
+    "UNKNOWN_OUTCOME_CAUSE",
     "console_url",
+    "described_failure",
     "escape",
     "failure_alert",
+    "failure_report",
     "local_start",
     "meeting_announcement",
+    "read_failure",
     "reminder_text",
     "repost_command",
     "skip_announcement",
@@ -179,6 +190,20 @@ def unwrap_cause(cause: str | None) -> str:
     return cause
 
 
+def read_failure(message: str) -> FailureMessage | None:
+    """The failed execution a failure-topic message describes: the status change the stack's
+    EventBridge rule publishes, or a message in the documented format; None for anything else
+    (a CloudWatch alarm, the dispatcher's text)."""
+    try:
+        return _from_status_change(ExecutionStatusChange.model_validate_json(message))
+    except ValidationError:
+        pass
+    try:
+        return FailureMessage.model_validate_json(message)
+    except ValidationError:
+        return None
+
+
 def failure_alert(
     message: str,
     subject: str | None = None,
@@ -191,35 +216,76 @@ def failure_alert(
     message in the documented format) gets the full treatment; a CloudWatch alarm or any other
     text is still shown readably.
     """
-    try:
-        failure = _from_status_change(ExecutionStatusChange.model_validate_json(message))
-    except ValidationError:
-        try:
-            failure = FailureMessage.model_validate_json(message)
-        except ValidationError:
-            return _other_alert(message, subject)
+    failure = read_failure(message)
+    if failure is None:
+        return _other_alert(message, subject)
+    return failure_report(failure, timezone, meetings_table)
+
+
+def failure_report(
+    failure: FailureMessage, timezone: str = "UTC", meetings_table: str | None = None
+) -> dict[str, Any]:
+    """The Slack report of one failed execution."""
     return _failure_message_alert(failure, ZoneInfo(timezone), meetings_table)
 
 
 _STEPS = ("CreateMeeting", "NotifyMeeting")
 _ENDED = {"TIMED_OUT": "the execution timed out", "ABORTED": "the execution was aborted"}
+# The Cause of the state machine's UnknownOutcome Fail state (state_machine.asl.json; a test
+# holds them equal): a redrive reenters that state and fails again.
+UNKNOWN_OUTCOME_CAUSE = (
+    "CreateMeeting returned an outcome this state machine does not route; deploy the state "
+    "machine that matches the functions."
+)
+# A redrive is possible for this long after the execution started (docs.aws.amazon.com/
+# step-functions/latest/dg/redrive-executions.html).
+REDRIVE_DAYS = 14
+
+
+def _step_and_cause(cause: str | None, status: str) -> tuple[str, str]:
+    """The step a cause names (every handler error starts with ``<Step>: ``), and the rest; a
+    timeout or an abort names none."""
+    text = unwrap_cause(cause) if cause else _ENDED.get(status, "")
+    step, _, rest = text.partition(": ")
+    if step in _STEPS:
+        return step, rest
+    return "unknown step (see the execution's history)", text
 
 
 def _from_status_change(change: ExecutionStatusChange) -> FailureMessage:
-    """The failure an execution's status change describes. The step is named by the cause
-    (every handler error starts with ``<Step>: ``); a timeout or an abort names none."""
+    """The failure an execution's status change describes, to be checked against the
+    execution itself (:func:`described_failure`)."""
     detail = change.detail
-    cause = unwrap_cause(detail.cause) if detail.cause else _ENDED.get(detail.status, "")
-    step, _, rest = cause.partition(": ")
-    known = step in _STEPS
+    step, cause = _step_and_cause(detail.cause, detail.status)
     return FailureMessage(
         execution_arn=detail.execution_arn,
         state_machine=detail.state_machine_arn,
-        state=step if known else "unknown step (see the execution's history)",
+        state=step,
         error=detail.error or detail.status,
-        cause=rest if known else cause,
+        cause=cause,
         input=detail.execution_input(),
         redrive_count=detail.redrive_count,
+        from_event=True,
+    )
+
+
+def described_failure(failure: FailureMessage, described: ExecutionDescription) -> FailureMessage:
+    """``failure`` as the execution itself tells it (DescribeExecution): its error, cause,
+    input, redrive count and whether it can be redriven."""
+    step, cause = _step_and_cause(described.cause, described.status)
+    return failure.model_copy(
+        update={
+            "state_machine": described.state_machine_arn or failure.state_machine,
+            "state": step,
+            "error": described.error or described.status,
+            "cause": cause,
+            "input": described.execution_input(),
+            "redrive_count": described.redrive_count,
+            "redrive_status": described.redrive_status,
+            "redrive_status_reason": described.redrive_status_reason,
+            "started_at": described.start_date,
+            "from_event": False,
+        }
     )
 
 
@@ -239,11 +305,10 @@ def _failure_message_alert(
     redriven = f" (redrive {failure.redrive_count})" if failure.redrive_count else ""
     rerun = [
         (f"*Execution:* <{url}|{execution}>" if url else f"*Execution:* {execution}") + redriven,
-        "*To rerun*, fix the cause, then *Redrive* the execution in the console (it reruns "
-        f"only the failed step): `aws stepfunctions redrive-execution --execution-arn "
-        f"{execution}`. Or start a fresh one with the same input: `zoom-notifier rerun "
-        f"{execution}`. Both are safe: nothing is created or announced twice.",
+        _how_to_rerun(failure, execution),
     ]
+    if failure.note:
+        rerun.append(f"_{escape(failure.note)}_")
     if failure.error == "AnnouncementUncertain" and key and meetings_table:
         command = repost_command(
             meetings_table, failure.state_machine or "STATE_MACHINE_ARN", key.date, key.template
@@ -271,6 +336,39 @@ def _failure_message_alert(
     ]
     fallback = f"zoom-notifier failed for {day} at {step}: {error}: {escape(cause)}"
     return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+
+
+def _how_to_rerun(failure: FailureMessage, execution: str) -> str:
+    """Redrive where it can fix the day; a new execution (``zoom-notifier rerun``) where it
+    cannot: a redrive reenters a Fail state and fails again, runs the definition the execution
+    started with, and is refused after 14 days (docs.aws.amazon.com/step-functions/latest/dg/
+    redrive-executions.html)."""
+    rerun = f"`zoom-notifier rerun {execution}`"
+    if failure.error == "UnexpectedError" and unwrap_cause(failure.cause).startswith(
+        UNKNOWN_OUTCOME_CAUSE[:40]
+    ):
+        return (
+            "*Redrive cannot fix this*: the state machine and the functions do not match, and a "
+            "redrive reruns the same definition into the same Fail state. Deploy them together "
+            f"(`make deploy`), then start a new execution: {rerun}."
+        )
+    if failure.redrive_status == "NOT_REDRIVABLE":
+        why = escape(failure.redrive_status_reason or "AWS says it is not redrivable")
+        return (
+            f"*To rerun*, fix the cause, then start a new execution: {rerun} (no redrive: {why})."
+        )
+    until = ""
+    if failure.started_at is not None:
+        last = failure.started_at + timedelta(days=REDRIVE_DAYS)
+        until = f" until {last:%Y-%m-%d %H:%M} UTC"
+    return (
+        "*To rerun*, fix the cause, then *Redrive* the execution in the console (it reruns "
+        f"only the failed step){until}: `aws stepfunctions redrive-execution --execution-arn "
+        f"{execution}`. A redrive runs the definition this execution started with: after a "
+        f"deploy that changed the state machine, or after {REDRIVE_DAYS} days, start a new "
+        f"one with the same input instead: {rerun}. Both are safe: nothing is created or "
+        "announced twice."
+    )
 
 
 def _other_alert(message: str, subject: str | None) -> dict[str, Any]:

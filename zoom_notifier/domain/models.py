@@ -28,6 +28,7 @@ __all__ = [
     "Delivery",
     "DispatchInput",
     "DispatchResult",
+    "ExecutionDescription",
     "ExecutionInput",
     "ExecutionStatusChange",
     "FailureAlertResult",
@@ -206,6 +207,8 @@ class Delivery(BaseModel):
     slack_webhook_secret: str | None = None
     slack_channel: str | None = None
     reminder_minutes: int | None = None
+    # When the day's announcement is due (epoch seconds): what its delay is measured from.
+    announce_at: int | None = None
 
 
 class MeetingRecord(BaseModel):
@@ -251,6 +254,8 @@ class MeetingRecord(BaseModel):
     # in the announcement's thread, its scheduled message id.
     reminder_minutes: int | None = None
     reminder_id: str | None = None
+    # When the announcement was due (epoch seconds), for its delay metric.
+    announce_at: int | None = None
     expires_at: int
 
     _real = field_validator("date")(_real_date)
@@ -327,7 +332,7 @@ class DispatchInput(BaseModel):
 class DispatchResult(BaseModel):
     """What a dispatch tick did: the executions it started, those that existed already, the
     templates it could not read (each started anyway, once a day, so that it fails and is
-    reported), and how late the tick ran."""
+    reported), the days it found not announced in time (reported), and how late it ran."""
 
     model_config = ConfigDict(defer_build=True)
 
@@ -336,6 +341,7 @@ class DispatchResult(BaseModel):
     started: list[str]
     already_started: list[str]
     invalid_templates: list[str]
+    overdue: list[str] = Field(default_factory=list)
     late_by_seconds: int
 
 
@@ -381,6 +387,15 @@ class FailureMessage(BaseModel):
     template: str | None = None
     input: dict[str, Any] | None = None
     redrive_count: int = 0
+    # From DescribeExecution: whether a redrive is possible now, why not, when it started.
+    redrive_status: str | None = None
+    redrive_status_reason: str | None = None
+    started_at: datetime | None = None
+    # Read from an EventBridge status change, whose error and cause fields AWS does not
+    # document: the report reads the execution itself before trusting them.
+    from_event: bool = False
+    # Said in the report when the execution could not be read.
+    note: str | None = None
 
     def meeting_key(self, zone: tzinfo) -> MeetingKey | None:
         """The (date, template) that failed, from the message or else from the input."""
@@ -395,6 +410,28 @@ class FailureMessage(BaseModel):
         if request.date is None and request.scheduled_time is None:
             return None
         return request.meeting_key(zone, datetime.now(zone))
+
+
+class ExecutionDescription(BaseModel):
+    """What DescribeExecution answers about an execution (docs.aws.amazon.com/step-functions/
+    latest/apireference/API_DescribeExecution.html), the part the failure report reads."""
+
+    model_config = ConfigDict(defer_build=True, extra="ignore", populate_by_name=True)
+
+    execution_arn: str = Field(alias="executionArn")
+    state_machine_arn: str | None = Field(default=None, alias="stateMachineArn")
+    status: str
+    start_date: datetime | None = Field(default=None, alias="startDate")
+    input: str | None = None
+    error: str | None = None
+    cause: str | None = None
+    redrive_count: int = Field(default=0, alias="redriveCount")
+    redrive_status: str | None = Field(default=None, alias="redriveStatus")
+    redrive_status_reason: str | None = Field(default=None, alias="redriveStatusReason")
+
+    def execution_input(self) -> dict[str, Any]:
+        """The execution's input, or ``{}`` when it is missing or unreadable."""
+        return _input_object(self.input)
 
 
 class ExecutionStatusDetail(BaseModel):
@@ -413,11 +450,15 @@ class ExecutionStatusDetail(BaseModel):
 
     def execution_input(self) -> dict[str, Any]:
         """The execution's input, or ``{}`` when it is missing or unreadable."""
-        try:
-            data = json.loads(self.input or "{}")
-        except json.JSONDecodeError:
-            return {}
-        return data if isinstance(data, dict) else {}
+        return _input_object(self.input)
+
+
+def _input_object(text: str | None) -> dict[str, Any]:
+    try:
+        data = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class ExecutionStatusChange(BaseModel):

@@ -8,6 +8,7 @@ from zoom_notifier.runtime.config import DispatchSettings
 from zoom_notifier.runtime.connections import Connections
 from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.services.failure_topic import FailureTopic
+from zoom_notifier.services.meeting_store import MeetingStore
 from zoom_notifier.services.state_machine import StateMachine
 from zoom_notifier.services.template_source import TemplateSource
 from zoom_notifier.workflow import dispatch as step
@@ -23,6 +24,8 @@ async def dispatch(
         catalog=TemplateSource(await io.aws.s3(), settings.template_bucket, settings.template_key),
         starter=StateMachine(await io.aws.stepfunctions(), settings.state_machine_arn),
         reporter=FailureTopic(await io.aws.sns(), settings.failure_topic_arn),
+        meetings=MeetingStore(await io.aws.dynamodb(), settings.meetings_table),
+        state_machine_arn=settings.state_machine_arn,
         every_minutes=settings.dispatch_every_minutes,
         timezone=settings.meeting_timezone,
     )

@@ -15,6 +15,7 @@ from zoom_notifier.runtime.connections import Connections
 from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.services.secrets import slack_bot_token, slack_webhook_url
 from zoom_notifier.services.slack_webhook import SlackWebhook
+from zoom_notifier.services.state_machine import Executions
 from zoom_notifier.workflow import failure as step
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ async def notify_failure(
         slack=slack,
         timezone=settings.meeting_timezone,
         meetings_table=settings.meetings_table,
+        executions=Executions(await io.aws.stepfunctions()),
     )
 
 

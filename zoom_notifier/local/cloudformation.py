@@ -77,8 +77,8 @@ _NO_VALUE = object()
 
 
 class Resolver:
-    """Resolves ``Ref``, ``Fn::GetAtt``, ``Fn::Sub`` and the condition functions (``Fn::If``,
-    ``Fn::Equals``, ``Fn::Not``, ``Condition``) against known values.
+    """Resolves ``Ref``, ``Fn::GetAtt``, ``Fn::Sub``, ``Fn::FindInMap`` and the condition
+    functions (``Fn::If``, ``Fn::Equals``, ``Fn::Not``, ``Condition``) against known values.
 
     ``refs`` maps logical ids and parameter names to what ``Ref`` returns; ``attributes`` maps
     ``"LogicalId.Attribute"`` to what ``Fn::GetAtt`` returns; ``conditions`` the template's
@@ -90,10 +90,12 @@ class Resolver:
         refs: Mapping[str, str],
         attributes: Mapping[str, str],
         conditions: Mapping[str, bool] | None = None,
+        mappings: Mapping[str, Any] | None = None,
     ) -> None:
         self._refs = refs
         self._attributes = attributes
         self._conditions = dict(conditions or {})
+        self._mappings = mappings or {}
 
     def conditions(self, definitions: Mapping[str, Any]) -> dict[str, bool]:
         """The value of each condition of the template's ``Conditions`` section."""
@@ -115,6 +117,9 @@ class Resolver:
             "Fn::Equals": lambda pair: self.resolve(pair[0]) == self.resolve(pair[1]),
             "Fn::Not": lambda inner: not self.resolve(inner[0]),
             "Condition": lambda name: self._conditions[name],
+            "Fn::FindInMap": lambda keys: self._mappings[self.resolve(keys[0])][
+                str(self.resolve(keys[1]))
+            ][self.resolve(keys[2])],
         }
         if len(value) == 1 and (name := next(iter(value))) in functions:
             return functions[name](value[name])

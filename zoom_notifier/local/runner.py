@@ -12,11 +12,12 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Self, TextIO
+from typing import Any, Self, TextIO, cast
 
+from zoom_notifier.domain.dispatch import execution_arn
 from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.handlers import dispatch, notify_failure
 from zoom_notifier.local.aws import LambdaContext, LocalAws
@@ -27,12 +28,13 @@ from zoom_notifier.local.executions import (
     run_execution,
     wait_for,
 )
+from zoom_notifier.local.metrics import AlarmState, MetricRecorder, alarm_states
 from zoom_notifier.local.sns import lambda_event
 from zoom_notifier.local.stack import REGION, LocalStack, deploy, shorten_retries
 from zoom_notifier.runtime.container import reset_container
 from zoom_notifier.runtime.logs import logging_restored
 
-__all__ = ["FailureDelivery", "LocalRun", "SlackAppAccess", "ZoomAccess"]
+__all__ = ["FailureDelivery", "LocalRun", "ScheduleRun", "SlackAppAccess", "ZoomAccess"]
 
 STACK_NAME = "zoom-notifier-local"
 # Variables that would point boto3 at a real account; a local run must never use them.
@@ -65,14 +67,24 @@ class FailureDelivery:
     """A failure-topic message (an execution's status change) and whether notify_failure got
     it to Slack (``error`` says why not)."""
 
-    message: dict[str, Any]
+    message: dict[str, Any] | str  # a status change's event, or the dispatcher's text
     error: str | None
 
     @property
     def error_name(self) -> str | None:
         """The failed execution's error name."""
+        if isinstance(self.message, str):
+            return None
         detail = self.message.get("detail")
         return str(detail.get("error")) if isinstance(detail, dict) else None
+
+
+def _message(text: str) -> dict[str, Any] | str:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return data if isinstance(data, dict) else text
 
 
 @contextmanager
@@ -86,6 +98,16 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@dataclass
+class ScheduleRun:
+    """What :meth:`LocalRun.run_schedule` saw: ticks the scheduler did not deliver (the
+    schedule disabled or deleted), ticks the dispatcher failed, and the executions started."""
+
+    undelivered: int = 0
+    failed: list[str] = field(default_factory=list)
+    executions: list[ExecutionReport] = field(default_factory=list)
 
 
 class LocalRun:
@@ -111,6 +133,11 @@ class LocalRun:
         self._log_level = log_level
         self._exits = ExitStack()
         self.stack: LocalStack | None = None
+        # The handlers' log lines go through this, which keeps the metrics they carry.
+        self.metrics = MetricRecorder(log_stream)
+        self._alarm_states: dict[str, AlarmState] = {}
+        # Each time an alarm went into ALARM: (when, its logical id).
+        self.alarm_history: list[tuple[datetime, str]] = []
 
     def __enter__(self) -> Self:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -147,6 +174,8 @@ class LocalRun:
                 "CodeKey": "local",
                 "DefinitionKey": "local",
                 "SlackChannel": self._slack_app.channel if self._slack_app else "",
+                # What make deploy leaves once zoom-notifier check passed.
+                "ScheduleState": "ENABLED",
             },
             secrets={
                 "ZoomCredentialsSecret": json.dumps(
@@ -172,7 +201,7 @@ class LocalRun:
         if self._slack_app is not None:
             os.environ["SLACK_API_URL"] = self._slack_app.api_url
         # A fresh "container": nothing cached from an earlier run in this process.
-        reset_container(self._log_stream)
+        reset_container(cast("TextIO", self.metrics))
 
     @property
     def endpoint(self) -> str:
@@ -206,20 +235,61 @@ class LocalRun:
         result: dict[str, Any] = dispatch.handler(self._stack().tick_event(scheduled_time), context)
         return result
 
+    def run_schedule(self, start: datetime, end: datetime) -> ScheduleRun:
+        """EventBridge Scheduler, locally: the schedule's ticks from ``start`` to ``end``, each
+        delivered only while the schedule exists and is ENABLED, as it would be. A tick the
+        dispatcher fails is counted (Lambda would retry it, then keep it in the dead-letter
+        queue). The executions a tick starts run to their end before the next tick: minutes
+        pass between ticks, and no step takes that long here."""
+        stack = self._stack()
+        scheduler, sfn = stack.client("scheduler"), stack.client("stepfunctions")
+        every = timedelta(minutes=int(stack.tick_event(start).get("every_minutes") or 5))
+        run = ScheduleRun()
+        tick = start
+        while tick <= end:
+            try:
+                state = scheduler.get_schedule(Name=stack.physical_ids["DispatchSchedule"])["State"]
+            except scheduler.exceptions.ResourceNotFoundException:
+                state = "DELETED"
+            if state != "ENABLED":
+                run.undelivered += 1
+            else:
+                try:
+                    result = self.dispatch(tick)
+                except Exception as exc:  # Lambda keeps any failed tick, whatever it raised
+                    run.failed.append(f"{tick:%H:%M}: {exc}")
+                else:
+                    for name in result["started"]:
+                        arn = execution_arn(stack.state_machine_arn, name)
+                        execution_input = json.loads(
+                            sfn.describe_execution(executionArn=arn)["input"]
+                        )
+                        run.executions.append(wait_for(stack, arn, execution_input))
+            # CloudWatch evaluates its alarms every minute; here, at each tick.
+            self.alarms(tick)
+            tick += every
+        return run
+
     def wait(self, name: str, execution_input: dict[str, Any]) -> ExecutionReport:
         """The report of the execution ``name`` (started by the dispatcher), once it ended."""
         stack = self._stack()
-        arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-        return wait_for(stack, arn, execution_input)
+        return wait_for(stack, execution_arn(stack.state_machine_arn, name), execution_input)
 
     def redrive(self, failed: ExecutionReport) -> ExecutionReport:
         """Redrive a failed execution, as the console's Redrive button does."""
         return redrive_execution(self._stack(), failed)
 
-    def deliver_failures(self) -> list[FailureDelivery]:
-        """Hand each failure-topic message to notify_failure, as the SNS subscription would."""
+    def deliver_failures(self, *, lose_status_changes: bool = False) -> list[FailureDelivery]:
+        """Hand each failure-topic message to notify_failure, as the SNS subscription would.
+
+        With ``lose_status_changes``, the executions' status-change events are dropped on the
+        way, as EventBridge may drop them (it delivers them on a best-effort basis): only
+        what the dispatcher published reaches Slack."""
         deliveries = []
         for notification in failure_messages(self._stack()):
+            message = _message(notification["Message"])
+            if lose_status_changes and isinstance(message, dict) and "detail" in message:
+                continue
             context = LambdaContext(
                 function_name=f"{STACK_NAME}-notify-failure",
                 invoked_function_arn=f"arn:aws:lambda:{REGION}:local:function:notify-failure",
@@ -227,10 +297,40 @@ class LocalRun:
             try:
                 notify_failure.handler(lambda_event(notification), context)
             except Exception as exc:  # reported, as Lambda would before retrying
-                deliveries.append(FailureDelivery(json.loads(notification["Message"]), str(exc)))
+                deliveries.append(FailureDelivery(message, str(exc)))
             else:
-                deliveries.append(FailureDelivery(json.loads(notification["Message"]), None))
+                deliveries.append(FailureDelivery(message, None))
         return deliveries
+
+    def alarms(self, now: datetime) -> dict[str, AlarmState]:
+        """The state at ``now`` of each of the template's alarms on the service's metrics.
+
+        An alarm that goes into ALARM with its actions enabled publishes CloudWatch's alarm
+        message to its action topics, as CloudWatch does (docs.aws.amazon.com/
+        AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html): the failure topic's
+        copy reaches Slack through :meth:`deliver_failures`."""
+        stack = self._stack()
+        states = alarm_states(stack.alarms, self.metrics.points, now)
+        for alarm_id, state in states.items():
+            previous = self._alarm_states.get(alarm_id, "INSUFFICIENT_DATA")
+            self._alarm_states[alarm_id] = state
+            alarm = stack.alarms[alarm_id]
+            if state != "ALARM" or previous == "ALARM":
+                continue
+            self.alarm_history.append((now, alarm_id))
+            if not alarm.get("ActionsEnabled", True):
+                continue
+            message = {
+                "AlarmName": f"{STACK_NAME}-{alarm_id}",
+                "AlarmDescription": alarm.get("AlarmDescription"),
+                "NewStateValue": "ALARM",
+                "OldStateValue": previous,
+                "NewStateReason": f"Threshold Crossed: {alarm['MetricName']} at {now:%H:%M} UTC",
+                "StateChangeTime": now.isoformat(),
+            }
+            for topic in alarm.get("AlarmActions", []):
+                stack.client("sns").publish(TopicArn=topic, Message=json.dumps(message))
+        return states
 
     def load_state(self, path: Path) -> int:
         """Put the meetings table's items saved by :meth:`save_state` back; how many."""

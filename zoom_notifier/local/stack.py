@@ -78,6 +78,8 @@ class LocalStack:
     failure_queue_url: str
     role_arn: str
     definition: dict[str, Any] = field(default_factory=dict)
+    # The template's alarms on the service's own metrics, their properties resolved.
+    alarms: dict[str, dict[str, Any]] = field(default_factory=dict)
     account_id: str = ACCOUNT_ID
     region: str = REGION
 
@@ -239,6 +241,7 @@ def deploy(
         "AWS::Partition": "aws",
     }
     conditions = Resolver(refs, {}).conditions(template.get("Conditions", {}))
+    mappings = template.get("Mappings", {})
     # A resource whose condition is false does not exist in this deployment.
     template = {
         **template,
@@ -283,6 +286,7 @@ def deploy(
 
     topic_id = "FailureTopic"
     physical[topic_id] = sns.create_topic(Name=f"{stack_name}-failures")["TopicArn"]
+    physical["AlarmTopic"] = sns.create_topic(Name=f"{stack_name}-alarms")["TopicArn"]
     # Stand-in for the Lambda subscription: the failure messages are collected here.
     queue_url = sqs.create_queue(QueueName=f"{stack_name}-failure-messages")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
@@ -337,6 +341,7 @@ def deploy(
         refs,
         Resolver(refs | physical, attributes, conditions),
     )
+    alarms = _own_alarms(template, Resolver(refs | physical, attributes, conditions, mappings))
     arns = {key: value for key, value in physical.items() if value.startswith("arn:")}
     arns |= {key.removesuffix(".Arn"): value for key, value in attributes.items()}
     return LocalStack(
@@ -348,4 +353,16 @@ def deploy(
         failure_queue_url=queue_url,
         role_arn=role_arn,
         definition=definition,
+        alarms=alarms,
     )
+
+
+def _own_alarms(template: dict[str, Any], resolver: Resolver) -> dict[str, dict[str, Any]]:
+    """The alarms on one metric of the service's own namespace (what the handlers' log lines
+    emit), resolved; those on AWS's metrics are not modelled locally."""
+    alarms = {}
+    for alarm_id, alarm in _resources(template, "AWS::CloudWatch::Alarm").items():
+        if "MetricName" not in alarm or str(alarm.get("Namespace", "")).startswith("AWS/"):
+            continue
+        alarms[alarm_id] = resolver.resolve(alarm)
+    return alarms

@@ -202,9 +202,20 @@ class ZoomModel:
         scheme, _, token = (authorization or "").partition(" ")
         return scheme == "Bearer" and token in self.tokens
 
+    def _missing_scope(self, needed: str) -> Reply | None:
+        """Zoom's answer to a token granted without the scope a call needs: HTTP 400, code
+        4711, naming the scope (devforum.zoom.us/t/4711-invalid-access-token-does-not-contain-
+        scopes/86596)."""
+        if needed in self.scope.split():
+            return None
+        message = f"Invalid access token, does not contain scopes:[{needed}]."
+        return Reply(400, {"code": 4711, "message": message})
+
     def _create(self, user_id: str, body: bytes, authorization: str | None) -> Reply:
         if not self._authorized(authorization):
             return _INVALID_TOKEN
+        if (missing := self._missing_scope("meeting:write:meeting:admin")) is not None:
+            return missing
         try:
             request = json.loads(body or b"null")
         except ValueError:

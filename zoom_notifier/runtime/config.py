@@ -71,6 +71,10 @@ class ServiceSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     meeting_timezone: str = "UTC"
     allow_loopback_urls: bool = False
+    # The CloudWatch namespace of the metrics in the log lines (runtime/metrics.py).
+    metrics_namespace: str = Field(
+        default="zoom-notifier", min_length=1, max_length=255, pattern=r"^[A-Za-z0-9 ._/#:-]+$"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -217,8 +221,10 @@ def load_settings(settings_class: type[SettingsT]) -> SettingsT:
 
 class DispatchSettings(ServiceSettings):
     """Settings of ``dispatch``: where the templates are, which state machine runs them, how
-    often the schedule ticks, and where a late dispatch is reported."""
+    often the schedule ticks, where a late dispatch is reported, and the meetings table (read
+    to check that the days due were announced)."""
 
+    meetings_table: str = Field(min_length=3, max_length=255)
     template_bucket: str = Field(min_length=3, max_length=63)
     template_key: str = Field(min_length=1, max_length=1024)
     state_machine_arn: str

@@ -1,8 +1,9 @@
 """Everything the process keeps between invocations (a Lambda container's life), in one place.
 
-The settings, the cold-start flag, the logging set-up, Secrets Manager values and Zoom access
-tokens with their expiry, the secret values to redact, botocore's parsed service models, and the
-event loops that hold the connections (:mod:`zoom_notifier.runtime.connections`).
+The settings, the cold-start flag, the logging set-up and the metrics' namespace, Secrets
+Manager values and Zoom access tokens with their expiry, the secret values to redact, botocore's
+parsed service models, and the event loops that hold the connections
+(:mod:`zoom_notifier.runtime.connections`).
 :func:`reset_container` makes the process behave like a fresh container; tests and local runs
 call it, and nothing else clears these caches.
 """
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 if TYPE_CHECKING:
     from botocore.loaders import Loader
 
-__all__ = ["STATE", "CachedValue", "ContainerState", "reset_container"]
+__all__ = ["STATE", "CachedValue", "ContainerState", "forget_credentials", "reset_container"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class ContainerState:
     botocore_loader: Loader | None = None
     # The event loops that hold the connections (one per thread; see connections.py).
     loops: list[Closable] = field(default_factory=list)
+    # The CloudWatch namespace of the metrics the log lines carry (METRICS_NAMESPACE).
+    metrics_namespace: str = "zoom-notifier"
 
 
 STATE = ContainerState()
@@ -62,3 +65,11 @@ def reset_container(log_stream: TextIO | None = None) -> None:
     fresh = ContainerState(log_stream=log_stream)
     for name in (spec.name for spec in fields(ContainerState)):
         setattr(STATE, name, getattr(fresh, name))
+
+
+def forget_credentials() -> None:
+    """Drop the cached secrets and Zoom tokens: after a permanent failure, a person fixes
+    something (often a secret) and redrives at once, and the redrive must read the new value,
+    not wait out the cache's 300 seconds."""
+    STATE.secrets.clear()
+    STATE.zoom_tokens.clear()

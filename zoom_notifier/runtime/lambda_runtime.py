@@ -31,7 +31,7 @@ from zoom_notifier.errors import (
 )
 from zoom_notifier.runtime.config import ServiceSettings, load_settings
 from zoom_notifier.runtime.connections import Connections, container_loop
-from zoom_notifier.runtime.container import STATE
+from zoom_notifier.runtime.container import STATE, forget_credentials
 from zoom_notifier.runtime.deadline import invocation_deadline
 from zoom_notifier.runtime.logs import bind, clear_context, configure_logging, get_logger, redact
 
@@ -153,6 +153,8 @@ async def _invoke(
     except ConfigurationError as exc:
         settings_error = exc
     _configure_logging(settings.log_level if settings else "INFO")
+    if settings is not None:
+        STATE.metrics_namespace = settings.metrics_namespace
     request_id = str(getattr(context, "aws_request_id", "local"))
     bind(
         step=step.name,
@@ -176,6 +178,8 @@ async def _invoke(
         return result.model_dump(mode="json")
     except PermanentError as exc:
         outcome = "failed"
+        # The fix is a person's, often a secret's new value: the redrive must read it.
+        forget_credentials()
         log.error("step failed permanently", error=exc.name, cause=redact(exc.cause))
         raise _reported(exc, step.name) from None
     except TransientError as exc:

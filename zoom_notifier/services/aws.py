@@ -53,7 +53,7 @@ AWS_OPERATIONS = {
     "s3": ("GetObject", "ListObjectsV2"),
     "secretsmanager": ("GetSecretValue",),
     "sns": ("Publish",),
-    "stepfunctions": ("StartExecution",),
+    "stepfunctions": ("DescribeExecution", "StartExecution"),
 }
 AWS_SERVICES = tuple(sorted(AWS_OPERATIONS))
 

@@ -72,6 +72,7 @@ _NUMBER_ATTRIBUTES = frozenset(
         "attempt_started_at",
         "notify_attempt_started_at",
         "reminder_minutes",
+        "announce_at",
         "expires_at",
     }
 )

@@ -1,7 +1,9 @@
 """The secrets the settings point at: Secrets Manager values and their formats.
 
 Values are fetched at most once per :data:`SECRET_TTL_SECONDS` per container (kept in
-:mod:`zoom_notifier.runtime.container`) and registered for redaction as soon as they are read. A
+:mod:`zoom_notifier.runtime.container`) and registered for redaction as soon as they are read;
+a step that fails permanently (an auth failure, a rejected webhook, a refused token) drops the
+cache on its way out, so that "fix the secret, then redrive" reads the new value at once. A
 missing or malformed secret raises :class:`ConfigurationError` naming the setting and the id.
 """
 

@@ -17,6 +17,7 @@ import aiohttp
 
 from zoom_notifier.errors import (
     ConfigurationError,
+    SlackChannelUnavailable,
     SlackRateLimited,
     SlackUnavailable,
     SlackWebhookRejected,
@@ -67,6 +68,21 @@ _REFUSED = {
     "invalid_post_type": "Slack refused the call's content type",
     "missing_post_type": "Slack refused the call's content type",
 }
+# The refusals whose fix is about the app and the channel (invite it, unarchive, pick another),
+# never about a webhook: SlackChannelUnavailable, naming the channel.
+_CHANNEL_REFUSALS = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        "team_access_not_granted",
+        "messages_tab_disabled",
+    }
+)
 # Rate limits: refused before anything happened. ``restricted_too_many`` is
 # chat.scheduleMessage's "more than 30 messages in 5 minutes to one channel"; ``rate_limited``
 # is the legacy spelling of ``ratelimited`` that chat.postMessage still lists.
@@ -119,6 +135,7 @@ class SlackApp:
                 unfurl_links=False,
             ),
             may_have_posted=True,
+            channel=channel,
         )
         return str(response["ts"])
 
@@ -149,7 +166,7 @@ class SlackApp:
             )
 
         while True:
-            page = await _call("conversations.history", history)
+            page = await _call("conversations.history", history, channel=channel)
             for message in page.get("messages") or []:
                 found = message.get("metadata") or {}
                 carried = found.get("event_payload") or {}
@@ -169,6 +186,7 @@ class SlackApp:
                 channel=channel, post_at=post_at, text=text, thread_ts=thread_ts
             ),
             may_have_posted=True,
+            channel=channel,
         )
         return str(response["scheduled_message_id"])
 
@@ -183,7 +201,7 @@ class SlackApp:
             )
 
         while True:
-            page = await _call("chat.scheduledMessages.list", listing)
+            page = await _call("chat.scheduledMessages.list", listing, channel=channel)
             for scheduled in page.get("scheduled_messages") or []:
                 if int(scheduled.get("post_at", 0)) == post_at and scheduled.get("text") == text:
                     return str(scheduled["id"])
@@ -206,7 +224,11 @@ class AppChannel:
 
 
 async def _call(
-    method: str, call: Callable[[], Awaitable[Any]], *, may_have_posted: bool = False
+    method: str,
+    call: Callable[[], Awaitable[Any]],
+    *,
+    may_have_posted: bool = False,
+    channel: str | None = None,
 ) -> Any:
     """Run a Web API call within the time left, raising our error for any failure (never the
     token)."""
@@ -219,7 +241,9 @@ async def _call(
         async with asyncio.timeout(timeout.total):
             return await call()
     except SlackApiError as exc:
-        raise _api_error(method, exc.response, may_have_posted=may_have_posted) from None
+        raise _api_error(
+            method, exc.response, may_have_posted=may_have_posted, channel=channel
+        ) from None
     except aiohttp.ClientConnectorError:
         raise SlackUnavailable(f"Slack {method}: could not connect") from None
     except (TimeoutError, aiohttp.ClientError) as exc:
@@ -228,7 +252,9 @@ async def _call(
         ) from None
 
 
-def _api_error(method: str, response: Any, *, may_have_posted: bool) -> Exception:
+def _api_error(
+    method: str, response: Any, *, may_have_posted: bool, channel: str | None = None
+) -> Exception:
     # slack_sdk's response, or aiohttp's own when the body was not JSON.
     status = int(getattr(response, "status_code", 0) or getattr(response, "status", 0) or 0)
     data = getattr(response, "data", None)
@@ -251,11 +277,16 @@ def _api_error(method: str, response: Any, *, may_have_posted: bool) -> Exceptio
         return SlackUnavailable(
             f"Slack {method}: HTTP {status} ({error})", maybe_delivered=may_have_posted
         )
-    return refusal_error(method, error, body, may_have_posted=may_have_posted)
+    return refusal_error(method, error, body, may_have_posted=may_have_posted, channel=channel)
 
 
 def refusal_error(
-    method: str, error: str, body: Mapping[str, Any], *, may_have_posted: bool
+    method: str,
+    error: str,
+    body: Mapping[str, Any],
+    *,
+    may_have_posted: bool,
+    channel: str | None = None,
 ) -> Exception:
     """The error for an ``ok: false`` answer that is no rate limit."""
     if error == "missing_scope":
@@ -267,6 +298,14 @@ def refusal_error(
     if error in _AUTH:
         return ConfigurationError(
             f"Slack {method}: {_AUTH[error]} ({error}); put a valid xoxb- token in the secret"
+        )
+    if error in _CHANNEL_REFUSALS:
+        where = f"channel {channel}" if channel else "the channel"
+        return SlackChannelUnavailable(
+            f"Slack {method}: {_REFUSED[error]} ({error}) in {where}. Invite the app to "
+            f"{where} (/invite @the-app), unarchive it, or point the service at another "
+            "channel (the SlackChannel stack parameter, or the template's "
+            "notifier.slack.channel); then redrive"
         )
     if error in _REFUSED:
         return SlackWebhookRejected(f"Slack {method}: {_REFUSED[error]} ({error})")

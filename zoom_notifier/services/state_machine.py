@@ -1,4 +1,5 @@
-"""Starting the workflow's executions by name (the dispatcher's side of Step Functions)."""
+"""The workflow's executions: started by name and read by name (the dispatcher's side of Step
+Functions), or read by ARN (the failure report's)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from zoom_notifier.domain.dispatch import execution_arn
+from zoom_notifier.domain.models import ExecutionDescription
 from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.services.aws import aws_errors, error_code
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions.client import SFNClient
 
-__all__ = ["StateMachine"]
+__all__ = ["Executions", "StateMachine"]
 
 _EXISTS = frozenset({"ExecutionAlreadyExists"})
+_MISSING = frozenset({"ExecutionDoesNotExist"})
 # An open execution started again with the same name and input is answered with its own
 # startDate: one that old was started by an earlier call (a tick delivered twice within
 # seconds is counted as started by both; either way one execution runs). AWS's clocks and
@@ -59,3 +63,29 @@ class StateMachine:
                 return False
             raise
         return started["startDate"] >= called_at - _SAME_CALL
+
+    async def status(self, name: str) -> str | None:
+        """The status of execution ``name`` (``RUNNING``, ``FAILED``, ...), or None when it
+        was never started (DescribeExecution answers ``ExecutionDoesNotExist``)."""
+        arn = execution_arn(self._arn, name)
+        try:
+            with aws_errors(f"reading execution {name}", expected=_MISSING):
+                described = await self._client.describe_execution(executionArn=arn)
+        except ClientError as exc:
+            if error_code(exc) in _MISSING:
+                return None
+            raise
+        return str(described["status"])
+
+
+class Executions:
+    """Any execution of the stack's state machine, read by ARN (the failure report's side)."""
+
+    def __init__(self, client: SFNClient) -> None:
+        self._client = client
+
+    async def describe(self, arn: str) -> ExecutionDescription:
+        """DescribeExecution: status, error, cause, input and whether it can be redriven."""
+        with aws_errors(f"reading execution {arn}"):
+            described = await self._client.describe_execution(executionArn=arn)
+        return ExecutionDescription.model_validate(dict(described))

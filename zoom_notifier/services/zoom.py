@@ -7,6 +7,7 @@ The aiohttp session is injected (one per invocation); the access token comes fro
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -112,6 +113,8 @@ class ZoomClient:
             token = await self._tokens.token()
             answer = await send(self._session, method, url, token=token, body=body)
             if answer.status == 401:
+                if (missing := missing_scope_error(answer)) is not None:
+                    raise missing
                 raise ZoomAuthFailed(
                     f"Zoom rejected a fresh access token (HTTP 401{zoom_detail(answer)}); "
                     "check the app's scopes and that it is activated"
@@ -164,11 +167,45 @@ def meeting_list_from(answer: ZoomAnswer) -> ZoomMeetingList:
     return _parse(ZoomMeetingList, answer, "list meetings", "a meeting list")
 
 
-def _is_daily_limit(answer: ZoomAnswer) -> bool:
-    # Zoom's daily-limit 429: "You have exceeded the daily rate limit (100) of Meeting
-    # Create/Update API requests ... You may resume these requests at GMT 00:00:00." and,
-    # per the rate-limit guide, X-RateLimit-Type: Daily-limit with an ISO 8601 Retry-After
-    # (devforum.zoom.us/t/18928, developers.zoom.us/docs/api/rate-limits/).
+# Zoom's answer to a token without a scope the call needs: code 4700 or 4711, "Invalid access
+# token, does not contain scopes:[meeting:write:meeting:admin, ...]" (devforum.zoom.us/t/
+# 4711-invalid-access-token-does-not-contain-scopes/86596, developers.zoom.us/docs/api/
+# using-zoom-apis/#error-codes), with HTTP 400 or 401.
+_MISSING_SCOPE_CODES = frozenset({4700, 4711})
+_SCOPES = re.compile(r"does not contain scopes?\s*:?\s*\[?([^\]]*)\]?", re.IGNORECASE)
+
+
+def missing_scope_error(answer: ZoomAnswer) -> ZoomAuthFailed | None:
+    """ZoomAuthFailed naming the scopes to add, when Zoom says the token lacks some."""
+    data = answer.json()
+    code = data.get("code") if isinstance(data, dict) else None
+    message = str(data.get("message", "")) if isinstance(data, dict) else ""
+    match = _SCOPES.search(message)
+    if code not in _MISSING_SCOPE_CODES and match is None:
+        return None
+    scopes = (
+        ", ".join(part.strip() for part in match[1].split(",") if part.strip()) if match else ""
+    )
+    needed = f"the scope(s) {scopes}" if scopes else "a scope this call needs"
+    return ZoomAuthFailed(
+        f"Zoom refused the call: the app's token lacks {needed} (code {code}). Add "
+        f"{'them' if scopes else 'it'} on the app's page (marketplace.zoom.us, Manage, your "
+        "Server-to-Server OAuth app, Scopes), then redrive"
+    )
+
+
+def _is_daily_limit(answer: ZoomAnswer, action: str) -> bool:
+    """Whether a 429 is Zoom's daily limit of meeting creates/updates: only for a create or an
+    update, and only when Zoom says so.
+
+    Zoom's daily-limit 429: "You have exceeded the daily rate limit (100) of Meeting
+    Create/Update API requests ... You may resume these requests at GMT 00:00:00." and, per
+    the rate-limit guide, X-RateLimit-Type: Daily-limit with an ISO 8601 Retry-After
+    (devforum.zoom.us/t/18928, developers.zoom.us/docs/api/rate-limits/). Any other 429 (a
+    lookup's, or a per-second limit) is retried.
+    """
+    if not ("create" in action or "update" in action):
+        return False
     headers = {name.lower(): value for name, value in answer.headers.items()}
     if headers.get("x-ratelimit-type", "").lower() == "daily-limit":
         return True
@@ -193,7 +230,7 @@ def _daily_limit(answer: ZoomAnswer, action: str) -> ZoomDailyLimitReached:
 def error_for(answer: ZoomAnswer, action: str) -> ZoomNotifierError:
     """Our error for a non-success answer of Zoom to ``action``."""
     status = answer.status
-    if status == 429 and _is_daily_limit(answer):
+    if status == 429 and _is_daily_limit(answer, action):
         return _daily_limit(answer, action)
     if status == 429:
         retry_after = retry_after_seconds(answer.headers.get("Retry-After"))
@@ -201,6 +238,8 @@ def error_for(answer: ZoomAnswer, action: str) -> ZoomNotifierError:
         return ZoomRateLimited(f"Zoom rate-limited {action} (HTTP 429{hint})", retry_after)
     if status >= 500:
         return ZoomUnavailable(f"Zoom failed to {action} (HTTP {status})")
+    if status in {400, 401, 403} and (missing := missing_scope_error(answer)) is not None:
+        return missing
     if 400 <= status < 500:
         data = answer.json()
         code = data.get("code") if isinstance(data, dict) else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from zoom_notifier.domain.dispatch import announce_time
 from zoom_notifier.domain.meeting_days import day_off
 from zoom_notifier.domain.meeting_records import AlreadyDone, created_record, skipped_record
 from zoom_notifier.domain.models import (
@@ -27,6 +28,7 @@ from zoom_notifier.errors import (
     ZoomResponseInvalid,
 )
 from zoom_notifier.runtime.logs import bind, get_logger
+from zoom_notifier.runtime.metrics import metric_fields
 from zoom_notifier.workflow.adoption import find_earlier_meeting
 from zoom_notifier.workflow.clock import Clock, utc_now
 from zoom_notifier.workflow.leases import end_lease
@@ -88,7 +90,7 @@ async def create_meeting(
     template = await templates.load(key.template)
     meeting_date = date.fromisoformat(key.date)
     notifier = template.notifier
-    delivery = notifier.delivery() if notifier else Delivery()
+    delivery = _delivery(template, meeting_date, timezone)
     if record is None and (reason := day_off(notifier, meeting_date)) is not None:
         # Decided before any call to Zoom: a Zoom outage never fails a day off.
         return await _skip_day(key, reason, template, store, owner, now())
@@ -146,6 +148,16 @@ async def create_meeting(
     return _create_result(record, "created")
 
 
+def _delivery(template: MeetingTemplate, day: date, timezone: str) -> Delivery:
+    """Where the day is announced, and when it is due (what the delay metric counts from)."""
+    notifier = template.notifier
+    delivery = notifier.delivery() if notifier else Delivery()
+    due = announce_time(template, day, timezone)
+    if due is None:
+        return delivery
+    return delivery.model_copy(update={"announce_at": int(due.timestamp())})
+
+
 async def _skip_day(
     key: MeetingKey,
     reason: str,
@@ -156,7 +168,11 @@ async def _skip_day(
 ) -> SkippedResult:
     """A day off: nothing is created; with announce_skipped, its item is recorded so that
     NotifyMeeting posts the skip once."""
-    log.info("not a meeting day; nothing is created", reason=reason)
+    log.info(
+        "not a meeting day; nothing is created",
+        reason=reason,
+        **metric_fields({"Skipped": 1}, template=key.template, at=now),
+    )
     skipped = SkippedResult(date=key.date, template=key.template, reason=reason)
     notifier = template.notifier
     if notifier is None or not notifier.announce_skipped:

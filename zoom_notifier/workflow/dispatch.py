@@ -13,9 +13,12 @@ from zoom_notifier.domain.models import (
 from zoom_notifier.domain.template import MeetingTemplate
 from zoom_notifier.errors import AwsUnavailable, PermanentError, TransientError
 from zoom_notifier.runtime.logs import bind, get_logger
+from zoom_notifier.runtime.metrics import metric_fields
 from zoom_notifier.workflow.clock import Clock, utc_now
+from zoom_notifier.workflow.overdue import find_overdue, report_overdue
 from zoom_notifier.workflow.ports import (
     ExecutionStarter,
+    MeetingLookup,
     OperatorReporter,
     TemplateCatalog,
 )
@@ -36,6 +39,8 @@ async def dispatch(
     catalog: TemplateCatalog,
     starter: ExecutionStarter,
     reporter: OperatorReporter,
+    meetings: MeetingLookup,
+    state_machine_arn: str,
     every_minutes: int,
     timezone: str,
     now: Clock = utc_now,
@@ -50,10 +55,13 @@ async def dispatch(
     day passing in silence. Only what affects every template (the listing refused, AWS down)
     fails the tick, and a template AWS failed to read for the moment fails it after every
     other team was started, so that the retry reads it again.
+
+    Then it checks the days due ``OVERDUE_AFTER`` ago were announced (:mod:`.overdue`), and a
+    tick that ran to the end counts one ``DispatchTicks``: the dead man's switch alarms when
+    they stop (the schedule disabled or deleted, or every tick failing).
     """
-    window_start, window_end = tick_window(
-        request.scheduled_time, request.every_minutes or every_minutes
-    )
+    period = request.every_minutes or every_minutes
+    window_start, window_end = tick_window(request.scheduled_time, period)
     bind(window_end=window_end.isoformat())
     templates: dict[str, MeetingTemplate] = {}
     invalid: list[str] = []
@@ -91,18 +99,28 @@ async def dispatch(
     late_by = now() - window_end
     if late:
         await _report_late(reporter, window_end, late_by, late)
+    overdue = await find_overdue(
+        templates, request.scheduled_time, period, timezone, meetings=meetings, starter=starter
+    )
+    if overdue:
+        await report_overdue(reporter, overdue, state_machine_arn, request.scheduled_time)
     if unavailable:
         names = ", ".join(name for name, _ in unavailable)
         raise AwsUnavailable(
             f"could not read the templates {names} ({unavailable[0][1]}); every other team "
             "was started, and the retry of this tick reads them again"
         )
+    log.info(
+        "tick dispatched",
+        **metric_fields({"DispatchTicks": 1, "TemplatesDue": len(due)}, at=window_end),
+    )
     return DispatchResult(
         window_start=window_start.isoformat(),
         window_end=window_end.isoformat(),
         started=started,
         already_started=already,
         invalid_templates=invalid,
+        overdue=[day.run.name for day in overdue],
         late_by_seconds=max(0, int(late_by.total_seconds())),
     )
 

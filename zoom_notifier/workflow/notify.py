@@ -6,6 +6,7 @@ adopted.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from zoom_notifier.domain.meeting_records import (
@@ -25,12 +26,14 @@ from zoom_notifier.errors import (
     ConfigurationError,
     MeetingCreationInProgress,
     MeetingNotFound,
+    SlackChannelUnavailable,
     SlackRateLimited,
     SlackUnavailable,
     SlackWebhookRejected,
     ZoomNotifierError,
 )
 from zoom_notifier.runtime.logs import bind, get_logger
+from zoom_notifier.runtime.metrics import metric_fields
 from zoom_notifier.workflow.clock import Clock, utc_now
 from zoom_notifier.workflow.leases import end_lease
 from zoom_notifier.workflow.ports import (
@@ -142,8 +145,9 @@ async def _announce_by_webhook(
         maybe_delivered = isinstance(exc, SlackUnavailable) and exc.maybe_delivered
         await end_lease(store.release_notification(attempt, owner, keep_attempt=maybe_delivered))
         raise
-    await store.mark_notified(record, notified_record(record, now()), owner)
-    log.info("meeting announced")
+    posted_at = now()
+    await store.mark_notified(record, notified_record(record, posted_at), owner)
+    log.info("meeting announced", **_announced(record, posted_at))
 
 
 # The metadata an announcement carries (api.slack.com/metadata): what finds it again.
@@ -214,10 +218,11 @@ async def _announce_by_app(
             keep = record.notify_attempt_started_at is not None
         await end_lease(store.release_notification(held, owner, keep_attempt=keep))
         raise
+    posted_at = now()
     notified = await store.mark_notified(
-        record, notified_record(record, now(), (channel, ts)), owner
+        record, notified_record(record, posted_at, (channel, ts)), owner
     )
-    log.info("meeting announced", slack_ts=ts)
+    log.info("meeting announced", slack_ts=ts, **_announced(record, posted_at))
     await _remind_once(notified, app, store, now)
 
 
@@ -242,7 +247,13 @@ async def _remind_once(
         reminder = await app.find_scheduled(channel, post_at, text)
         if reminder is None:
             reminder = await app.schedule(channel, thread, post_at, text)
-    except (SlackUnavailable, SlackRateLimited, SlackWebhookRejected, ConfigurationError) as exc:
+    except (
+        SlackUnavailable,
+        SlackRateLimited,
+        SlackWebhookRejected,
+        SlackChannelUnavailable,
+        ConfigurationError,
+    ) as exc:
         # The announcement stands; the error (of the same name, so retried or not alike) says
         # so, and a retry or redrive of NotifyMeeting schedules the reminder, or finds the one
         # this try may have scheduled.
@@ -272,12 +283,26 @@ def _reminder_time(record: MeetingRecord) -> int | None:
     return int(start.timestamp()) - record.reminder_minutes * 60
 
 
+def _announced(record: MeetingRecord, posted_at: datetime) -> dict[str, Any]:
+    """The metrics of an announcement: one ``Announced``, and its delay from the time it was
+    due. A day off's post is not an announcement: CreateMeeting counted it as ``Skipped``."""
+    if record.meeting_id is None:
+        return {}
+    values: dict[str, float] = {"Announced": 1}
+    if record.announce_at is not None:
+        values["AnnouncementDelay"] = max(0.0, round(posted_at.timestamp() - record.announce_at, 1))
+    return metric_fields(values, template=record.template, at=posted_at)
+
+
 def _certainly_not_posted(error: ZoomNotifierError) -> bool:
     """Whether Slack's answer proves the post was not made: a refusal from the allow-list, an
     auth error, a rate limit, or a connection that never reached Slack."""
     if isinstance(error, SlackUnavailable):
         return not error.maybe_delivered
-    return isinstance(error, SlackRateLimited | SlackWebhookRejected | ConfigurationError)
+    return isinstance(
+        error,
+        SlackRateLimited | SlackWebhookRejected | SlackChannelUnavailable | ConfigurationError,
+    )
 
 
 def _same_error(error: ZoomNotifierError, message: str) -> ZoomNotifierError:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from zoom_notifier.domain.meeting_records import Claim
 from zoom_notifier.domain.models import (
+    ExecutionDescription,
     MeetingKey,
     MeetingRecord,
     ZoomMeeting,
@@ -21,7 +22,9 @@ from zoom_notifier.domain.template import MeetingTemplate
 
 __all__ = [
     "AppPoster",
+    "ExecutionReader",
     "ExecutionStarter",
+    "MeetingLookup",
     "MeetingRepository",
     "MessagePoster",
     "OperatorReporter",
@@ -54,6 +57,22 @@ class ExecutionStarter(Protocol):
     async def start(self, name: str, execution_input: dict[str, Any]) -> bool:
         """Start the execution ``name``: True if this call started it, False if it existed."""
         ...
+
+    async def status(self, name: str) -> str | None:
+        """The status of execution ``name``, or None when it was never started."""
+        ...
+
+
+class ExecutionReader(Protocol):
+    """Reading a failed execution (:class:`~zoom_notifier.services.state_machine.Executions`)."""
+
+    async def describe(self, arn: str) -> ExecutionDescription: ...
+
+
+class MeetingLookup(Protocol):
+    """Reading one day's item (the dispatcher's check that the announcement went out)."""
+
+    async def get(self, key: MeetingKey) -> MeetingRecord | None: ...
 
 
 class OperatorReporter(Protocol):

@@ -617,3 +617,25 @@ def test_with_too_little_time_left_zoom_is_not_called_at_all(zoom: ZoomModel) ->
         handler({"date": DAY}, context)
 
     assert zoom.create_calls == 0
+
+
+def test_fix_the_secret_then_redrive_at_once_reads_the_new_secret(
+    zoom: ZoomModel, aws_resources: fakes.AwsResources, env: dict[str, str]
+) -> None:
+    # The app's secret was rotated in Zoom; the stored one is stale: Zoom refuses it.
+    zoom.client_secret = "FAKE-rotated-secret-9a1b"
+    assert invoke({"date": DAY})["error"] == "ZoomAuthFailed"
+
+    # The operator puts the new secret and redrives a minute later, in the same warm container
+    # (whose cache would keep the old value for 300 s): the new value is read.
+    aws_resources.secretsmanager.put_secret_value(
+        SecretId=fakes.ZOOM_SECRET_ID,
+        SecretString=json.dumps(
+            {"account_id": fakes.ACCOUNT_ID, "client_id": fakes.CLIENT_ID,
+             "client_secret": "FAKE-rotated-secret-9a1b"}
+        ),
+    )  # fmt: skip
+    result = invoke({"date": DAY})
+
+    assert result["outcome"] == "created"
+    assert zoom.create_calls == 1

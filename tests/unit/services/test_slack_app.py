@@ -12,6 +12,7 @@ from aioresponses import aioresponses
 from tests.support.mounted import mount_slack_api
 from zoom_notifier.errors import (
     ConfigurationError,
+    SlackChannelUnavailable,
     SlackRateLimited,
     SlackUnavailable,
     SlackWebhookRejected,
@@ -84,9 +85,12 @@ async def test_the_search_pages_through_a_busy_channel(app: SlackApp, model: Sla
 @pytest.mark.parametrize(
     ("fault", "raised", "text"),
     [
-        (slack_error("not_in_channel"), SlackWebhookRejected, "/invite it"),
-        (slack_error("channel_not_found"), SlackWebhookRejected, "channel_not_found"),
-        (slack_error("is_archived"), SlackWebhookRejected, "archived"),
+        (slack_error("not_in_channel"), SlackChannelUnavailable,
+         f"(not_in_channel) in channel {CHANNEL}. Invite the app to channel {CHANNEL}"),
+        (slack_error("channel_not_found"), SlackChannelUnavailable,
+         "the SlackChannel stack parameter, or the template's notifier.slack.channel"),
+        (slack_error("is_archived"), SlackChannelUnavailable, "unarchive it"),
+        (slack_error("msg_too_long"), SlackWebhookRejected, "too long"),
         (slack_error("invalid_auth"), ConfigurationError, "not valid"),
         (slack_error("token_revoked"), ConfigurationError, "revoked"),
         (slack_error("missing_scope", needed="chat:write", provided="channels:history"),
@@ -108,6 +112,7 @@ async def test_web_api_errors_are_ours_and_never_carry_the_token(
         await app.post(CHANNEL, {"text": "x"}, {"event_type": EVENT, "event_payload": PAYLOAD})
 
     assert text in str(caught.value)
+    assert "webhook" not in str(caught.value)
     assert model.token not in str(caught.value)
     if isinstance(caught.value, SlackRateLimited) and "429" in str(fault):
         assert caught.value.retry_after == 7

@@ -10,6 +10,7 @@ from aioresponses import aioresponses
 
 from tests.support import fakes
 from zoom_notifier.errors import (
+    ZoomAuthFailed,
     ZoomDailyLimitReached,
     ZoomRateLimited,
     ZoomRequestRejected,
@@ -173,4 +174,44 @@ async def test_a_per_second_limit_stays_transient(zoom: ZoomModel, client: ZoomC
     zoom.create.set(answer(429, {"code": 429, "message": message}, {"Retry-After": "1"}))
 
     with pytest.raises(ZoomRateLimited):
+        await client.create_meeting(fakes.ZOOM_USER, {"topic": "t"})
+
+
+async def test_a_daily_limit_header_on_a_lookup_is_no_create_limit(
+    zoom: ZoomModel, client: ZoomClient
+) -> None:
+    # Only the create/update limit is the host's day; a lookup's 429 is retried.
+    zoom.listing.set(answer(429, {"code": 429, "message": "Too many requests"},
+                            {"X-RateLimit-Type": "Daily-limit"}))  # fmt: skip
+
+    with pytest.raises(ZoomRateLimited):
+        await client.list_scheduled_meetings(fakes.ZOOM_USER)
+
+
+@pytest.mark.parametrize("status", [400, 401])
+@pytest.mark.parametrize("code", [4700, 4711])
+async def test_a_missing_scope_names_the_scope_to_add_on_the_apps_page(
+    zoom: ZoomModel, client: ZoomClient, status: int, code: int
+) -> None:
+    body = {
+        "code": code,
+        "message": "Invalid access token, does not contain scopes:[meeting:write:meeting:admin].",
+    }
+    zoom.create.set(answer(status, body), answer(status, body))
+
+    with pytest.raises(ZoomAuthFailed) as raised:
+        await client.create_meeting(fakes.ZOOM_USER, {"topic": "t"})
+
+    text = str(raised.value)
+    assert "lacks the scope(s) meeting:write:meeting:admin" in text
+    assert "on the app's page" in text
+    assert "template" not in text
+
+
+async def test_the_models_app_without_the_write_scope_is_told_which_scope_to_add(
+    zoom: ZoomModel, client: ZoomClient
+) -> None:
+    zoom.scope = "meeting:read:meeting:admin"
+
+    with pytest.raises(ZoomAuthFailed, match=r"lacks the scope\(s\) meeting:write:meeting:admin"):
         await client.create_meeting(fakes.ZOOM_USER, {"topic": "t"})

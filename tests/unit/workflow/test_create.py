@@ -32,6 +32,7 @@ from zoom_notifier.domain.models import (
 from zoom_notifier.errors import (
     InvalidMeetingTemplate,
     MeetingCreationInProgress,
+    ZoomAuthFailed,
     ZoomDailyLimitReached,
     ZoomMeetingMisplaced,
     ZoomRequestRejected,
@@ -274,16 +275,22 @@ async def test_the_daily_limit_releases_the_day(
 
 
 @pytest.mark.parametrize(
-    "refusal",
+    ("refusal", "raised"),
     [
-        answer(400, {"code": 4711, "message": "Invalid access token, does not contain scopes"}),
-        answer(400, {"code": 4700, "message": "Invalid access token, does not contain scopes"}),
-        answer(404, {"code": 1001, "message": "User does not exist"}),
+        (answer(400, {"code": 4711, "message": "Invalid access token, does not contain scopes"}),
+         ZoomAuthFailed),
+        (answer(400, {"code": 4700, "message": "Invalid access token, does not contain scopes"}),
+         ZoomAuthFailed),
+        (answer(404, {"code": 1001, "message": "User does not exist"}), ZoomRequestRejected),
     ],
     ids=["4711 scope", "4700 scope", "1001 user"],
-)
+)  # fmt: skip
 async def test_a_refused_lookup_after_an_interrupted_create_keeps_its_marker(
-    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel, refusal: Fault
+    templates: MemoryTemplates,
+    store: MemoryStore,
+    zoom: ZoomModel,
+    refusal: Fault,
+    raised: type[Exception],
 ) -> None:
     zoom.create.set(TIMEOUT_AFTER)  # Zoom created the meeting, the answer was lost
     with pytest.raises(ZoomUnavailable):
@@ -291,7 +298,7 @@ async def test_a_refused_lookup_after_an_interrupted_create_keeps_its_marker(
     marker = (await store.get(KEY) or pytest.fail("no item")).attempt_started_at
     zoom.listing.set(refusal)
 
-    with pytest.raises(ZoomRequestRejected):
+    with pytest.raises(raised):
         await create(templates, store, zoom)
     record = await store.get(KEY)
     assert record is not None

@@ -17,6 +17,8 @@ from tests.support.memory import (
 )
 from zoom_notifier.domain.models import (
     DispatchInput,
+    MeetingKey,
+    MeetingRecord,
 )
 from zoom_notifier.domain.template import MeetingTemplate
 from zoom_notifier.errors import (
@@ -26,7 +28,24 @@ from zoom_notifier.errors import (
     ZoomNotifierError,
 )
 from zoom_notifier.workflow import dispatch as dispatch_step
-from zoom_notifier.workflow.ports import TemplateCatalog
+from zoom_notifier.workflow.ports import MeetingLookup, TemplateCatalog
+
+STATE_MACHINE_ARN = fakes.STATE_MACHINE_ARN
+
+
+class EveryDayAnnounced:
+    """A meetings table in which every day is announced."""
+
+    async def get(self, key: MeetingKey) -> MeetingRecord:
+        return MeetingRecord(
+            date=key.date,
+            template=key.template,
+            status="notified",
+            meeting_id=fakes.MEETING_ID,
+            join_url=fakes.JOIN_URL,
+            expires_at=0,
+        )
+
 
 # --- dispatch --------------------------------------------------------------------------------
 
@@ -49,6 +68,7 @@ async def dispatch_at(
     now: str | None = None,
     catalog: TemplateCatalog = TWO_TEAMS,
     carried: int | None = None,
+    meetings: MeetingLookup | None = None,
 ) -> Any:
     moment = datetime.fromisoformat(now or tick)
     return await dispatch_step.dispatch(
@@ -56,6 +76,10 @@ async def dispatch_at(
         catalog=catalog,
         starter=machine,
         reporter=reporter,
+        # These tests are about what a tick starts: every day counts as announced, unless a
+        # test gives the table (the overdue check's tests, in test_overdue.py).
+        meetings=meetings or EveryDayAnnounced(),
+        state_machine_arn=STATE_MACHINE_ARN,
         every_minutes=5,
         timezone="Europe/Paris",
         now=lambda: moment,

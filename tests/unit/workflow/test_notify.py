@@ -4,6 +4,7 @@ channel, and in Slack app mode an interrupted post adopted, never repeated.
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,7 @@ from zoom_notifier.errors import (
     AnnouncementUncertain,
     MeetingCreationInProgress,
     MeetingNotFound,
+    SlackChannelUnavailable,
     SlackUnavailable,
     SlackWebhookRejected,
     ZoomNotifierError,
@@ -50,9 +52,11 @@ from zoom_notifier.local.faults import (
     answer,
     answer_after,
 )
+from zoom_notifier.local.metrics import metric_points
 from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.runtime.logs import configure_logging
 from zoom_notifier.workflow import notify as notify_step
 
 
@@ -430,7 +434,7 @@ async def test_app_mode_a_certain_refusal_clears_the_marker_so_the_redrive_posts
     await create(templates, store, zoom)
     workspace.scripts["chat.postMessage"].set(slack_error("not_in_channel"))
 
-    with pytest.raises(SlackWebhookRejected):
+    with pytest.raises(SlackChannelUnavailable, match="Invite the app"):
         await notify_app(store, workspace)
     record = await store.get(KEY)
     assert record is not None
@@ -438,3 +442,25 @@ async def test_app_mode_a_certain_refusal_clears_the_marker_so_the_redrive_posts
 
     assert await notify_app(store, workspace) == "notified"  # once /invite'd
     assert len(announcements(workspace)) == 1
+
+
+async def test_an_announcement_counts_once_with_its_delay_from_the_time_it_was_due(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    await create(templates, store, zoom)
+    record = await store.get(KEY)
+    assert record is not None
+    # 09:30 in Paris, announced 15 minutes before: due at 08:15 UTC.
+    assert record.announce_at == int(datetime(2026, 11, 27, 8, 15, tzinfo=UTC).timestamp())
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    posted_at = datetime(2026, 11, 27, 8, 15, 42, tzinfo=UTC)
+
+    await notify_step.notify_meeting(
+        NotifyInput(date=DAY), store=store, slack=ModelSlack(slack), owner=OWNER,
+        now=lambda: posted_at,
+    )  # fmt: skip
+
+    points = [p for line in stream.getvalue().splitlines() for p in metric_points(json.loads(line))]
+    by_template = {p.name: p.value for p in points if ("template", "default") in p.dimensions}
+    assert by_template == {"Announced": 1.0, "AnnouncementDelay": 42.0}
