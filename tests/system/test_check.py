@@ -48,7 +48,7 @@ def test_a_ready_stack_passes_every_check(
     code, lines, err = run_check(capsys)
 
     assert code == 0, err
-    for name in ("stack", "zoom secret", "slack secret", "zoom token", "template"):
+    for name in ("stack", "functions", "zoom secret", "slack secret", "zoom token", "template"):
         assert line(lines, "ok", name)
     assert "s3://zoom-notifier-templates/templates/default.json" in line(lines, "ok", "template")
     # A new stack's schedule is off until the check passes (make deploy turns it on).
@@ -371,3 +371,24 @@ def test_in_slack_app_mode_the_bot_token_is_checked_instead_of_the_webhook(
     assert fix_after(lines, "FAIL", "slack app").startswith(
         f"fix: aws secretsmanager put-secret-value --secret-id {arn}"
     )
+
+
+def test_a_function_that_cannot_start_fails_the_check_with_the_fix(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A MeetingTimezone one letter off: CloudFormation deployed it; every tick would fail.
+    lambda_client = ready.client("lambda")
+    name = "zoom-notifier-dispatch"
+    variables = lambda_client.get_function_configuration(FunctionName=name)["Environment"]
+    lambda_client.update_function_configuration(
+        FunctionName=name,
+        Environment={"Variables": variables["Variables"] | {"MEETING_TIMEZONE": "Europe/Pariss"}},
+    )
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    failed = line(lines, "FAIL", "functions")
+    assert "zoom-notifier-dispatch cannot start" in failed
+    assert "MEETING_TIMEZONE: Value error, unknown IANA time zone 'Europe/Pariss'" in failed
+    assert "make deploy PARAMETERS=" in fix_after(lines, "FAIL", "functions")

@@ -69,6 +69,8 @@ def run_demo(
         return run_two_teams(scenario, out, log_stream=log_stream, log_level=log_level)
     if scenario.slack_app:
         return run_slack_app(scenario, day, out, log_stream=log_stream, log_level=log_level)
+    if scenario.silent_day:
+        return run_silent_day(scenario, day, out, log_stream=log_stream, log_level=log_level)
     zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
     slack_model = SlackModel()
     if scenario.zoom_outage:
@@ -250,6 +252,91 @@ def run_slack_app(
     if threads != [message["ts"] for message in messages]:
         outcome.problems.append(f"reminders in the announcement's thread: got {threads}")
     return outcome
+
+
+def run_silent_day(
+    scenario: Scenario, day: str, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
+) -> DemoOutcome:
+    """The schedule runs a morning; the failure's event is lost; the dispatcher reports.
+
+    The morning is a coming one (the dispatcher measures lateness against the real clock: a
+    past morning would also be reported as started late)."""
+    chosen = date.fromisoformat(day)
+    while chosen <= datetime.now(UTC).date() or chosen.weekday() >= SATURDAY:
+        chosen += timedelta(days=1)
+    day = chosen.isoformat()
+    zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
+    zoom_model.create.set(forever=answer(503, "Service Temporarily Unavailable"))
+    slack_model = SlackModel()
+    morning = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
+    start, end = morning + timedelta(hours=5), morning + timedelta(hours=10)
+    with ZoomServer(zoom_model) as zoom, SlackServer(slack_model) as slack:
+        access = replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url)
+        with LocalRun(
+            zoom=access,
+            webhook_url=slack.webhook_url,
+            meeting_timezone="Europe/Paris",
+            allow_loopback=True,
+            log_stream=log_stream,
+            log_level=log_level,
+        ) as local:
+            print(f"Scenario {scenario.name}: {scenario.story}", file=out)
+            local.upload_template(DEMO_TEMPLATE.read_bytes())
+            print(f"\nThe schedule runs from {start:%H:%M} to {end:%H:%M} UTC on {day}:", file=out)
+            run = local.run_schedule(start, end)
+            for report in run.executions:
+                print("\n".join(execution_lines(report)), file=out)
+            deliveries = local.deliver_failures(lose_status_changes=True)
+            print("\nThe status-change event of the failed execution is lost.", file=out)
+            alarms = [f"{name} at {at:%H:%M} UTC" for at, name in local.alarm_history]
+            deliveries += local.deliver_failures()
+            status_lines = _local_status(local, end)
+        _print_slack(slack_model, deliveries, out)
+        went_off = ", ".join(alarms) or "none"
+        print(f"\nAlarms that went off (to the alarm topic's e-mail): {went_off}", file=out)
+        print("\nzoom-notifier status (the local stack answers it):", file=out)
+        for line in status_lines:
+            print(f"  {line}".rstrip(), file=out)
+        outcome = _check(scenario, run.executions, zoom_model, slack_model, [])
+        shown = json.dumps(slack_model.channel)
+        if "meetings not announced" not in shown:
+            outcome.problems.append("the dispatcher's report of the silent day is not in Slack")
+        if not any(alarm.startswith("MeetingsOverdueAlarm") for alarm in alarms):
+            outcome.problems.append(f"MeetingsOverdueAlarm is not in ALARM (got {alarms})")
+        if not any("FAILED" in line and day in line for line in status_lines):
+            outcome.problems.append("zoom-notifier status does not show the day as FAILED")
+        return outcome
+
+
+def _local_status(local: LocalRun, now: datetime) -> list[str]:
+    """``zoom-notifier status`` on the local stack: the same reads, on moto's endpoint."""
+    from zoom_notifier.operator.stack_status import read_status  # noqa: PLC0415
+    from zoom_notifier.operator.status import Alarm, render  # noqa: PLC0415
+
+    stack = local.stack
+    assert stack is not None  # noqa: S101
+    bucket = stack.physical_ids["TemplateBucket"]
+    s3 = stack.client("s3")
+    templates = {
+        item["Key"].split("/")[-1].removesuffix(".json"): s3.get_object(
+            Bucket=bucket, Key=item["Key"]
+        )["Body"].read()
+        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    }
+    found = read_status(
+        stack.client,
+        templates=templates,
+        table=stack.physical_ids["MeetingsTable"],
+        state_machine_arn=stack.state_machine_arn,
+        timezone="Europe/Paris",
+        days=0,
+        now=now,
+    )
+    alarms = [
+        Alarm(name, "Threshold Crossed") for name, state in local.alarms(now).items()
+        if state == "ALARM"
+    ]  # fmt: skip
+    return render(found.days, alarms)
 
 
 def _tick_through(local: LocalRun, day: date, out: TextIO) -> list[str]:

@@ -28,6 +28,9 @@ class Scenario:
     # Slack app mode: a bot token and a channel instead of a webhook; the template asks for a
     # reminder, and the first post's answer is lost (the connection resets after Slack posted).
     slack_app: bool = False
+    # The dispatcher runs the morning on the schedule; Zoom is down and the failed execution's
+    # status-change event is lost on its way: only the dispatcher's check reports the day.
+    silent_day: bool = False
     statuses: tuple[str, ...] = ("SUCCEEDED",)
     meetings: int = 1
     announcements: int = 1
@@ -101,6 +104,18 @@ SCENARIOS = {
             "finds it in the channel and adopts it instead of posting again; a reminder is "
             "scheduled in its thread.",
             slack_app=True,
+        ),
+        Scenario(
+            "silent-day",
+            "Zoom is down and the failed day's status-change event is lost (EventBridge "
+            "delivers it on a best-effort basis): no failure report comes. 30 minutes after "
+            "the announcement was due, the dispatcher's check reports the day to Slack (and its "
+            "alarm to e-mail), and `zoom-notifier status` shows it.",
+            silent_day=True,
+            zoom_outage=True,
+            statuses=("FAILED",),
+            meetings=0,
+            announcements=0,
         ),
         Scenario(
             "rerun",

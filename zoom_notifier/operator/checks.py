@@ -9,20 +9,24 @@ see the scopes Zoom granted. It posts to Slack only when asked to: a test messag
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from zoom_notifier.domain.template import parse_template
-from zoom_notifier.errors import ZoomNotifierError
+from zoom_notifier.errors import ConfigurationError, ZoomNotifierError
 from zoom_notifier.operator.schedule_expression import ScheduleExpressionError, next_runs
 from zoom_notifier.operator.upcoming import (
     ZOOM_DAILY_CREATIONS_PER_HOST,
     crowded_hosts,
     next_meeting,
 )
+from zoom_notifier.runtime import config
 from zoom_notifier.runtime.config import SLACK_WEBHOOK_HOST, check_url
 from zoom_notifier.services.secrets import (
     ZoomCredentials,
@@ -151,7 +155,7 @@ def _call(doing: str, call: Callable[[], T]) -> T:
 
 
 @dataclass(frozen=True)
-class _Deployment:
+class Deployment:
     name: str
     region: str
     outputs: dict[str, str]
@@ -167,7 +171,7 @@ class _Deployment:
         return value
 
 
-def _deployment(session: boto3.session.Session, stack: str) -> tuple[_Deployment, str]:
+def _deployment(session: boto3.session.Session, stack: str) -> tuple[Deployment, str]:
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
     region = session.region_name or "(no region)"
@@ -183,7 +187,7 @@ def _deployment(session: boto3.session.Session, stack: str) -> tuple[_Deployment
         raise _aws_failure(exc, f"reading stack {stack}") from None
     except BotoCoreError as exc:
         raise _aws_failure(exc, f"reading stack {stack}") from None
-    deployment = _Deployment(
+    deployment = Deployment(
         name=stack,
         region=region,
         outputs={item["OutputKey"]: item["OutputValue"] for item in described.get("Outputs", [])},
@@ -422,7 +426,64 @@ def _bucket_templates(
     return [(f"s3://{bucket}/{key}", reader(key)) for key in sorted(keys)]
 
 
-def _schedule(session: boto3.session.Session, deployment: _Deployment, now: datetime) -> Check:
+# Each function of the stack (its FunctionName in the template) and the settings it loads.
+_FUNCTIONS = {
+    "dispatch": "DispatchSettings",
+    "create-meeting": "CreateSettings",
+    "notify-meeting": "NotifySettings",
+    "notify-failure": "FailureSettings",
+}
+
+
+def _function_settings(session: boto3.session.Session, deployment: Deployment) -> Check:
+    """Each deployed function's own environment, loaded as the function loads it: a value
+    that would fail every invocation (a MeetingTimezone that does not exist, say) fails here
+    first, with the fix."""
+    client = session.client("lambda")
+    problems = []
+    for suffix, settings_name in _FUNCTIONS.items():
+        name = f"{deployment.name}-{suffix}"
+        try:
+            configuration = _call(
+                f"reading function {name}",
+                partial(client.get_function_configuration, FunctionName=name),
+            )
+        except CheckFailed as failed:
+            return Check("functions", "FAIL", failed.detail, failed.fix)
+        # Strings, as Lambda gives them to the function (moto may answer a Number as is).
+        variables = {
+            key: str(value)
+            for key, value in configuration.get("Environment", {}).get("Variables", {}).items()
+        }
+        try:
+            with _environment(variables | {"AWS_LAMBDA_FUNCTION_NAME": name}):
+                config.load_settings(getattr(config, settings_name))
+        except ConfigurationError as exc:
+            problems.append(f"{name} cannot start: {exc}")
+    if problems:
+        return Check(
+            "functions",
+            "FAIL",
+            "; ".join(problems),
+            'fix the stack parameter it comes from: make deploy PARAMETERS=\'{"Name": "value"}\'',
+        )
+    return Check("functions", "ok", f"the settings of {len(_FUNCTIONS)} functions load")
+
+
+@contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """Only ``variables`` in the environment (as a function sees its own), then as before."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _schedule(session: boto3.session.Session, deployment: Deployment, now: datetime) -> Check:
     name = deployment.output("ScheduleName")
     client = session.client("scheduler")
     schedule = _call(f"reading schedule {name}", lambda: client.get_schedule(Name=name))
@@ -473,6 +534,7 @@ def check_stack(
     deployment = _run(checks, "stack", lambda: _deployment(session, stack))
     if deployment is None:
         return checks
+    checks.append(_function_settings(session, deployment))
     credentials = _run(
         checks,
         "zoom secret",
@@ -585,6 +647,26 @@ def check_local(
     return checks
 
 
+@dataclass(frozen=True)
+class StackView:
+    """What the operator's commands read of a deployed stack."""
+
+    session: boto3.session.Session
+    deployment: Deployment
+    templates: dict[str, bytes]
+
+
+def read_stack(stack: str, region: str | None = None) -> StackView:
+    """A deployed stack's outputs, parameters and templates; a problem reading them is a
+    :class:`CheckFailed` with its fix."""
+    import boto3  # noqa: PLC0415 - the command line's AWS client
+
+    session = boto3.session.Session(region_name=region)
+    deployment, _ = _deployment(session, stack)
+    templates, _ = _templates_of(session, deployment)
+    return StackView(session, deployment, templates)
+
+
 def stack_templates(stack: str, region: str | None = None) -> tuple[dict[str, bytes], str]:
     """The templates of a deployed stack's bucket, by name, and its ``MeetingTimezone``; a
     problem reading them is a :class:`CheckFailed` with its fix."""
@@ -592,6 +674,12 @@ def stack_templates(stack: str, region: str | None = None) -> tuple[dict[str, by
 
     session = boto3.session.Session(region_name=region)
     deployment, _ = _deployment(session, stack)
+    return _templates_of(session, deployment)
+
+
+def _templates_of(
+    session: boto3.session.Session, deployment: Deployment
+) -> tuple[dict[str, bytes], str]:
     key_pattern = deployment.parameters.get("TemplateKey", "templates/{template}.json")
     sources = _bucket_templates(session, deployment.output("TemplateBucketName"), key_pattern)
     templates = {}

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ __all__ = [
     "repost",
     "rerun",
     "run",
+    "status",
     "validate_template",
 ]
 
@@ -304,6 +305,52 @@ def repost(args: argparse.Namespace) -> int:
     if started.console_url:
         print(f"Console: {started.console_url}")
     return EXIT_OK
+
+
+# --- status -----------------------------------------------------------------------------------
+
+
+def status(args: argparse.Namespace) -> int:
+    from botocore.exceptions import ClientError  # noqa: PLC0415
+
+    from zoom_notifier.operator.checks import CheckFailed, read_stack  # noqa: PLC0415
+    from zoom_notifier.operator.stack_status import alarms_in_alarm, read_status  # noqa: PLC0415
+    from zoom_notifier.operator.status import needs_a_person, render  # noqa: PLC0415
+
+    try:
+        with _aws_calls():
+            view = read_stack(args.stack, args.region)
+            templates = {
+                name: body
+                for name, body in view.templates.items()
+                if not args.template or name in args.template
+            }
+            if args.template and (missing := sorted(set(args.template) - set(templates))):
+                raise CommandError(f"no template {', '.join(missing)} in the stack's bucket")
+            deployment = view.deployment
+            found = read_status(
+                view.session.client,
+                templates=templates,
+                table=deployment.output("MeetingsTableName"),
+                state_machine_arn=deployment.output("StateMachineArn"),
+                timezone=deployment.parameters.get("MeetingTimezone", "UTC"),
+                days=args.days,
+                now=datetime.now(UTC),
+            )
+            alarms = alarms_in_alarm(view.session.client("cloudwatch"), args.stack)
+    except CheckFailed as failed:
+        raise CommandError(f"{failed.detail} (fix: {failed.fix})", EXIT_FAILED) from None
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise CommandError(
+            f"AWS refused a read ({error.get('Code')}: {error.get('Message', '')}); the "
+            "status needs read access to the stack's table, executions and alarms",
+            EXIT_FAILED,
+        ) from None
+    lines = render(found.days, alarms)
+    lines[:0] = [f"UNREADABLE template {problem}" for problem in found.unreadable]
+    print("\n".join(lines))
+    return EXIT_FAILED if found.unreadable or needs_a_person(found.days, alarms) else EXIT_OK
 
 
 # --- check ------------------------------------------------------------------------------------

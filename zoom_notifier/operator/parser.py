@@ -21,6 +21,7 @@ from zoom_notifier.operator.commands import (
     repost,
     rerun,
     run,
+    status,
     validate_template,
 )
 
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     _calendar_command(command)
     _rerun_command(command)
     _repost_command(command)
+    _status_command(command)
     return parser
 
 
@@ -242,6 +244,21 @@ def _repost_command(command: _Command) -> None:
     sub.add_argument("--date", type=_day, required=True, help="the meeting's date")
     sub.add_argument("--template", default="default", help="the template (default: default)")
     sub.add_argument("--region", help="default: the state machine's region")
+
+
+def _status_command(command: _Command) -> None:
+    sub = command(
+        "status",
+        status,
+        "Each template's last days and today in a deployed stack: announced (when), skipped\n"
+        "(why), failed (the error and the execution's link), not announced (the fix), or due\n"
+        "later today; then the alarms in ALARM. Exits 1 when something needs a person.",
+        "zoom-notifier status --stack zoom-notifier --days 7",
+    )
+    sub.add_argument("--stack", default="zoom-notifier", help="the stack (default zoom-notifier)")
+    sub.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
+    sub.add_argument("--days", type=_days, default=7, help="days before today (default 7)")
+    sub.add_argument("--template", action="append", default=[], help="only this template")
 
 
 def _calendar_arguments(sub: argparse.ArgumentParser) -> None:
