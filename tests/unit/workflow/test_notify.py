@@ -36,6 +36,7 @@ from zoom_notifier.domain.models import (
 )
 from zoom_notifier.errors import (
     AnnouncementUncertain,
+    ConfigurationError,
     MeetingCreationInProgress,
     MeetingNotFound,
     SlackChannelUnavailable,
@@ -464,3 +465,26 @@ async def test_an_announcement_counts_once_with_its_delay_from_the_time_it_was_d
     points = [p for line in stream.getvalue().splitlines() for p in metric_points(json.loads(line))]
     by_template = {p.name: p.value for p in points if ("template", "default") in p.dimensions}
     assert by_template == {"Announced": 1.0, "AnnouncementDelay": 42.0}
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "token_revoked", "missing_scope"])
+async def test_app_mode_a_refused_token_ends_the_lease_so_an_immediate_redrive_posts(
+    templates: MemoryTemplates,
+    store: MemoryStore,
+    zoom: ZoomModel,
+    workspace: SlackApiModel,
+    error: str,
+) -> None:
+    await create(templates, store, zoom)
+    workspace.scripts["chat.postMessage"].set(slack_error(error, needed="chat:write"))
+
+    with pytest.raises(ConfigurationError):
+        await notify_app(store, workspace)
+    record = await store.get(KEY)
+    assert record is not None
+    assert record.notify_owner is None  # no lease left for its minute
+    assert record.notify_attempt_started_at is None  # Slack refused: nothing was posted
+
+    # The token is fixed; the redrive (another owner) posts at once, once.
+    assert await notify_app(store, workspace, owner="arn:execution-a/redrive-1") == "notified"
+    assert len(announcements(workspace)) == 1
