@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,7 @@ async def test_notify_failure_tries_every_message_then_raises_the_first_error(
 class Described:
     """DescribeExecution's answers, by ARN; an ARN it does not know is refused."""
 
-    def __init__(self, **answers: dict[str, object]) -> None:
+    def __init__(self, **answers: Mapping[str, object]) -> None:
         self.answers = answers
         self.asked: list[str] = []
 
