@@ -387,9 +387,13 @@ def _describe_other(message: str, subject: str | None) -> tuple[str, str]:
     except json.JSONDecodeError:
         data = None
     if isinstance(data, dict) and "AlarmName" in data:
+        # CloudWatch's alarm notification (docs.aws.amazon.com/AmazonCloudWatch/latest/
+        # monitoring/AlarmThatSendsEmail.html): the stack's alarms describe their own fix.
+        described = str(data.get("AlarmDescription") or "").strip()
+        reason = str(data.get("NewStateReason", ""))
         return (
             f"CloudWatch alarm {data.get('AlarmName')} is {data.get('NewStateValue', '?')}",
-            str(data.get("NewStateReason", "")),
+            f"{described}\n({reason})" if described else reason,
         )
     detail = data.get("detail") if isinstance(data, dict) else None
     if isinstance(detail, dict) and "executionArn" in detail:

@@ -126,6 +126,17 @@ def test_a_lambda_error_cause_is_unwrapped_and_trimmed(slack: SlackModel) -> Non
             ),
             "CloudWatch alarm zoom-notifier-failed-executions is ALARM",
         ),
+        (
+            json.dumps(
+                {
+                    "AlarmName": "zoom-notifier-DispatcherStoppedAlarm-1A2B",
+                    "AlarmDescription": "No dispatcher tick succeeded lately: is the schedule on?",
+                    "NewStateValue": "ALARM",
+                    "NewStateReason": "Threshold Crossed: no datapoints were received",
+                }
+            ),
+            "No dispatcher tick succeeded lately: is the schedule on?",
+        ),
         (json.dumps({"unexpected": "shape"}), '{"unexpected": "shape"}'),
         ("<!channel> <https://evil.example|click> & co", "<!channel> <https://evil.example"),
     ],
