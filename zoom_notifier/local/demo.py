@@ -7,6 +7,8 @@ the outcome, so a demo that "looks fine" but is wrong exits non-zero.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
@@ -18,7 +20,13 @@ from zoom_notifier.local.executions import ExecutionReport
 from zoom_notifier.local.faults import RESET_AFTER, Script, answer
 from zoom_notifier.local.loopback import SlackApiServer, SlackServer, ZoomServer
 from zoom_notifier.local.render import execution_lines, meeting_lines, slack_lines
-from zoom_notifier.local.runner import FailureDelivery, LocalRun, SlackAppAccess, ZoomAccess
+from zoom_notifier.local.runner import (
+    STACK_NAME,
+    FailureDelivery,
+    LocalRun,
+    SlackAppAccess,
+    ZoomAccess,
+)
 from zoom_notifier.local.scenarios import Scenario
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
@@ -78,6 +86,44 @@ def run_demo(
         zoom_model.create.set(forever=answer(503, "Service Temporarily Unavailable"))
     if scenario.slack_archived:
         slack_model.script.set(forever=answer(410, "channel_is_archived"))
+    with _webhook_stack(zoom_model, slack_model, log_stream, log_level) as (local, zoom, slack):
+        print(f"Scenario {scenario.name}: {scenario.story}", file=out)
+        print(
+            f"Stand-ins: AWS (moto) {local.endpoint}, Zoom {zoom.api_url}, "
+            f"Slack {slack.webhook_url}",
+            file=out,
+        )
+        local.upload_template(_template(scenario))
+        reports = []
+        for number in range(1, scenario.executions + 1):
+            execution_input = {"date": day}
+            print(f"\nExecution {number}, input {json.dumps(execution_input)}:", file=out)
+            report = local.execute(execution_input)
+            reports.append(report)
+            print("\n".join(execution_lines(report)), file=out)
+        if scenario.redrive_after_recovery:
+            zoom_model.create = Script()
+            print(
+                f"\nZoom is back. Redrive of execution {len(reports)} "
+                "(the console's Redrive button; only the failed step runs again):",
+                file=out,
+            )
+            report = local.redrive(reports[-1])
+            reports.append(report)
+            print("\n".join(execution_lines(report)), file=out)
+        deliveries = local.deliver_failures()
+        meetings = local.meetings()
+        for line in meeting_lines(meetings):
+            print(line, file=out)
+        _print_slack(slack_model, deliveries, out)
+        return _check(scenario, reports, zoom_model, slack_model, deliveries)
+
+
+@contextmanager
+def _webhook_stack(
+    zoom_model: ZoomModel, slack_model: SlackModel, log_stream: TextIO, log_level: str
+) -> Iterator[tuple[LocalRun, ZoomServer, SlackServer]]:
+    """The local stack in webhook mode, with Zoom and the channel served on loopback."""
     with ZoomServer(zoom_model) as zoom, SlackServer(slack_model) as slack:
         access = replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url)
         with LocalRun(
@@ -88,36 +134,7 @@ def run_demo(
             log_stream=log_stream,
             log_level=log_level,
         ) as local:
-            print(f"Scenario {scenario.name}: {scenario.story}", file=out)
-            print(
-                f"Stand-ins: AWS (moto) {local.endpoint}, Zoom {zoom.api_url}, "
-                f"Slack {slack.webhook_url}",
-                file=out,
-            )
-            local.upload_template(_template(scenario))
-            reports = []
-            for number in range(1, scenario.executions + 1):
-                execution_input = {"date": day}
-                print(f"\nExecution {number}, input {json.dumps(execution_input)}:", file=out)
-                report = local.execute(execution_input)
-                reports.append(report)
-                print("\n".join(execution_lines(report)), file=out)
-            if scenario.redrive_after_recovery:
-                zoom_model.create = Script()
-                print(
-                    f"\nZoom is back. Redrive of execution {len(reports)} "
-                    "(the console's Redrive button; only the failed step runs again):",
-                    file=out,
-                )
-                report = local.redrive(reports[-1])
-                reports.append(report)
-                print("\n".join(execution_lines(report)), file=out)
-            deliveries = local.deliver_failures()
-            meetings = local.meetings()
-        for line in meeting_lines(meetings):
-            print(line, file=out)
-        _print_slack(slack_model, deliveries, out)
-        return _check(scenario, reports, zoom_model, slack_model, deliveries)
+            yield local, zoom, slack
 
 
 def _team_day(after: date) -> date:
@@ -270,27 +287,18 @@ def run_silent_day(
     slack_model = SlackModel()
     morning = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
     start, end = morning + timedelta(hours=5), morning + timedelta(hours=10)
-    with ZoomServer(zoom_model) as zoom, SlackServer(slack_model) as slack:
-        access = replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url)
-        with LocalRun(
-            zoom=access,
-            webhook_url=slack.webhook_url,
-            meeting_timezone="Europe/Paris",
-            allow_loopback=True,
-            log_stream=log_stream,
-            log_level=log_level,
-        ) as local:
-            print(f"Scenario {scenario.name}: {scenario.story}", file=out)
-            local.upload_template(DEMO_TEMPLATE.read_bytes())
-            print(f"\nThe schedule runs from {start:%H:%M} to {end:%H:%M} UTC on {day}:", file=out)
-            run = local.run_schedule(start, end)
-            for report in run.executions:
-                print("\n".join(execution_lines(report)), file=out)
-            deliveries = local.deliver_failures(lose_status_changes=True)
-            print("\nThe status-change event of the failed execution is lost.", file=out)
-            alarms = [f"{name} at {at:%H:%M} UTC" for at, name in local.alarm_history]
-            deliveries += local.deliver_failures()
-            status_lines = _local_status(local, end)
+    with _webhook_stack(zoom_model, slack_model, log_stream, log_level) as (local, _, _):
+        print(f"Scenario {scenario.name}: {scenario.story}", file=out)
+        local.upload_template(DEMO_TEMPLATE.read_bytes())
+        print(f"\nThe schedule runs from {start:%H:%M} to {end:%H:%M} UTC on {day}:", file=out)
+        run = local.run_schedule(start, end)
+        for report in run.executions:
+            print("\n".join(execution_lines(report)), file=out)
+        deliveries = local.deliver_failures(lose_status_changes=True)
+        print("\nThe status-change event of the failed execution is lost.", file=out)
+        alarms = [f"{name} at {at:%H:%M} UTC" for at, name in local.alarm_history]
+        deliveries += local.deliver_failures()
+        status_lines = _local_status(local, end)
         _print_slack(slack_model, deliveries, out)
         went_off = ", ".join(alarms) or "none"
         print(f"\nAlarms that went off (to the alarm topic's e-mail): {went_off}", file=out)
@@ -309,34 +317,17 @@ def run_silent_day(
 
 
 def _local_status(local: LocalRun, now: datetime) -> list[str]:
-    """``zoom-notifier status`` on the local stack: the same reads, on moto's endpoint."""
-    from zoom_notifier.operator.stack_status import read_status  # noqa: PLC0415
-    from zoom_notifier.operator.status import Alarm, render  # noqa: PLC0415
+    """``zoom-notifier status`` on the local stack: the very reads of the command, on moto's
+    endpoint (the local run points boto3 there), with the alarms the local stack evaluates."""
+    from zoom_notifier.operator.stack_status import status_report  # noqa: PLC0415
+    from zoom_notifier.operator.status import Alarm  # noqa: PLC0415
 
-    stack = local.stack
-    assert stack is not None  # noqa: S101
-    bucket = stack.physical_ids["TemplateBucket"]
-    s3 = stack.client("s3")
-    templates = {
-        item["Key"].split("/")[-1].removesuffix(".json"): s3.get_object(
-            Bucket=bucket, Key=item["Key"]
-        )["Body"].read()
-        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])
-    }
-    found = read_status(
-        stack.client,
-        templates=templates,
-        table=stack.physical_ids["MeetingsTable"],
-        state_machine_arn=stack.state_machine_arn,
-        timezone="Europe/Paris",
-        days=0,
-        now=now,
-    )
     alarms = [
         Alarm(name, "Threshold Crossed") for name, state in local.alarms(now).items()
         if state == "ALARM"
     ]  # fmt: skip
-    return render(found.days, alarms)
+    lines, _ = status_report(STACK_NAME, region=None, days=0, only=[], now=now, alarms=alarms)
+    return lines
 
 
 def _tick_through(local: LocalRun, day: date, out: TextIO) -> list[str]:

@@ -313,31 +313,20 @@ def repost(args: argparse.Namespace) -> int:
 def status(args: argparse.Namespace) -> int:
     from botocore.exceptions import ClientError  # noqa: PLC0415
 
-    from zoom_notifier.operator.checks import CheckFailed, read_stack  # noqa: PLC0415
-    from zoom_notifier.operator.stack_status import alarms_in_alarm, read_status  # noqa: PLC0415
-    from zoom_notifier.operator.status import needs_a_person, render  # noqa: PLC0415
+    from zoom_notifier.operator.checks import CheckFailed  # noqa: PLC0415
+    from zoom_notifier.operator.stack_status import UnknownTemplates, status_report  # noqa: PLC0415
 
     try:
         with _aws_calls():
-            view = read_stack(args.stack, args.region)
-            templates = {
-                name: body
-                for name, body in view.templates.items()
-                if not args.template or name in args.template
-            }
-            if args.template and (missing := sorted(set(args.template) - set(templates))):
-                raise CommandError(f"no template {', '.join(missing)} in the stack's bucket")
-            deployment = view.deployment
-            found = read_status(
-                view.session.client,
-                templates=templates,
-                table=deployment.output("MeetingsTableName"),
-                state_machine_arn=deployment.output("StateMachineArn"),
-                timezone=deployment.parameters.get("MeetingTimezone", "UTC"),
+            lines, needs_a_person = status_report(
+                args.stack,
+                region=args.region,
                 days=args.days,
+                only=args.template,
                 now=datetime.now(UTC),
             )
-            alarms = alarms_in_alarm(view.session.client("cloudwatch"), args.stack)
+    except UnknownTemplates as exc:
+        raise CommandError(str(exc)) from None
     except CheckFailed as failed:
         raise CommandError(f"{failed.detail} (fix: {failed.fix})", EXIT_FAILED) from None
     except ClientError as exc:
@@ -347,10 +336,8 @@ def status(args: argparse.Namespace) -> int:
             "status needs read access to the stack's table, executions and alarms",
             EXIT_FAILED,
         ) from None
-    lines = render(found.days, alarms)
-    lines[:0] = [f"UNREADABLE template {problem}" for problem in found.unreadable]
     print("\n".join(lines))
-    return EXIT_FAILED if found.unreadable or needs_a_person(found.days, alarms) else EXIT_OK
+    return EXIT_FAILED if needs_a_person else EXIT_OK
 
 
 # --- check ------------------------------------------------------------------------------------

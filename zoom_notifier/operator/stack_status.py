@@ -14,10 +14,10 @@ from zoom_notifier.domain.dispatch import execution_arn
 from zoom_notifier.domain.models import MeetingKey, MeetingRecord
 from zoom_notifier.domain.template import MeetingTemplate, parse_template
 from zoom_notifier.errors import ZoomNotifierError
-from zoom_notifier.operator.status import Alarm, DayStatus, day_statuses
+from zoom_notifier.operator.status import Alarm, DayStatus, day_statuses, needs_a_person, render
 from zoom_notifier.services.meeting_store import record_from_item
 
-__all__ = ["StackStatus", "alarms_in_alarm", "read_status"]
+__all__ = ["StackStatus", "alarms_in_alarm", "read_status", "status_report"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,43 @@ def alarms_in_alarm(cloudwatch: Any, stack: str) -> list[Alarm]:
         alarm for page in pages for alarm in [*page["MetricAlarms"], *page["CompositeAlarms"]]
     ]
     return [Alarm(alarm["AlarmName"], str(alarm.get("StateReason", ""))) for alarm in found]
+
+
+class UnknownTemplates(ValueError):
+    """``--template`` names a template the stack's bucket does not hold."""
+
+
+def status_report(
+    stack: str,
+    *,
+    region: str | None,
+    days: int,
+    only: Sequence[str],
+    now: datetime,
+    alarms: Sequence[Alarm] | None = None,
+) -> tuple[list[str], bool]:
+    """``zoom-notifier status``'s lines for a deployed stack, and whether a person is needed.
+
+    The stack is read as ``check`` reads it (its outputs, parameters and bucket); ``alarms``
+    replaces CloudWatch's (the local stack evaluates its own)."""
+    from zoom_notifier.operator.checks import read_stack  # noqa: PLC0415 - boto3, on demand
+
+    view = read_stack(stack, region)
+    templates = {name: body for name, body in view.templates.items() if not only or name in only}
+    if missing := sorted(set(only) - set(templates)):
+        raise UnknownTemplates(f"no template {', '.join(missing)} in the stack's bucket")
+    deployment = view.deployment
+    found = read_status(
+        view.session.client,
+        templates=templates,
+        table=deployment.output("MeetingsTableName"),
+        state_machine_arn=deployment.output("StateMachineArn"),
+        timezone=deployment.parameters.get("MeetingTimezone", "UTC"),
+        days=days,
+        now=now,
+    )
+    if alarms is None:
+        alarms = alarms_in_alarm(view.session.client("cloudwatch"), stack)
+    lines = [f"UNREADABLE template {problem}" for problem in found.unreadable]
+    lines += render(found.days, alarms)
+    return lines, bool(found.unreadable) or needs_a_person(found.days, alarms)
