@@ -148,6 +148,9 @@ zoom_keys = ["id", "join_url", "topic", "start_time", "timezone", "password", "s
     ),
     st.dictionaries(st.sampled_from(["Retry-After", "X"]), st.text(max_size=30), max_size=2),
 )
+# A code that is no integer (found by this test): the missing-scope check must not choke on it.
+@example(400, '{"code": [], "message": "does not contain scopes:[a:b]"}', {})
+@example(401, '{"code": {"x": 1}}', {})
 def test_any_zoom_answer_is_a_meeting_or_our_error(
     status: int, body: str, headers: dict[str, str]
 ) -> None:

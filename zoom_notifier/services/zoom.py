@@ -181,7 +181,9 @@ def missing_scope_error(answer: ZoomAnswer) -> ZoomAuthFailed | None:
     code = data.get("code") if isinstance(data, dict) else None
     message = str(data.get("message", "")) if isinstance(data, dict) else ""
     match = _SCOPES.search(message)
-    if code not in _MISSING_SCOPE_CODES and match is None:
+    # Any JSON may come back: only an integer code is one of Zoom's.
+    scope_code = isinstance(code, int) and code in _MISSING_SCOPE_CODES
+    if not scope_code and match is None:
         return None
     scopes = (
         ", ".join(part.strip() for part in match[1].split(",") if part.strip()) if match else ""
