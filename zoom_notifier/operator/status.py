@@ -19,6 +19,7 @@ from zoom_notifier.domain.dispatch import OVERDUE_AFTER, execution_arn, executio
 from zoom_notifier.domain.messages import console_url, trim, unwrap_cause
 from zoom_notifier.domain.models import MeetingKey, MeetingRecord
 from zoom_notifier.domain.template import MeetingTemplate
+from zoom_notifier.errors import ZoomNotifierError
 from zoom_notifier.operator.upcoming import upcoming
 
 __all__ = ["Alarm", "DayStatus", "Outcome", "day_statuses", "needs_a_person", "render"]
@@ -91,7 +92,10 @@ def _status(  # noqa: PLR0911 - one return per outcome reads best
     def status(outcome: Outcome, detail: str) -> DayStatus:
         return DayStatus(template, day, outcome, detail)
 
-    record = records(MeetingKey(date=day.isoformat(), template=template))
+    try:
+        record = records(MeetingKey(date=day.isoformat(), template=template))
+    except ZoomNotifierError as exc:  # an item edited by hand: this day's line says so
+        return status("failed", str(exc))
     if skipped is not None:
         posted = record is not None and record.status == "notified"
         return status("skipped", skipped + (" (the skip was posted)" if posted else ""))
@@ -139,7 +143,10 @@ def _status(  # noqa: PLR0911 - one return per outcome reads best
 def _announced(record: MeetingRecord, due: datetime) -> str:
     if record.notified_at is None:
         return "announced"
-    at = datetime.fromisoformat(record.notified_at).astimezone(UTC)
+    try:
+        at = datetime.fromisoformat(record.notified_at).astimezone(UTC)
+    except ValueError:
+        return f"announced (its notified_at {record.notified_at!r} is not a time)"
     after = max(0, int((at - due).total_seconds()))
     return f"announced at {at:%H:%M} UTC ({after} s after its time)"
 

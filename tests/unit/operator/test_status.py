@@ -9,6 +9,7 @@ from typing import Any
 from tests.support import fakes
 from zoom_notifier.domain.models import MeetingKey, MeetingRecord
 from zoom_notifier.domain.template import parse_template
+from zoom_notifier.errors import InvalidMeetingRecord
 from zoom_notifier.operator.status import Alarm, day_statuses, needs_a_person, render
 
 # 09:30 Paris, Monday to Friday: announced at 08:15 UTC in winter.
@@ -123,3 +124,26 @@ def test_the_key_is_read_for_each_day_and_template() -> None:
         now=datetime(2026, 12, 8, 7, 0, tzinfo=UTC),
     )
     assert [key.date for key in seen] == ["2026-12-07", "2026-12-08"]
+
+
+def test_an_item_edited_by_hand_is_that_days_line_not_a_crash() -> None:
+    def records(key: MeetingKey) -> MeetingRecord | None:
+        if key.date == "2026-12-07":
+            raise InvalidMeetingRecord("the stored item for date 2026-12-07 was edited")
+        return None
+
+    found = day_statuses(
+        {"team": TEMPLATE},
+        records=records,
+        executions=lambda name: None,
+        state_machine_arn=ARN,
+        timezone="Europe/Paris",
+        days=1,
+        now=datetime(2026, 12, 8, 7, 0, tzinfo=UTC),
+    )
+
+    assert [(s.date.isoformat(), s.outcome) for s in found] == [
+        ("2026-12-07", "failed"),
+        ("2026-12-08", "due"),
+    ]
+    assert "was edited" in found[0].detail
