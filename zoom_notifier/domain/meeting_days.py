@@ -141,6 +141,9 @@ class MeetingDefinition(BaseModel):
     # A reminder this long before the start, in the announcement's thread: Slack app mode only
     # (an Incoming Webhook cannot reply in a thread; with one, it is ignored).
     reminder_minutes: int | None = Field(default=None, ge=1, le=1440)
+    # Stop the team's meetings for a while (a holiday fortnight, a re-org) without deleting the
+    # template: through this date (inclusive), or until the key is removed (true).
+    paused_until: date | Literal[True] | None = None
 
     def delivery(self) -> Delivery:
         """What the item records of this definition for NotifyMeeting."""
@@ -158,15 +161,21 @@ class MeetingDefinition(BaseModel):
         return value
 
 
-def day_off(definition: MeetingDefinition | None, day: date) -> str | None:
+def day_off(definition: MeetingDefinition | None, day: date) -> str | None:  # noqa: PLR0911
     """Why ``day`` is not a meeting day for ``definition``, or None if it is one.
 
-    A date in ``holidays.working`` is always a meeting day; otherwise a weekday not in ``days``
+    A paused team (``paused_until``: true, or a date not yet passed) has none; a date in
+    ``holidays.working`` is always a meeting day; otherwise a weekday not in ``days``
     (``"not a meeting day (SAT)"``), a date in ``holidays.extra`` (``"closed (FR)"``) and a
     public holiday (``"Christmas Day (FR)"``) are not.
     """
     if definition is None:
         return None
+    paused = definition.paused_until
+    if paused is True:
+        return "paused (notifier.paused_until)"
+    if paused is not None and day <= paused:
+        return f"paused until {paused.isoformat()}"
     calendar = definition.holidays
     if calendar is not None and day in calendar.working:
         return None

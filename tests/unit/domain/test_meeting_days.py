@@ -135,3 +135,32 @@ def test_a_reminder_is_accepted_but_said_to_need_slack_app_mode() -> None:
     assert template.notifier is not None
     assert template.notifier.reminder_minutes == 5
     assert any("needs Slack app mode" in warning for warning in template_warnings(raw))
+
+
+@pytest.mark.parametrize(
+    ("paused_until", "day", "expected"),
+    [
+        ("2026-12-31", date(2026, 12, 14), "paused until 2026-12-31"),
+        ("2026-12-31", date(2026, 12, 31), "paused until 2026-12-31"),
+        ("2026-12-31", date(2027, 1, 4), None),  # a Monday after the pause: the team meets
+        (True, date(2030, 6, 3), "paused (notifier.paused_until)"),
+    ],
+)
+def test_a_paused_team_has_no_meeting_until_its_pause_ends(
+    paused_until: object, day: date, expected: str | None
+) -> None:
+    notifier = {
+        "days": ["MON", "TUE", "WED", "THU", "FRI"],
+        "paused_until": paused_until,
+        "holidays": {"country": "FR", "working": ["2026-12-14"]},
+    }
+    template = parse_template(_template(notifier), "team")
+
+    # A pause wins over a worked date: the whole team is away.
+    assert day_off(template.notifier, day) == expected
+
+
+@pytest.mark.parametrize("paused_until", [False, "soon", "2026-02-30", 20261231])
+def test_a_pause_is_a_date_or_true(paused_until: object) -> None:
+    with pytest.raises(InvalidMeetingTemplate, match=r"notifier\.paused_until"):
+        parse_template(_template({"paused_until": paused_until}), "team")
