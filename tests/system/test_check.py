@@ -229,6 +229,11 @@ def test_an_empty_bucket_and_a_broken_template(
 
     assert code == 1
     assert "templates/retro.json: field 'duration'" in line(lines, "FAIL", "template")
+    # The fix is about retro's own key: uploading to default.json would overwrite another team.
+    assert fix_after(lines, "FAIL", "template") == (
+        "fix: zoom-notifier validate-template FILE, then aws s3 cp FILE "
+        "s3://zoom-notifier-templates/templates/retro.json"
+    )
     assert [text[:5].strip() for text in lines if text[6:19].strip() == "template"] == [
         "ok",
         "FAIL",

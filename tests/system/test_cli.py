@@ -178,6 +178,43 @@ def test_validate_template_prints_the_exact_request(capsys: pytest.CaptureFixtur
     assert body["start_time"] == "2026-11-27T09:30:00"
     assert body["timezone"] == "Europe/Paris"
     assert body["settings"]["mute_upon_entry"] is True
+    assert "On 2026-11-27 it is announced at 09:15 CET and sends:" in out
+
+
+@pytest.mark.parametrize(
+    ("notifier", "start_time", "day", "said"),
+    [
+        ({"days": ["MON"]}, "09:30", DAY, "On 2026-11-27 there is no meeting: not a meeting day "
+         "(FRI); the day is skipped without calling Zoom."),
+        ({"holidays": {"country": "FR"}, "announce_skipped": True}, "09:30", "2026-12-25",
+         "no meeting: Christmas Day (FR); the day is skipped without calling Zoom (and posts "
+         "the skip)."),
+        ({"paused_until": "2026-12-31"}, "09:30", "2026-12-14",
+         "no meeting: paused until 2026-12-31"),
+        (None, "2020-03-02T09:30:00", DAY, "no meeting: its start_time 2020-03-02T09:30:00 is a "
+         "moment of another date; the dispatcher starts it on that date only."),
+    ],
+)  # fmt: skip
+def test_validate_template_says_what_the_service_does_on_that_date(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    notifier: object,
+    start_time: str,
+    day: str,
+    said: str,
+) -> None:
+    template = {**json.loads(EXAMPLE.read_text()), "start_time": start_time}
+    template.pop("notifier", None)
+    if notifier is not None:
+        template["notifier"] = notifier
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(template))
+
+    code, out, _ = run_cli(capsys, "validate-template", str(path), "--date", day)
+
+    assert code == 0
+    assert said in out
+    assert "POST" not in out
 
 
 @pytest.mark.parametrize(
@@ -698,6 +735,22 @@ def test_calendar_reads_a_deployed_stack_s_bucket(
     assert code == 0, err
     assert "default (Europe/Paris)\n  Thu 2026-12-24  09:30 CET  announced 09:15" in out
     assert "team-paris (Europe/Paris)\n  Thu 2026-12-24  skipped: closed (FR)" in out
+
+
+def test_one_broken_template_hides_no_other_teams_calendar(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fakes.put_stack_template(stack, Path(TEAM_TEMPLATES[0]).read_bytes(), "team-paris")
+    fakes.put_stack_template(stack, b'{"topic": "t",', "broken")
+
+    code, out, err = run_cli(
+        capsys, "calendar", "--stack", "zoom-notifier", "--from", "2026-12-24", "--days", "1"
+    )
+
+    assert code == 1
+    assert "team-paris (Europe/Paris)\n  Thu 2026-12-24  skipped: closed (FR)" in out
+    assert "default (Europe/Paris)" in out
+    assert "cannot read template broken: meeting template broken is not valid JSON" in err
 
 
 @pytest.mark.parametrize(

@@ -343,7 +343,7 @@ def _template_checks(
     sources: Iterable[tuple[str, Callable[[], bytes]]],
     now: datetime,
     timezone: str,
-    fix: str,
+    fix: Callable[[str], str],
     default_host: str | None = None,
     channel: Callable[[str], Check] | None = None,
 ) -> list[Check]:
@@ -358,7 +358,8 @@ def _template_checks(
             template.resolve(now.date(), timezone)
             coming = next_meeting(name, template, now, timezone)
         except ZoomNotifierError as exc:
-            checks.append(Check("template", "FAIL", str(exc), fix))
+            # The fix names this template's own key: another key is another team's template.
+            checks.append(Check("template", "FAIL", str(exc), fix(name)))
             continue
         except CheckFailed as failed:
             checks.append(Check("template", "FAIL", failed.detail, failed.fix))
@@ -568,6 +569,10 @@ def check_stack(
         f"zoom-notifier validate-template FILE, then aws s3 cp FILE s3://{bucket}/"
         + key_pattern.replace(TEMPLATE_PLACEHOLDER, "default")
     )
+
+    def upload_to(source: str) -> str:
+        return f"zoom-notifier validate-template FILE, then aws s3 cp FILE {source}"
+
     try:
         sources = _bucket_templates(session, deployment.output("TemplateBucketName"), key_pattern)
     except CheckFailed as failed:
@@ -581,7 +586,7 @@ def check_stack(
                 sources,
                 now,
                 meeting_timezone,
-                upload,
+                upload_to,
                 deployment.parameters.get("ZoomUserId"),
                 lambda secret_id: _team_channel(
                     session,
@@ -640,7 +645,7 @@ def check_local(
             [(str(path), reader(path)) for path in templates],
             now or datetime.now(UTC),
             meeting_timezone,
-            "zoom-notifier validate-template FILE shows the Zoom request it makes",
+            lambda path: f"zoom-notifier validate-template {path} shows the Zoom request it makes",
             zoom_user_id,
         )
     )

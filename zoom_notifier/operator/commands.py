@@ -185,18 +185,39 @@ def _read(path: Path) -> bytes:
 
 def validate_template(args: argparse.Namespace) -> int:
     from zoom_notifier.domain.template import parse_template, template_warnings  # noqa: PLC0415
+    from zoom_notifier.operator.upcoming import upcoming  # noqa: PLC0415
 
     path = Path(args.file)
     raw = _read(path)
     template = parse_template(raw, str(path))
     day = args.date or _today(args.timezone)
-    request = template.resolve(date.fromisoformat(day), args.timezone)
     for warning in template_warnings(raw):
         print(f"warning: {path}: {warning}", file=sys.stderr)
-    print(f"{path} is valid. For {day} it sends:")
+    # What the service does on that date, by the rules the dispatcher and CreateMeeting apply.
+    (planned,) = upcoming(path.stem, template, date.fromisoformat(day), 1, args.timezone)
+    if planned.skipped is not None:
+        notifier = template.notifier
+        post = " (and posts the skip)" if notifier and notifier.announce_skipped else ""
+        print(f"{path} is valid. On {day} there is no meeting: {planned.skipped}; the day is "
+              f"skipped without calling Zoom{post}.")  # fmt: skip
+        return EXIT_OK
+    if planned.announce_at is None:
+        print(f"{path} is valid. On {day} there is no meeting: " + _no_daily_time(template))
+        return EXIT_OK
+    request = template.resolve(date.fromisoformat(day), args.timezone)
+    print(f"{path} is valid. On {day} it is announced at {planned.announce_at:%H:%M %Z} and sends:")
     print(f"POST {args.api_url.rstrip('/')}/users/{args.user}/meetings")
     print(json.dumps(request.request_body(), indent=2, ensure_ascii=False))
     return EXIT_OK
+
+
+def _no_daily_time(template: Any) -> str:
+    if template.start_time is None:
+        return "the template has no start_time, so the dispatcher never starts it."
+    return (
+        f"its start_time {template.start_time} is a moment of another date; the dispatcher "
+        "starts it on that date only."
+    )
 
 
 # --- calendar -----------------------------------------------------------------------------------
@@ -204,6 +225,7 @@ def validate_template(args: argparse.Namespace) -> int:
 
 def calendar(args: argparse.Namespace) -> int:
     from zoom_notifier.domain.template import parse_template  # noqa: PLC0415
+    from zoom_notifier.errors import ZoomNotifierError  # noqa: PLC0415
     from zoom_notifier.operator.upcoming import render, upcoming  # noqa: PLC0415
 
     if args.countries:
@@ -228,12 +250,18 @@ def calendar(args: argparse.Namespace) -> int:
     if args.template and (missing := sorted(set(args.template) - set(chosen))):
         raise CommandError(f"no template {', '.join(missing)} (there are: {', '.join(raw)})")
     first = date.fromisoformat(args.start or _today(timezone))
-    rows = {
-        name: upcoming(name, parse_template(body, name), first, args.days, timezone)
-        for name, body in sorted(chosen.items())
-    }
+    rows = {}
+    broken = []
+    for name, body in sorted(chosen.items()):
+        # One broken template must not hide every other team's calendar.
+        try:
+            rows[name] = upcoming(name, parse_template(body, name), first, args.days, timezone)
+        except ZoomNotifierError as exc:
+            broken.append(f"{name}: {exc}")
     print("\n".join(render(rows)))
-    return EXIT_OK
+    for problem in broken:
+        print(f"zoom-notifier calendar: cannot read template {problem}", file=sys.stderr)
+    return EXIT_FAILED if broken else EXIT_OK
 
 
 def _print_countries() -> int:
