@@ -35,7 +35,7 @@ from zoom_notifier.domain.models import (
     ZoomMeeting,
     ZoomMeetingSummary,
 )
-from zoom_notifier.domain.template import MeetingTemplate, parse_template
+from zoom_notifier.domain.template import MeetingTemplate, TemplateListing, parse_template
 from zoom_notifier.errors import (
     MeetingClaimLost,
     MeetingCreationInProgress,
@@ -70,14 +70,16 @@ class MemoryTemplates:
     """Template files by name (JSON bytes), parsed on load like the S3 source does."""
 
     files: dict[str, bytes] = field(default_factory=dict)
+    # Keys in the templates' place that name no template.
+    strays: list[str] = field(default_factory=list)
 
     async def load(self, template: str) -> MeetingTemplate:
         if template not in self.files:
             raise TemplateNotFound(f"meeting template {template!r} not found")
         return parse_template(self.files[template], f"memory://{template}")
 
-    async def names(self) -> list[str]:
-        return sorted(self.files)
+    async def listing(self) -> TemplateListing:
+        return TemplateListing(sorted(self.files), sorted(self.strays))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -30,11 +31,23 @@ __all__ = [
     "CREATE_MEETING_FIELDS",
     "MAX_TEMPLATE_BYTES",
     "MeetingTemplate",
+    "TemplateListing",
     "parse_template",
     "template_warnings",
 ]
 
 MAX_TEMPLATE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class TemplateListing:
+    """A bucket's templates by name, and the keys in their place that name none (a space, a
+    sub-folder): those are never started, so they are reported."""
+
+    names: list[str]
+    strays: list[str]
+
+
 DATE_PLACEHOLDER = "{date}"
 
 _TIME_OF_DAY = re.compile(r"^(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?$")

@@ -186,6 +186,7 @@ def _read(path: Path) -> bytes:
 def validate_template(args: argparse.Namespace) -> int:
     from zoom_notifier.domain.template import parse_template, template_warnings  # noqa: PLC0415
     from zoom_notifier.operator.upcoming import upcoming  # noqa: PLC0415
+    from zoom_notifier.services.template_source import suggested_key, template_name  # noqa: PLC0415
 
     path = Path(args.file)
     raw = _read(path)
@@ -193,6 +194,15 @@ def validate_template(args: argparse.Namespace) -> int:
     day = args.date or _today(args.timezone)
     for warning in template_warnings(raw):
         print(f"warning: {path}: {warning}", file=sys.stderr)
+    if template_name("{template}.json", path.name) is None:
+        # The dispatcher's own rule: uploaded under this name, it would never be started.
+        better = suggested_key("{template}.json", path.name)
+        rule = "a template's name is letters, digits, '.', '_' and '-'"
+        print(
+            f"warning: {path}: uploaded as {path.name}, it is never started ({rule}); upload "
+            f"it as {better}",
+            file=sys.stderr,
+        )
     # What the service does on that date, by the rules the dispatcher and CreateMeeting apply.
     (planned,) = upcoming(path.stem, template, date.fromisoformat(day), 1, args.timezone)
     if planned.skipped is not None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from zoom_notifier.domain.template import MAX_TEMPLATE_BYTES, MeetingTemplate, parse_template
+from zoom_notifier.domain.template import (
+    MAX_TEMPLATE_BYTES,
+    MeetingTemplate,
+    TemplateListing,
+    parse_template,
+)
 from zoom_notifier.errors import InvalidMeetingTemplate, TemplateNotFound
 from zoom_notifier.services.aws import aws_errors
 
@@ -15,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = [
     "TEMPLATE_PLACEHOLDER",
     "TemplateSource",
+    "stray_keys",
+    "suggested_key",
     "template_name",
     "template_names",
     "template_object_key",
@@ -57,6 +64,35 @@ def template_names(key_pattern: str, object_keys: list[str]) -> list[str]:
     return sorted(name for name in names if name is not None)
 
 
+def stray_keys(key_pattern: str, object_keys: list[str]) -> list[str]:
+    """The keys where templates live (``TEMPLATE_KEY``'s prefix and suffix) that name no
+    template (a space, a sub-folder, a character a name cannot hold): no dispatcher starts
+    them, so ``check`` and the dispatcher report them instead of the team's day passing in
+    silence. Other objects (a README beside the templates) are not templates and not reported."""
+    if TEMPLATE_PLACEHOLDER not in key_pattern:
+        return []
+    prefix, _, suffix = key_pattern.partition(TEMPLATE_PLACEHOLDER)
+    return sorted(
+        key
+        for key in object_keys
+        if key.startswith(prefix)
+        and key.endswith(suffix)
+        and len(key) > len(prefix) + len(suffix)
+        and template_name(key_pattern, key) is None
+    )
+
+
+def suggested_key(key_pattern: str, stray: str) -> str:
+    """Where a stray template could go: its name with each character a name cannot hold
+    replaced (``templates/Team Paris copy.json``: ``templates/Team-Paris-copy.json``)."""
+    prefix, _, suffix = key_pattern.partition(TEMPLATE_PLACEHOLDER)
+    name = stray[len(prefix) : len(stray) - len(suffix)]
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:64] or "template"
+    if not safe[0].isalnum():
+        safe = "t" + safe[:63]
+    return f"{prefix}{safe}{suffix}"
+
+
 class TemplateSource:
     """Meeting templates stored in one S3 bucket."""
 
@@ -67,8 +103,12 @@ class TemplateSource:
 
     async def names(self) -> list[str]:
         """Every template in the bucket (see :func:`template_names`)."""
+        return (await self.listing()).names
+
+    async def listing(self) -> TemplateListing:
+        """Every template in the bucket, and the keys that name none (:func:`stray_keys`)."""
         if TEMPLATE_PLACEHOLDER not in self._key_pattern:
-            return ["default"]
+            return TemplateListing(["default"], [])
         prefix = self._key_pattern.partition(TEMPLATE_PLACEHOLDER)[0]
         keys: list[str] = []
         token: dict[str, str] = {}
@@ -83,7 +123,9 @@ class TemplateSource:
                 if not page.get("IsTruncated"):
                     break
                 token = {"ContinuationToken": page["NextContinuationToken"]}
-        return template_names(self._key_pattern, keys)
+        return TemplateListing(
+            template_names(self._key_pattern, keys), stray_keys(self._key_pattern, keys)
+        )
 
     async def load(self, template: str) -> MeetingTemplate:
         """Fetch and validate the named template."""

@@ -66,7 +66,8 @@ async def dispatch(
     templates: dict[str, MeetingTemplate] = {}
     invalid: list[str] = []
     unavailable: list[tuple[str, TransientError]] = []
-    for name in await catalog.names():
+    listing = await catalog.listing()
+    for name in listing.names:
         try:
             templates[name] = await catalog.load(name)
         except PermanentError as exc:
@@ -99,6 +100,8 @@ async def dispatch(
     late_by = now() - window_end
     if late:
         await _report_late(reporter, window_end, late_by, late)
+    if listing.strays and _first_tick_of_the_day(request.scheduled_time, period, timezone):
+        await _report_strays(reporter, listing.strays)
     overdue = await find_overdue(
         templates, request.scheduled_time, period, timezone, meetings=meetings, starter=starter
     )
@@ -122,6 +125,26 @@ async def dispatch(
         invalid_templates=invalid,
         overdue=[day.run.name for day in overdue],
         late_by_seconds=max(0, int(late_by.total_seconds())),
+    )
+
+
+def _first_tick_of_the_day(scheduled: datetime, period: int, timezone: str) -> bool:
+    """Whether this tick's own period holds the day's start in ``timezone``: what is reported
+    once a day is reported by this tick."""
+    end = scheduled.astimezone(ZoneInfo(timezone))
+    midnight = end.replace(hour=0, minute=0, second=0, microsecond=0)
+    return end - timedelta(minutes=period) < midnight <= end
+
+
+async def _report_strays(reporter: OperatorReporter, strays: list[str]) -> None:
+    """Once a day: the objects in the templates' place that name no template, never started."""
+    log.warning("objects that name no template are never started", keys=strays)
+    await reporter.report(
+        "zoom-notifier: objects that are not templates",
+        "These objects are where templates live but their names cannot be template names (a "
+        "template's name is letters, digits, '.', '_' and '-', no space nor folder), so no "
+        f"meeting is ever started for them: {', '.join(strays)}. Rename each to its intended "
+        "name (`zoom-notifier check --stack STACK` gives the command for each).",
     )
 
 

@@ -18,7 +18,7 @@ from zoom_notifier.domain.models import (
     ZoomMeeting,
     ZoomMeetingSummary,
 )
-from zoom_notifier.domain.template import MeetingTemplate
+from zoom_notifier.domain.template import MeetingTemplate, TemplateListing
 
 __all__ = [
     "AppPoster",
@@ -46,8 +46,8 @@ class TemplateLoader(Protocol):
 class TemplateCatalog(TemplateLoader, Protocol):
     """Every template there is, and each one's content (the dispatcher's view of the bucket)."""
 
-    async def names(self) -> list[str]:
-        """The names of the templates present, sorted."""
+    async def listing(self) -> TemplateListing:
+        """The names of the templates present, sorted, and the keys that name none."""
         ...
 
 

@@ -20,7 +20,7 @@ from zoom_notifier.domain.models import (
     MeetingKey,
     MeetingRecord,
 )
-from zoom_notifier.domain.template import MeetingTemplate
+from zoom_notifier.domain.template import MeetingTemplate, TemplateListing
 from zoom_notifier.errors import (
     AwsUnavailable,
     ConfigurationError,
@@ -139,8 +139,9 @@ class FailingTemplates:
     files: MemoryTemplates
     failures: dict[str, ZoomNotifierError] = field(default_factory=dict)
 
-    async def names(self) -> list[str]:
-        return sorted({*await self.files.names(), *self.failures})
+    async def listing(self) -> TemplateListing:
+        listed = await self.files.listing()
+        return TemplateListing(sorted({*listed.names, *self.failures}), listed.strays)
 
     async def load(self, template: str) -> MeetingTemplate:
         if template in self.failures:
@@ -225,3 +226,18 @@ async def test_a_change_of_period_skips_no_minute_and_starts_nothing_twice(
             # The setting changes before the old schedule stops ticking: it must not matter.
             await dispatch_at(tick.isoformat(), machine, reporter, catalog=catalog, carried=period)
         assert sorted(machine.executions) == [f"2026-11-27_{name}" for name in names], switch
+
+
+async def test_an_object_that_names_no_template_is_reported_once_a_day() -> None:
+    machine, reporter = MemoryStateMachine(), MemoryReporter()
+    catalog = MemoryTemplates(dict(TWO_TEAMS.files), strays=["templates/Team Paris copy.json"])
+    tick = datetime(2026, 11, 26, 22, 0, tzinfo=UTC)
+    for _ in range(2 * 24 * 12):  # two days of ticks
+        tick += timedelta(minutes=5)
+        await dispatch_at(tick.isoformat(), machine, reporter, catalog=catalog)
+
+    strays = [text for subject, text in reporter.reports if "not templates" in subject]
+    # Once a day, at the first tick of the day in MEETING_TIMEZONE (Paris): 23:00 UTC.
+    assert len(strays) == 2
+    assert "templates/Team Paris copy.json" in strays[0]
+    assert "zoom-notifier check --stack STACK" in strays[0]

@@ -1,0 +1,54 @@
+"""Which objects are templates: one rule for the dispatcher, check, calendar and validate."""
+
+from __future__ import annotations
+
+import pytest
+
+from zoom_notifier.services.template_source import (
+    stray_keys,
+    suggested_key,
+    template_name,
+    template_names,
+)
+
+PATTERN = "templates/{template}.json"
+KEYS = [
+    "templates/default.json",
+    "templates/team-paris.json",
+    "templates/Team Paris copy.json",
+    "templates/sub/deep.json",
+    "templates/README.md",
+    "templates/.json",
+    "elsewhere/team.json",
+]
+
+
+def test_a_template_is_a_key_whose_name_is_a_template_name() -> None:
+    assert template_names(PATTERN, KEYS) == ["default", "team-paris"]
+    assert template_name(PATTERN, "templates/sub/deep.json") is None
+
+
+def test_a_key_in_the_templates_place_that_names_none_is_a_stray_to_report() -> None:
+    # A README beside the templates is not one; a space or a folder makes a stray.
+    assert stray_keys(PATTERN, KEYS) == [
+        "templates/Team Paris copy.json",
+        "templates/sub/deep.json",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stray", "suggested"),
+    [
+        ("templates/Team Paris copy.json", "templates/Team-Paris-copy.json"),
+        ("templates/sub/deep.json", "templates/sub-deep.json"),
+        ("templates/_x y.json", "templates/t_x-y.json"),
+    ],
+)
+def test_each_stray_gets_a_name_the_dispatcher_reads(stray: str, suggested: str) -> None:
+    assert suggested_key(PATTERN, stray) == suggested
+    assert template_name(PATTERN, suggested) is not None
+
+
+def test_without_a_placeholder_there_is_one_template_and_no_stray() -> None:
+    assert template_names("meeting.json", ["meeting.json", "x.json"]) == ["default"]
+    assert stray_keys("meeting.json", ["meeting.json", "a b.json"]) == []
