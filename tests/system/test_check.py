@@ -8,14 +8,19 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from aioresponses import aioresponses
 
 from tests.support import fakes
+from tests.support.mounted import mount_slack_api
 from zoom_notifier.local.aws import LocalAws
+from zoom_notifier.local.faults import REFUSED
+from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.operator.checks import check_stack, passed
 from zoom_notifier.operator.cli import main
+from zoom_notifier.services.slack_app import SLACK_API_URL
 
 # A Saturday: the next runs of a weekday schedule are on Monday.
 SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -142,15 +147,42 @@ def test_secrets_that_still_hold_the_placeholder(
     code, lines, _ = run_check(capsys)
 
     assert code == 1
-    assert "still holds the placeholder" in line(lines, "FAIL", "zoom secret")
+    assert "still holds a placeholder" in line(lines, "FAIL", "zoom secret")
     assert fix_after(lines, "FAIL", "zoom secret").startswith(
         f"fix: aws secretsmanager put-secret-value --secret-id {zoom_arn} --secret-string "
         '\'{"account_id": "...", "client_id": "...", "client_secret": "..."}\''
     )
-    assert "still holds the placeholder" in line(lines, "FAIL", "slack secret")
+    assert "still holds a placeholder" in line(lines, "FAIL", "slack secret")
     assert f"--secret-id {slack_arn}" in fix_after(lines, "FAIL", "slack secret")
     # Without credentials there is no token to ask for.
     assert not [text for text in lines if " zoom token " in f" {text} "]
+
+
+@pytest.mark.parametrize(
+    ("zoom_secret", "webhook"),
+    [
+        ('{"account_id": "...", "client_id": "...", "client_secret": "..."}',
+         "https://hooks.slack.com/services/T.../B.../..."),
+        ('{"account_id": "…", "client_id": "x", "client_secret": "y"}',
+         '{"url": "https://hooks.slack.com/services/..."}'),
+    ],
+)  # fmt: skip
+def test_the_docs_own_examples_pasted_as_they_are_are_placeholders(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str], zoom_secret: str, webhook: str
+) -> None:
+    _secret(ready, "ZoomCredentialsSecret", zoom_secret)
+    slack_arn = _secret(ready, "SlackWebhookSecret", webhook)
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert "still holds a placeholder" in line(lines, "FAIL", "zoom secret")
+    assert "still holds a placeholder" in line(lines, "FAIL", "slack secret")
+    # A form the AWS CLI v1 cannot mistake for a URL to download.
+    assert fix_after(lines, "FAIL", "slack secret") == (
+        f"fix: aws secretsmanager put-secret-value --secret-id {slack_arn} --secret-string "
+        '\'{"url": "https://hooks.slack.com/services/T.../B.../..."}\''
+    )
 
 
 def test_a_webhook_secret_that_is_not_a_slack_webhook(
@@ -181,6 +213,19 @@ def test_zoom_refuses_the_credentials(
     assert "Zoom refused the app credentials (HTTP 400" in line(lines, "FAIL", "zoom token")
     assert "App credentials" in fix_after(lines, "FAIL", "zoom token")
     assert "FAKE-wrong-secret" not in "\n".join(lines)
+
+
+def test_zoom_that_cannot_be_reached_is_not_a_credentials_problem(
+    ready: LocalStack, zoom: ZoomModel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    zoom.token.set(REFUSED)
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert "Zoom could not be reached or failed" in line(lines, "FAIL", "zoom token")
+    assert "network" in fix_after(lines, "FAIL", "zoom token")
+    assert "client_secret" not in fix_after(lines, "FAIL", "zoom token")
 
 
 def test_a_token_without_the_meeting_scopes(
@@ -372,7 +417,7 @@ def test_in_slack_app_mode_the_bot_token_is_checked_instead_of_the_webhook(
     code, lines, _ = run_check(capsys)
 
     assert code == 1
-    assert "still holds the placeholder" in line(lines, "FAIL", "slack app")
+    assert "still holds a placeholder" in line(lines, "FAIL", "slack app")
     assert fix_after(lines, "FAIL", "slack app").startswith(
         f"fix: aws secretsmanager put-secret-value --secret-id {arn}"
     )
@@ -397,3 +442,70 @@ def test_a_function_that_cannot_start_fails_the_check_with_the_fix(
     assert "zoom-notifier-dispatch cannot start" in failed
     assert "MEETING_TIMEZONE: Value error, unknown IANA time zone 'Europe/Pariss'" in failed
     assert "make deploy PARAMETERS=" in fix_after(lines, "FAIL", "functions")
+
+
+def test_an_object_the_dispatcher_never_starts_fails_the_check_with_the_rename(
+    ready: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fakes.put_stack_template(ready, fakes.TEMPLATE, name="Team Paris copy")
+    fakes.put_stack_template(ready, fakes.TEMPLATE, name="sub/deep")
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    failed = [text for text in lines if text.startswith("FAIL  template")]
+    assert [text.split()[2] for text in failed] == [
+        "s3://zoom-notifier-templates/templates/Team",
+        "s3://zoom-notifier-templates/templates/sub/deep.json",
+    ]
+    assert "is never started: a template's name is letters, digits" in failed[0]
+    fixes = [lines[lines.index(text) + 1].strip() for text in failed]
+    assert fixes == [
+        "fix: aws s3 mv 's3://zoom-notifier-templates/templates/Team Paris copy.json' "
+        "s3://zoom-notifier-templates/templates/Team-Paris-copy.json",
+        "fix: aws s3 mv 's3://zoom-notifier-templates/templates/sub/deep.json' "
+        "s3://zoom-notifier-templates/templates/sub-deep.json",
+    ]
+    assert "default.json" in line(lines, "ok", "template")  # the real one still passes
+
+
+def test_in_slack_app_mode_the_test_message_goes_through_the_app(
+    local_aws: LocalAws,
+    zoom: ZoomModel,
+    http: aioresponses,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app_stack = fakes.deploy_stack(local_aws, slack_app=True)
+    for name, value in app_stack.environment.items():
+        monkeypatch.setenv(name, value)
+    workspace = SlackApiModel(token=fakes.SLACK_BOT_TOKEN, channels={fakes.SLACK_APP_CHANNEL: []})
+    mount_slack_api(workspace, http, base_url=SLACK_API_URL)
+
+    code, lines, _ = run_check(capsys, "--post-test-message")
+
+    assert code == 0, lines
+    assert line(lines, "ok", "slack post")
+    (posted,) = workspace.channels[fakes.SLACK_APP_CHANNEL]
+    assert posted["text"] == "zoom-notifier check: this channel will get the daily meeting."
+
+    workspace.scripts["chat.postMessage"].set(slack_error("not_in_channel"))
+    code, lines, _ = run_check(capsys, "--post-test-message")
+
+    assert code == 1
+    assert f"Invite the app to channel {fakes.SLACK_APP_CHANNEL}" in line(
+        lines, "FAIL", "slack post"
+    )
+
+
+def test_a_slack_that_cannot_be_reached_is_not_told_to_make_a_new_webhook(
+    ready: LocalStack, slack: SlackModel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slack.script.set(REFUSED)
+
+    code, lines, _ = run_check(capsys, "--post-test-message")
+
+    assert code == 1
+    assert "Slack could not be reached" in line(lines, "FAIL", "slack post")
+    assert "network" in fix_after(lines, "FAIL", "slack post")
+    assert "webhook" not in fix_after(lines, "FAIL", "slack post").lower()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from zoom_notifier.domain.template import parse_template
 from zoom_notifier.errors import ConfigurationError, ZoomNotifierError
@@ -34,7 +34,12 @@ from zoom_notifier.services.secrets import (
     parse_webhook_url,
     parse_zoom_credentials,
 )
-from zoom_notifier.services.template_source import TEMPLATE_PLACEHOLDER, template_name
+from zoom_notifier.services.template_source import (
+    TEMPLATE_PLACEHOLDER,
+    stray_keys,
+    suggested_key,
+    template_name,
+)
 
 if TYPE_CHECKING:
     import boto3
@@ -57,6 +62,20 @@ T = TypeVar("T")
 
 # The template's secrets are created holding this word, so that nothing runs on them by accident.
 PLACEHOLDER = "REPLACE_ME"
+# The examples the docs and the fixes show ("https://hooks.slack.com/services/T.../B.../...",
+# '{"account_id": "..."}', "xoxb-..."): pasted as they are, they are placeholders too. No
+# webhook URL, Zoom credential or bot token holds an ellipsis.
+_ELLIPSES = ("...", "\u2026")
+# The webhook's secret as JSON: the AWS CLI v1 reads a parameter that starts with https:// as
+# a URL to download (its cli_follow_urlparam), so a bare URL cannot be passed as it is.
+WEBHOOK_SECRET_EXAMPLE = '{"url": "https://hooks.slack.com/services/T.../B.../..."}'  # noqa: S105
+
+
+def _is_placeholder(raw: str) -> bool:
+    """Whether a secret still holds the stack's placeholder, or an example from the docs."""
+    return PLACEHOLDER in raw or any(mark in raw for mark in _ELLIPSES)
+
+
 # What the service calls, and the scopes that allow each call (classic or granular, account-wide
 # or the host's own), from Zoom's API reference for Create a meeting, List meetings and Get a
 # meeting: https://developers.zoom.us/docs/api/meetings/#tag/meetings
@@ -100,6 +119,8 @@ class ZoomEndpoints:
     api_url: str = "https://api.zoom.us/v2"
     oauth_url: str = "https://zoom.us/oauth/token"
     allow_loopback: bool = False
+    # Slack's Web API (app mode's test message).
+    slack_api_url: str = "https://slack.com/api/"
 
 
 class CheckFailed(Exception):
@@ -217,9 +238,11 @@ def _team_channel(
     session: boto3.session.Session, secret_id: str, prefix: str, allow_loopback: bool
 ) -> Check:
     """A template's own webhook secret: under the prefix NotifyMeeting may read, and a URL."""
+    name = secret_id.split(":secret:", 1)[-1]
     create = (
-        f"aws secretsmanager create-secret --name {prefix}<team>/webhook --secret-string "
-        "'https://hooks.slack.com/services/...', and name it in the template"
+        f"aws secretsmanager create-secret --name "
+        f"{name if name.startswith(prefix) else prefix + '<team>/webhook'} --secret-string "
+        f"'{WEBHOOK_SECRET_EXAMPLE}', and name it in the template"
     )
     if not secret_id.split(":secret:", 1)[-1].startswith(prefix):
         detail = (
@@ -234,17 +257,20 @@ def _team_channel(
     return Check("team channel", "ok", f"{secret_id}: an Incoming Webhook URL")
 
 
-def _bot_token(session: boto3.session.Session, arn: str, channel: str) -> tuple[str, str]:
-    """App mode: the bot token's secret holds a bot token (never printed)."""
+def _bot_token(
+    session: boto3.session.Session, arn: str, channel: str
+) -> tuple[tuple[str, str], str]:
+    """App mode: the bot token's secret holds a bot token (never printed); the token and the
+    channel, for the test message."""
     fix = _put_secret_fix(arn, "xoxb-...") + " (the app's Bot User OAuth Token)"
     raw = _secret(session, arn)
-    if PLACEHOLDER in raw:
-        raise CheckFailed("still holds the placeholder, not the app's bot token", fix)
+    if _is_placeholder(raw):
+        raise CheckFailed("still holds a placeholder, not the app's bot token", fix)
     try:
-        parse_bot_token(raw, "the secret")
+        token = parse_bot_token(raw, "the secret")
     except ZoomNotifierError as exc:
         raise CheckFailed(str(exc), fix) from None
-    return arn, f"a bot token; posts to channel {channel} (invite the app there)"
+    return (token, channel), f"a bot token; posts to channel {channel} (invite the app there)"
 
 
 def _put_secret_fix(arn: str, example: str) -> str:
@@ -257,8 +283,8 @@ _ZOOM_SECRET_EXAMPLE = '{"account_id": "...", "client_id": "...", "client_secret
 def _zoom_secret(session: boto3.session.Session, arn: str) -> tuple[ZoomCredentials, str]:
     fix = _put_secret_fix(arn, _ZOOM_SECRET_EXAMPLE) + " (the Marketplace app's App credentials)"
     raw = _secret(session, arn)
-    if PLACEHOLDER in raw:
-        raise CheckFailed("still holds the placeholder, not the Zoom app's credentials", fix)
+    if _is_placeholder(raw):
+        raise CheckFailed("still holds a placeholder, not the Zoom app's credentials", fix)
     try:
         return parse_zoom_credentials(raw, "the secret"), "set (account_id, client_id, secret)"
     except ZoomNotifierError as exc:
@@ -268,10 +294,10 @@ def _zoom_secret(session: boto3.session.Session, arn: str) -> tuple[ZoomCredenti
 def _webhook_secret(
     session: boto3.session.Session, arn: str, allow_loopback: bool
 ) -> tuple[str, str]:
-    fix = _put_secret_fix(arn, "https://hooks.slack.com/services/T.../B.../...")
+    fix = _put_secret_fix(arn, WEBHOOK_SECRET_EXAMPLE)
     raw = _secret(session, arn)
-    if PLACEHOLDER in raw:
-        raise CheckFailed("still holds the placeholder, not the Incoming Webhook URL", fix)
+    if _is_placeholder(raw):
+        raise CheckFailed("still holds a placeholder, not the Incoming Webhook URL", fix)
     try:
         url = parse_webhook_url(raw, "the secret", allow_loopback=allow_loopback)
     except ZoomNotifierError as exc:
@@ -293,8 +319,18 @@ async def _scopes(credentials: ZoomCredentials, zoom: ZoomEndpoints) -> frozense
 
 
 def _zoom_token(credentials: ZoomCredentials, zoom: ZoomEndpoints) -> Check:
+    from zoom_notifier.errors import TransientError  # noqa: PLC0415
+
     try:
         scopes = asyncio.run(_scopes(credentials, zoom))
+    except TransientError as exc:
+        # DNS, a refused connection, a timeout, Zoom's 5xx or 429: nothing about credentials.
+        return Check(
+            "zoom token",
+            "FAIL",
+            f"Zoom could not be reached or failed: {exc}",
+            "check this machine's network or proxy (status.zoom.us), then run the check again",
+        )
     except ZoomNotifierError as exc:
         return Check(
             "zoom token",
@@ -318,6 +354,9 @@ def _zoom_token(credentials: ZoomCredentials, zoom: ZoomEndpoints) -> Check:
     return Check("zoom token", "ok", "a token with the scopes to create, list and read meetings")
 
 
+_TEST_MESSAGE = {"text": "zoom-notifier check: this channel will get the daily meeting."}
+
+
 def _post_test_message(url: str) -> Check:
     import aiohttp  # noqa: PLC0415
 
@@ -325,14 +364,44 @@ def _post_test_message(url: str) -> Check:
 
     async def post() -> None:
         async with aiohttp.ClientSession() as session:
-            await SlackWebhook(session, url).post(
-                {"text": "zoom-notifier check: this channel will get the daily meeting."}
+            await SlackWebhook(session, url).post(_TEST_MESSAGE)
+
+    return _posted(post, "create a new Incoming Webhook for the channel, store it in the secret")
+
+
+def _post_app_test_message(token: str, channel: str, api_url: str) -> Check:
+    """App mode: the test message goes through the app, as the announcements do."""
+    import aiohttp  # noqa: PLC0415
+
+    from zoom_notifier.services.slack_app import AppChannel, SlackApp  # noqa: PLC0415
+
+    async def post() -> None:
+        async with aiohttp.ClientSession() as session:
+            await AppChannel(SlackApp(session, token, base_url=api_url), channel).post(
+                _TEST_MESSAGE
             )
+
+    return _posted(post, "put a valid bot token (xoxb-...) in the secret")
+
+
+def _posted(post: Callable[[], Any], refused_fix: str) -> Check:
+    """The test message's line: a Slack that could not be reached is told from one that
+    refused, and each gets its own fix."""
+    from zoom_notifier.errors import SlackChannelUnavailable, SlackUnavailable  # noqa: PLC0415
 
     try:
         asyncio.run(post())
+    except SlackUnavailable as exc:
+        return Check(
+            "slack post",
+            "FAIL",
+            f"Slack could not be reached or failed: {exc}",
+            "check this machine's network or proxy (status.slack.com), then run the check again",
+        )
+    except SlackChannelUnavailable as exc:
+        return Check("slack post", "FAIL", str(exc), "do what the line above says, then check")
     except ZoomNotifierError as exc:
-        return Check("slack post", "FAIL", str(exc), "create a new Incoming Webhook, store it")
+        return Check("slack post", "FAIL", str(exc), refused_fix)
     return Check("slack post", "ok", "a test message was posted")
 
 
@@ -403,17 +472,17 @@ def _template_checks(
 
 def _bucket_templates(
     session: boto3.session.Session, bucket: str, key_pattern: str
-) -> list[tuple[str, Callable[[], bytes]]]:
+) -> tuple[list[tuple[str, Callable[[], bytes]]], list[str]]:
+    """The bucket's templates (their s3:// URL and a reader), by the dispatcher's own rule
+    (:func:`template_names`), and the keys in their place that name none."""
     client = session.client("s3")
-    prefix, _, suffix = key_pattern.partition(TEMPLATE_PLACEHOLDER)
+    prefix, _, _ = key_pattern.partition(TEMPLATE_PLACEHOLDER)
     pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-    keys = _call(
+    listed = _call(
         f"listing s3://{bucket}/{prefix}",
         lambda: [item["Key"] for page in pages for item in page.get("Contents", [])],
     )
-    if TEMPLATE_PLACEHOLDER not in key_pattern:
-        keys = [key for key in keys if key == key_pattern]
-    keys = [key for key in keys if key.endswith(suffix)]
+    keys = [key for key in listed if template_name(key_pattern, key) is not None]
 
     def reader(key: str) -> Callable[[], bytes]:
         def read() -> bytes:
@@ -424,7 +493,22 @@ def _bucket_templates(
         where = {"Bucket": bucket, "Key": key}
         return read
 
-    return [(f"s3://{bucket}/{key}", reader(key)) for key in sorted(keys)]
+    sources = [(f"s3://{bucket}/{key}", reader(key)) for key in sorted(keys)]
+    return sources, stray_keys(key_pattern, listed)
+
+
+def _stray_checks(bucket: str, key_pattern: str, strays: list[str]) -> list[Check]:
+    """A FAIL per object where templates live whose name is no template's: never started."""
+    return [
+        Check(
+            "template",
+            "FAIL",
+            f"s3://{bucket}/{key} is never started: a template's name is letters, digits, "
+            "'.', '_' and '-' (no space, no folder)",
+            f"aws s3 mv 's3://{bucket}/{key}' s3://{bucket}/{suggested_key(key_pattern, key)}",
+        )
+        for key in strays
+    ]
 
 
 # Each function of the stack (its FunctionName in the template) and the settings it loads.
@@ -542,8 +626,9 @@ def check_stack(
         lambda: _zoom_secret(session, deployment.output("ZoomCredentialsSecretArn")),
     )
     webhook: str | None = None
+    app: tuple[str, str] | None = None
     if channel := deployment.parameters.get("SlackChannel"):
-        _run(
+        app = _run(
             checks,
             "slack app",
             lambda: _bot_token(session, deployment.output("SlackBotTokenSecretArn"), channel),
@@ -574,10 +659,13 @@ def check_stack(
         return f"zoom-notifier validate-template FILE, then aws s3 cp FILE {source}"
 
     try:
-        sources = _bucket_templates(session, deployment.output("TemplateBucketName"), key_pattern)
+        sources, strays = _bucket_templates(
+            session, deployment.output("TemplateBucketName"), key_pattern
+        )
     except CheckFailed as failed:
         checks.append(Check("template", "FAIL", failed.detail, failed.fix))
     else:
+        checks.extend(_stray_checks(bucket, key_pattern, strays))
         if not sources:
             example = upload.replace("FILE", "examples/templates/default.json")
             checks.append(Check("template", "FAIL", f"no template in s3://{bucket}/", example))
@@ -598,6 +686,8 @@ def check_stack(
         )
     if webhook is not None and post_test_message:
         checks.append(_post_test_message(webhook))
+    if app is not None and post_test_message:
+        checks.append(_post_app_test_message(*app, zoom.slack_api_url))
     checks.append(schedule)
     return checks
 
@@ -686,7 +776,7 @@ def _templates_of(
     session: boto3.session.Session, deployment: Deployment
 ) -> tuple[dict[str, bytes], str]:
     key_pattern = deployment.parameters.get("TemplateKey", "templates/{template}.json")
-    sources = _bucket_templates(session, deployment.output("TemplateBucketName"), key_pattern)
+    sources, _ = _bucket_templates(session, deployment.output("TemplateBucketName"), key_pattern)
     templates = {}
     for source, read in sources:
         name = template_name(key_pattern, source.split("/", 3)[3])  # s3://bucket/key
