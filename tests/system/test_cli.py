@@ -263,6 +263,15 @@ def test_run_without_credentials_names_every_missing_variable(
     assert "ZOOM_CLIENT_ID" not in err
 
 
+def test_a_missing_env_file_is_named_as_missing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run_cli(capsys, "check", "--env-file", str(tmp_path / "missing.env"))
+
+    assert code == 2
+    assert f"or in {tmp_path / 'missing.env'}, which does not exist" in err
+
+
 def test_run_executes_the_local_workflow_against_the_configured_services(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -350,6 +359,33 @@ def test_rerun_starts_a_new_execution_with_the_failed_ones_input(
     assert "Console: https://us-east-1.console.aws.amazon.com/states/" in out
     started = boto3.client("stepfunctions").describe_execution(executionArn=new_arn)
     assert json.loads(started["input"]) == {"date": DAY, "template": "default"}
+
+
+def test_a_second_rerun_of_the_same_day_is_refused_while_the_first_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The failed execution fails at once; its rerun (same definition, same input) waits.
+    sfn = boto3.client("stepfunctions")
+    failed = _execution(
+        {"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [
+                {"Variable": "$.rerun", "IsPresent": True, "Next": "W"}], "Default": "F"},
+            "W": {"Type": "Wait", "Seconds": 3, "End": True},
+            "F": {"Type": "Fail", "Error": "ZoomUnavailable"}}},
+        {"date": DAY},
+    )  # fmt: skip
+    machine = sfn.describe_execution(executionArn=failed)["stateMachineArn"]
+    first = sfn.start_execution(
+        stateMachineArn=machine, name="2026-11-27-scheduled-rerun-20261127T091500",
+        input=json.dumps({"date": DAY, "rerun": True}),
+    )["executionArn"]  # fmt: skip
+    try:
+        code, _, err = run_cli(capsys, "rerun", failed)
+    finally:
+        sfn.stop_execution(executionArn=first)
+
+    assert code == 2
+    assert f"a rerun of 2026-11-27-scheduled is running: {first}" in err
 
 
 def test_rerun_refuses_a_succeeded_execution(capsys: pytest.CaptureFixture[str]) -> None:
@@ -757,6 +793,10 @@ def test_one_broken_template_hides_no_other_teams_calendar(
     ("argv", "message"),
     [
         (["calendar"], "give template file(s), or --stack"),
+        (
+            ["calendar", *TEAM_TEMPLATES, "--stack", "zoom-notifier"],
+            "give template file(s) or --stack (to read the deployed bucket), not both",
+        ),
         (["calendar", *TEAM_TEMPLATES, "--template", "team-rome"], "no template team-rome"),
     ],
 )

@@ -64,9 +64,12 @@ def load_real_credentials(env_file: Path, command: str = "run") -> RealCredentia
         errors = exc.errors(include_url=False, include_input=False)
         missing = [str(error["loc"][0]).upper() for error in errors if error["type"] == "missing"]
         if missing:
-            raise ConfigurationError(
-                f"{command} needs {', '.join(missing)} (in the environment or in {env_file})"
-            ) from None
+            where = (
+                f"in the environment or in {env_file}"
+                if env_file.exists()
+                else f"in the environment, or in {env_file}, which does not exist"
+            )
+            raise ConfigurationError(f"{command} needs {', '.join(missing)} ({where})") from None
         problems = [
             f"{str(error['loc'][0]).upper()} "
             + _READABLE.get(

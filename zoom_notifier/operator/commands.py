@@ -241,7 +241,11 @@ def calendar(args: argparse.Namespace) -> int:
     if args.countries:
         return _print_countries()
     if bool(args.files) == bool(args.stack):
-        raise CommandError("give template file(s), or --stack to read the deployed bucket")
+        raise CommandError(
+            "give template file(s) or --stack (to read the deployed bucket), not both"
+            if args.files
+            else "give template file(s), or --stack to read the deployed bucket"
+        )
     timezone = args.timezone or "UTC"
     if args.stack:
         from zoom_notifier.operator.checks import CheckFailed, stack_templates  # noqa: PLC0415

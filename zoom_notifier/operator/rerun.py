@@ -49,6 +49,30 @@ def _rerun_name(original: str, now: datetime) -> str:
     return original[: EXECUTION_NAME_LIMIT - len(suffix)] + suffix
 
 
+def _refuse_a_second_rerun(client: Any, execution: dict[str, Any]) -> None:
+    """One rerun at a time: a rerun of this execution that is running (or that succeeded)
+    is named instead of starting another."""
+    prefix = _rerun_name(execution["name"], datetime(2000, 1, 1, tzinfo=UTC)).rsplit("-", 1)[0]
+    with aws_errors("listing the state machine's executions"):
+        pages = client.get_paginator("list_executions").paginate(
+            stateMachineArn=execution["stateMachineArn"]
+        )
+        for page in pages:
+            for other in page["executions"]:
+                if not other["name"].startswith(prefix + "-"):
+                    continue
+                if other["status"] == "RUNNING":
+                    raise ConfigurationError(
+                        f"a rerun of {execution['name']} is running: {other['executionArn']}; "
+                        "wait for it to end (zoom-notifier status shows the day)"
+                    )
+                if other["status"] == "SUCCEEDED":
+                    raise ConfigurationError(
+                        f"a rerun of {execution['name']} succeeded already "
+                        f"({other['executionArn']}): there is nothing to rerun"
+                    )
+
+
 def rerun(client: Any, execution_arn: str, now: datetime | None = None) -> Rerun:
     """Start a new execution with the input of ``execution_arn``, if that one did not succeed.
 
@@ -74,6 +98,7 @@ def rerun(client: Any, execution_arn: str, now: datetime | None = None) -> Rerun
             f"execution {execution['name']} is still {status}: wait for it to end (or stop it) "
             "before rerunning"
         )
+    _refuse_a_second_rerun(client, execution)
     with aws_errors("starting the new execution"):
         started = client.start_execution(
             stateMachineArn=execution["stateMachineArn"],
