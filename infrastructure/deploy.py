@@ -295,11 +295,23 @@ def deploy(environment: Mapping[str, str], aws: Aws, check: Callable[[str], bool
     return 0
 
 
-def destroy(environment: Mapping[str, str], aws: Aws) -> int:
+def destroy(
+    environment: Mapping[str, str], aws: Aws, ask: Callable[[str], str] | None = None
+) -> int:
     stack = environment.get("STACK") or "zoom-notifier"
     existing = aws.stack(stack)
     if existing is None:
         raise DeployError(f"there is no stack {stack} in this region (STACK=..., AWS_REGION=...)")
+    if environment.get("CONFIRM") != "yes":
+        # Deleting a stack stops every team's meetings: a person says so, or CONFIRM=yes.
+        if ask is None and not sys.stdin.isatty():
+            raise DeployError(
+                f"make destroy deletes stack {stack}; confirm with CONFIRM=yes "
+                f"(make destroy STACK={stack} CONFIRM=yes)"
+            )
+        answer = (ask or input)(f"Delete stack {stack}? Type its name to confirm: ")
+        if answer.strip() != stack:
+            raise DeployError(f"not confirmed: stack {stack} is kept")
     outputs = _outputs(existing)
     aws.run("cloudformation", "delete-stack", "--stack-name", stack)
     aws.run("cloudformation", "wait", "stack-delete-complete", "--stack-name", stack)

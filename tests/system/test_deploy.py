@@ -206,7 +206,7 @@ def test_destroy_names_what_is_kept_and_how_to_remove_it(
     aws = RecordingAws()
     aws.deployed = True
 
-    deploy_script.destroy({"STACK": "zoom-notifier"}, aws)
+    deploy_script.destroy({"STACK": "zoom-notifier", "CONFIRM": "yes"}, aws)
 
     assert aws.commands[0] == ["cloudformation", "delete-stack", "--stack-name", "zoom-notifier"]
     out = capsys.readouterr().out
@@ -287,7 +287,7 @@ def test_make_deploy_and_destroy_the_real_template_with_the_aws_cli(
         "definition",
     ]
 
-    destroyed = _make("destroy", local_aws.endpoint, STACK="zn-deploy-test")
+    destroyed = _make("destroy", local_aws.endpoint, STACK="zn-deploy-test", CONFIRM="yes")
 
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
     assert "Stack zn-deploy-test is deleted" in destroyed.stdout
@@ -297,3 +297,30 @@ def test_make_deploy_and_destroy_the_real_template_with_the_aws_cli(
         if summary["StackName"] == "zn-deploy-test"
     ]
     assert remaining == ["DELETE_COMPLETE"]
+
+
+@pytest.mark.parametrize(("answer", "deleted"), [("zoom-notifier", True), ("yes", False)])
+def test_destroy_deletes_only_once_the_stack_s_name_is_typed(answer: str, deleted: bool) -> None:
+    aws = RecordingAws()
+    aws.deployed = True
+
+    if deleted:
+        deploy_script.destroy({"STACK": "zoom-notifier"}, aws, ask=lambda _: answer)
+    else:
+        with pytest.raises(deploy_script.DeployError, match="not confirmed: stack zoom-notifier"):
+            deploy_script.destroy({"STACK": "zoom-notifier"}, aws, ask=lambda _: answer)
+
+    deletes = [
+        command for command in aws.commands if command[:2] == ["cloudformation", "delete-stack"]
+    ]
+    assert bool(deletes) is deleted
+
+
+def test_destroy_without_a_terminal_needs_confirm_yes(monkeypatch: pytest.MonkeyPatch) -> None:
+    aws = RecordingAws()
+    aws.deployed = True
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+
+    with pytest.raises(deploy_script.DeployError, match="CONFIRM=yes"):
+        deploy_script.destroy({"STACK": "zoom-notifier"}, aws)
+    assert not [command for command in aws.commands if "delete-stack" in command]
