@@ -440,7 +440,7 @@ def test_a_function_that_cannot_start_fails_the_check_with_the_fix(
     assert code == 1
     failed = line(lines, "FAIL", "functions")
     assert "zoom-notifier-dispatch cannot start" in failed
-    assert "MEETING_TIMEZONE: Value error, unknown IANA time zone 'Europe/Pariss'" in failed
+    assert "MEETING_TIMEZONE: unknown IANA time zone 'Europe/Pariss'" in failed
     assert "make deploy PARAMETERS=" in fix_after(lines, "FAIL", "functions")
 
 

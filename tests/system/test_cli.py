@@ -52,7 +52,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
                          "= FAILED: ZoomUnavailable", "🚨 zoom-notifier failed for 2026-11-27",
                          "Cause: Zoom failed to create meeting (HTTP 503)", "Redrive"]),
         ("bad-template", ["✗ CreateMeeting", "= FAILED: InvalidMeetingTemplate",
-                          "field 'password': String should have at most 10 characters"]),
+                          "field 'password': must have at most 10 characters"]),
         ("slack-archived", ["✗ NotifyMeeting", "= FAILED: SlackWebhookRejected", "(created)",
                             "was not delivered", "dead-letter queue"]),
         ("redrive", ["= FAILED: ZoomUnavailable", "Redrive of execution 1",
@@ -220,7 +220,7 @@ def test_validate_template_says_what_the_service_does_on_that_date(
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ('{"topic": "t", "duration": -5}', "field 'duration': Input should be greater than 0"),
+        ('{"topic": "t", "duration": -5}', "field 'duration': must be more than 0"),
         ('{"topic": "t",}', "not valid JSON: Expecting property name"),
     ],
 )

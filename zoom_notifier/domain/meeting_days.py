@@ -153,6 +153,19 @@ class MeetingDefinition(BaseModel):
             reminder_minutes=self.reminder_minutes,
         )
 
+    @field_validator("paused_until", mode="before")
+    @classmethod
+    def _pause(cls, value: object) -> object:
+        # One message for the two forms, instead of one per member of the union.
+        if value is None or value is True:
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ValueError("must be a date (YYYY-MM-DD) or true")
+
     @field_validator("days")
     @classmethod
     def _distinct(cls, value: tuple[Weekday, ...] | None) -> tuple[Weekday, ...] | None:

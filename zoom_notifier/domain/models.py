@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from zoom_notifier.domain.validation import describe_validation_error
+from zoom_notifier.domain.validation import describe_validation_error, json_kind
 from zoom_notifier.errors import InvalidExecutionInput
 
 __all__ = [
@@ -145,7 +145,7 @@ EventT = TypeVar("EventT", bound=BaseModel)
 def parse_event(model: type[EventT], event: Any) -> EventT:
     """Validate a Lambda event, or raise :class:`InvalidExecutionInput` naming the problem."""
     if not isinstance(event, dict):
-        raise InvalidExecutionInput(f"the event must be a JSON object, not {type(event).__name__}")
+        raise InvalidExecutionInput(f"the event must be a JSON object, not {json_kind(event)}")
     try:
         return model.model_validate(event)
     except ValidationError as exc:

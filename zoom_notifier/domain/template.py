@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from zoom_notifier.domain.meeting_days import MeetingDefinition
-from zoom_notifier.domain.validation import describe_validation_error
+from zoom_notifier.domain.validation import describe_validation_error, json_kind
 from zoom_notifier.domain.zoom_time import is_iana_zone
 from zoom_notifier.errors import InvalidMeetingTemplate
 from zoom_notifier.runtime.logs import register_secret
@@ -173,7 +173,7 @@ def parse_template(raw: bytes, source: str) -> MeetingTemplate:
         ) from None
     if not isinstance(data, dict):
         raise InvalidMeetingTemplate(
-            f"meeting template {source} must be a JSON object, not {type(data).__name__}"
+            f"meeting template {source} must be a JSON object, not {json_kind(data)}"
         )
     template = _validate(data, f"{source}: ")
     # The passcode belongs in the announcement only: never in a log line or error text.

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from zoom_notifier.domain.validation import slack_channel_problem
+from zoom_notifier.domain.validation import slack_channel_problem, validation_sentence
 from zoom_notifier.domain.zoom_time import is_iana_zone
 from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.runtime.logs import register_secret
@@ -208,7 +208,8 @@ def load_settings(settings_class: type[SettingsT]) -> SettingsT:
         settings = settings_class()
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']).upper() or 'settings'}: {error['msg']}"
+            f"{'.'.join(str(part) for part in error['loc']).upper() or 'settings'}: "
+            + validation_sentence(dict(error))
             for error in exc.errors(include_url=False, include_input=False)
         )
         raise ConfigurationError(f"invalid configuration: {problems}") from None

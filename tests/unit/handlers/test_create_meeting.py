@@ -174,7 +174,7 @@ def test_a_named_template_is_read_from_its_own_object(
 @pytest.mark.parametrize(
     ("template", "expected"),
     [
-        ({"topic": "x" * 201}, "field 'topic': String should have at most 200 characters"),
+        ({"topic": "x" * 201}, "field 'topic': must have at most 200 characters"),
         ({"topic": "ok", "duration": 0}, "field 'duration'"),
         ({"topic": "ok", "password": "bad pass!"}, "field 'password'"),
         ({"topic": "ok", "password": "12345678901"}, "field 'password'"),
@@ -182,8 +182,8 @@ def test_a_named_template_is_read_from_its_own_object(
         ({"topic": "ok", "start_time": "9.30"}, "field 'start_time'"),
         ({"topic": "ok", "agenda": "a" * 2001}, "field 'agenda'"),
         ({"topic": "ok", "type": 7}, "field 'type'"),
-        ({"duration": 30}, "field 'topic': Field required"),
-        (["not", "an", "object"], "must be a JSON object, not list"),
+        ({"duration": 30}, "field 'topic': is required"),
+        (["not", "an", "object"], "must be a JSON object, not a list"),
         (b'{"topic": "ok",\n  "duration": 30,,}', "not valid JSON: Expecting property name"),
         (b"\xff\xfe", "is not UTF-8 text"),
         # 196 chars + "{date}" resolves to 206 characters.
@@ -500,8 +500,8 @@ def test_a_live_claim_of_another_execution_is_retryable_and_an_expired_one_is_ta
 @pytest.mark.parametrize(
     ("event", "expected"),
     [
-        (["a", "list"], "the event must be a JSON object, not list"),
-        ("2026-11-27", "not str"),
+        (["a", "list"], "the event must be a JSON object, not a list"),
+        ("2026-11-27", "not a string"),
         ({"date": "2026-02-30"}, "'2026-02-30' is not a real calendar date"),
         ({"date": "27/11/2026"}, "field 'date'"),
         ({"scheduled_time": "2026-11-27T09:00:00"}, "field 'scheduled_time'"),

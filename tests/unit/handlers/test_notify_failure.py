@@ -24,7 +24,7 @@ FAILURE = {
     "state_machine": "arn:aws:states:us-east-1:123456789012:stateMachine:zoom-notifier",
     "state": "CreateMeeting",
     "error": "InvalidMeetingTemplate",
-    "cause": "meeting template s3://b/k: field 'topic': Field required",
+    "cause": "meeting template s3://b/k: field 'topic': is required",
     "date": "2026-11-27",
     "template": "default",
 }
@@ -50,7 +50,7 @@ def test_the_failure_message_is_posted_readably_with_a_console_link(slack: Slack
     assert "failed for 2026-11-27" in text
     assert "*Step:* CreateMeeting" in text
     assert "`InvalidMeetingTemplate`" in text
-    assert "field 'topic': Field required" in text
+    assert "field 'topic': is required" in text
     assert (
         "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1"
         f"#/v2/executions/details/{fakes.EXECUTION_ARN}"
@@ -180,10 +180,10 @@ def test_a_slack_outage_raises_so_lambda_retries_and_the_dead_letter_target_keep
 @pytest.mark.parametrize(
     ("event", "expected"),
     [
-        ({}, "field 'Records': Field required"),
-        ({"Records": []}, "field 'Records': List should have at least 1 item"),
-        ({"Records": [{"Sns": {}}]}, "field 'Records.0.Sns.Message': Field required"),
-        ("text", "not str"),
+        ({}, "field 'Records': is required"),
+        ({"Records": []}, "field 'Records': must hold at least 1 item"),
+        ({"Records": [{"Sns": {}}]}, "field 'Records.0.Sns.Message': is required"),
+        ("text", "not a string"),
     ],
 )
 def test_a_malformed_sns_event_raises_invalid_execution_input(

@@ -250,10 +250,10 @@ def test_the_handler_works_three_times_in_one_warm_process(slack: SlackModel) ->
 @pytest.mark.parametrize(
     ("event", "expected"),
     [
-        ({}, "field 'date': Field required"),
+        ({}, "field 'date': is required"),
         ({"outcome": "failed", "error": "X"}, "field 'date'"),
         ({"date": "2026-13-01"}, "not a real calendar date"),
-        (None, "not NoneType"),
+        (None, "not null"),
     ],
 )
 def test_a_malformed_event_fails_with_invalid_execution_input(event: Any, expected: str) -> None:
