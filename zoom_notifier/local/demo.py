@@ -101,6 +101,8 @@ def run_demo(
             report = local.execute(execution_input)
             reports.append(report)
             print("\n".join(execution_lines(report)), file=out)
+        # The failure reports reach Slack as the failures happen, before anything redriven.
+        deliveries = local.deliver_failures()
         if scenario.redrive_after_recovery:
             zoom_model.create = Script()
             print(
@@ -111,7 +113,7 @@ def run_demo(
             report = local.redrive(reports[-1])
             reports.append(report)
             print("\n".join(execution_lines(report)), file=out)
-        deliveries = local.deliver_failures()
+        deliveries += local.deliver_failures()
         meetings = local.meetings()
         for line in meeting_lines(meetings):
             print(line, file=out)
@@ -135,6 +137,19 @@ def _webhook_stack(
             log_level=log_level,
         ) as local:
             yield local, zoom, slack
+
+
+def _coming_day(day: str, out: TextIO, why: str) -> date:
+    """``day`` if it is a working day still ahead, else the next one (said on ``out``)."""
+    chosen = date.fromisoformat(day)
+    if chosen > datetime.now(UTC).date() and chosen.weekday() < SATURDAY:
+        return chosen
+    moved = max(chosen, datetime.now(UTC).date()) + timedelta(days=1)
+    while moved.weekday() >= SATURDAY:
+        moved += timedelta(days=1)
+    print(f"({day} is not a working day still ahead, and {why}: the scenario runs on {moved}.)",
+          file=out)  # fmt: skip
+    return moved
 
 
 def _team_day(after: date) -> date:
@@ -217,11 +232,7 @@ def run_slack_app(
     scenario: Scenario, day: str, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
 ) -> DemoOutcome:
     """App mode: a post whose answer is lost is adopted; the reminder goes in its thread."""
-    meeting_day = date.fromisoformat(day)
-    if meeting_day <= datetime.now(UTC).date():  # the reminder must still be ahead
-        meeting_day = datetime.now(UTC).date() + timedelta(days=1)
-        while meeting_day.weekday() >= SATURDAY:
-            meeting_day += timedelta(days=1)
+    meeting_day = _coming_day(day, out, "its reminder must still be ahead")
     zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
     workspace = SlackApiModel(channels={_APP_CHANNEL: []})
     # Slack posts the message, then the connection resets before its answer arrives.
@@ -278,10 +289,7 @@ def run_silent_day(
 
     The morning is a coming one (the dispatcher measures lateness against the real clock: a
     past morning would also be reported as started late)."""
-    chosen = date.fromisoformat(day)
-    while chosen <= datetime.now(UTC).date() or chosen.weekday() >= SATURDAY:
-        chosen += timedelta(days=1)
-    day = chosen.isoformat()
+    day = _coming_day(day, out, "a past morning would be reported late too").isoformat()
     zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
     zoom_model.create.set(forever=answer(503, "Service Temporarily Unavailable"))
     slack_model = SlackModel()

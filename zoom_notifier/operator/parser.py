@@ -134,7 +134,8 @@ def _demo_command(command: _Command) -> None:
     sub.add_argument(
         "--date",
         type=_day,
-        help="meeting date (default: today, or Monday on a weekend; two-teams picks its own)",
+        help="meeting date (default: today, or Monday on a weekend); two-teams picks its own, "
+        "and slack-app and silent-day move a date that is not a working day ahead to the next",
     )
     sub.add_argument("--log-file", help="where the JSON logs go (default: a temp file)")
 
