@@ -815,8 +815,21 @@ def test_calendar_lists_the_countries_a_holiday_calendar_may_name(
     code, out, _ = run_cli(capsys, "calendar", "--countries")
 
     assert code == 0
-    assert "FR: " in out
-    assert "\nDE: BB, BE, BW, BY," in out
+    assert "\nFR  France: " in out
+    assert "\nDE  Germany: BB, BE, BW, BY," in out
+    assert "\nGB  United Kingdom: ENG, NIR, SCT, WLS" in out
+    # Only the two-letter codes a template may name, never the three-letter aliases.
+    assert all(len(line.split()[0]) == 2 for line in out.splitlines())
+
+
+def test_calendar_refuses_dates_it_cannot_show_in_a_sentence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run_cli(capsys, "calendar", *TEAM_TEMPLATES, "--from", "9999-12-30")
+
+    assert code == 2
+    assert "--from 9999-12-30 with --days 14 reaches past what can be shown" in err
+    assert "Overflow" not in err
 
 
 def test_calendar_refuses_a_number_of_days_it_cannot_show(
@@ -827,3 +840,21 @@ def test_calendar_refuses_a_number_of_days_it_cannot_show(
 
     assert exited.value.code == 2
     assert "'0' is not a number of days from 1 to 366" in capsys.readouterr().err
+
+
+def test_no_aws_credentials_comes_with_the_hint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+    code, _, err = run_cli(
+        capsys, "rerun", "arn:aws:states:us-east-1:123456789012:execution:zoom-notifier:x"
+    )
+
+    assert code == 2
+    assert "no AWS credentials" in err
+    assert "aws configure" in err

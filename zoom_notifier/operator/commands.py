@@ -230,6 +230,10 @@ def _no_daily_time(template: Any) -> str:
     )
 
 
+# The last day a calendar shows (every zone must be able to hold it; the year 9999 cannot).
+_LAST_DAY = date(9998, 12, 31)
+
+
 # --- calendar -----------------------------------------------------------------------------------
 
 
@@ -264,6 +268,11 @@ def calendar(args: argparse.Namespace) -> int:
     if args.template and (missing := sorted(set(args.template) - set(chosen))):
         raise CommandError(f"no template {', '.join(missing)} (there are: {', '.join(raw)})")
     first = date.fromisoformat(args.start or _today(timezone))
+    if not date(1970, 1, 1) <= first <= _LAST_DAY - timedelta(days=args.days):
+        raise CommandError(
+            f"--from {first} with --days {args.days} reaches past what can be shown: give a "
+            f"date from 1970-01-01 to {_LAST_DAY - timedelta(days=args.days)}"
+        )
     rows = {}
     broken = []
     for name, body in sorted(chosen.items()):
@@ -279,10 +288,21 @@ def calendar(args: argparse.Namespace) -> int:
 
 
 def _print_countries() -> int:
-    import holidays  # noqa: PLC0415 - only this listing needs it here
+    """Each country a calendar may name: its two-letter code (the one to use), its name, and
+    its subdivisions."""
+    import re  # noqa: PLC0415
 
+    import holidays  # noqa: PLC0415 - only this listing needs it here
+    from holidays.registry import COUNTRIES  # noqa: PLC0415
+
+    names = {entry[1]: entry[0] for entry in COUNTRIES.values()}
     for country, subdivisions in sorted(holidays.list_supported_countries().items()):
-        print(f"{country}: {', '.join(subdivisions)}" if subdivisions else country)
+        if len(country) != 2:  # the three-letter aliases: a template names the two-letter code
+            continue
+        # The registry's class names run the words together: "UnitedKingdom".
+        name = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", names.get(country, country))
+        line = f"{country}  {name}"
+        print(f"{line}: {', '.join(subdivisions)}" if subdivisions else line)
     return EXIT_OK
 
 
@@ -303,10 +323,15 @@ def _boto3_client(service: str, region: str) -> Any:
 @contextmanager
 def _aws_calls() -> Iterator[None]:
     """Credentials, profiles and endpoints that fail mid-call: one line, not a traceback."""
-    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+    from botocore.exceptions import BotoCoreError, NoCredentialsError  # noqa: PLC0415
 
     try:
         yield
+    except NoCredentialsError:
+        raise CommandError(
+            "no AWS credentials (Unable to locate credentials): run `aws configure`, or set "
+            "AWS_PROFILE to a profile that exists (`aws configure list-profiles`)"
+        ) from None
     except BotoCoreError as exc:
         raise CommandError(f"AWS is not reachable or not configured: {exc}") from None
 

@@ -9,6 +9,7 @@ client at a local emulator.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, contextmanager
 from types import TracebackType
@@ -223,7 +224,18 @@ def aws_errors(
         raise ConfigurationError(f"{action}: AWS refused the request: {code}: {message}") from None
     except (BotoConnectionError, HTTPClientError, aiohttp.ClientError, TimeoutError) as exc:
         raise AwsUnavailable(f"{action}: {type(exc).__name__} while calling AWS") from None
-    except (NoCredentialsError, NoRegionError, PartialCredentialsError) as exc:
-        raise ConfigurationError(f"{action}: {exc}") from None
+    except (NoCredentialsError, PartialCredentialsError) as exc:
+        # In Lambda the role gives credentials; anywhere else, a profile or the environment.
+        hint = (
+            "check the function's role"
+            if os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+            else "run `aws configure`, or set AWS_PROFILE to a profile that exists "
+            "(`aws configure list-profiles`)"
+        )
+        raise ConfigurationError(f"{action}: no AWS credentials ({exc}); {hint}") from None
+    except NoRegionError as exc:
+        raise ConfigurationError(
+            f"{action}: {exc}; set AWS_REGION (or AWS_DEFAULT_REGION), or pass --region"
+        ) from None
     except BotoCoreError as exc:
         raise ConfigurationError(f"{action}: {type(exc).__name__}: {exc}") from None
