@@ -322,12 +322,23 @@ def _compile(python: str, build: Path) -> None:
 _ELF_MACHINES = {"x86_64": "x86-64", "arm64": "aarch64"}
 
 
+# binutils built for each target machine (Debian: binutils-aarch64-linux-gnu,
+# binutils-x86-64-linux-gnu); the host's own strip reads its own machine's files.
+_CROSS_STRIP = {"arm64": "aarch64-linux-gnu-strip", "x86_64": "x86_64-linux-gnu-strip"}
+
+
+def strip_tool(arch: str) -> str | None:
+    """The ``strip`` that reads ``arch``'s files here: binutils for that machine, else the
+    host's own (right when the host is that machine; refused, and said, otherwise)."""
+    return shutil.which(_CROSS_STRIP[arch]) or shutil.which("strip")
+
+
 def _strip_extensions(build: Path, arch: str) -> None:
     """Drop the debug symbols of the compiled extensions (aiohttp's, multidict's, frozenlist's
     and propcache's wheels carry them: 6.5 of their 8 MiB, about 1.5 MiB of the zip). Lambda
     never reads them; a traceback through a C extension has no C lines either way. Needs
     binutils' ``strip`` for the target's machine; without it the extensions ship as they came."""
-    strip = shutil.which("strip")
+    strip = strip_tool(arch)
     extensions = sorted(build.rglob("*.so"))
     if strip is None or not extensions:
         return
@@ -341,7 +352,9 @@ def _strip_extensions(build: Path, arch: str) -> None:
             if result.returncode != 0:
                 print(
                     f"package: not stripping the extensions: strip cannot read {arch} "
-                    f"({_ELF_MACHINES[arch]}) files here",
+                    f"({_ELF_MACHINES[arch]}) files here; install binutils for that machine "
+                    f"({_CROSS_STRIP[arch]}; Debian: apt-get install "
+                    f"binutils-{_CROSS_STRIP[arch].removesuffix('-strip')}) for a smaller zip",
                     file=sys.stderr,
                 )
                 return

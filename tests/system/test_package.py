@@ -20,7 +20,7 @@ ARTIFACT = REPOSITORY / "dist" / "test" / "zoom-notifier-x86_64.zip"
 TOOLS = REPOSITORY / ".tools" / "bin"
 sys.path.insert(0, str(REPOSITORY / "infrastructure"))
 
-from package import find_python, handler_modules, template_target  # noqa: E402
+from package import find_python, handler_modules, strip_tool, template_target  # noqa: E402
 
 from tests.support import fakes  # noqa: E402
 from zoom_notifier.domain.meeting_days import HOLIDAY_LANGUAGE  # noqa: E402
@@ -271,3 +271,17 @@ def test_app_mode_s_client_loads_from_the_artifact(unzipped: Path) -> None:
 
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().startswith(str(unzipped))
+
+
+def test_each_architecture_is_stripped_with_binutils_for_that_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("aarch64-linux-gnu-strip", "strip"):
+        tool = tmp_path / name
+        tool.write_text("#!/bin/sh\n")
+        tool.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    assert strip_tool("arm64") == str(tmp_path / "aarch64-linux-gnu-strip")
+    # No binutils for x86-64 by its own name: the host's strip (an x86-64 host's reads it).
+    assert strip_tool("x86_64") == str(tmp_path / "strip")
