@@ -324,8 +324,17 @@ def destroy(
         f"  meetings table    {table}\n"
         "To remove them too (this cannot be undone):\n"
         f"  aws dynamodb delete-table --table-name {table}\n"
-        f"  the bucket is versioned: empty it first (the S3 console's Empty button removes "
-        f"every version), then: aws s3 rb s3://{bucket}\n"
+        f"  the bucket is versioned: delete every version and delete marker, then the bucket:\n"
+        f'    aws s3api delete-objects --bucket {bucket} --delete "$(aws s3api '
+        f"list-object-versions --bucket {bucket} --output json --query "
+        f"'{{Objects: Versions[].{{Key: Key, VersionId: VersionId}}}}')\"\n"
+        f'    aws s3api delete-objects --bucket {bucket} --delete "$(aws s3api '
+        f"list-object-versions --bucket {bucket} --output json --query "
+        f"'{{Objects: DeleteMarkers[].{{Key: Key, VersionId: VersionId}}}}')\"\n"
+        f"    aws s3 rb s3://{bucket}\n"
+        "  (each delete-objects takes up to 1,000 entries: repeat it while any remain; one "
+        "that finds none refuses, with 'Invalid type for parameter Delete.Objects', which "
+        "means that kind is done; the S3 console's Empty button does the same)\n"
         "Everything else went with the stack; CloudFormation schedules the KMS key's deletion "
         "after a 30-day waiting period."
     )

@@ -212,6 +212,12 @@ def test_destroy_names_what_is_kept_and_how_to_remove_it(
     out = capsys.readouterr().out
     assert "aws dynamodb delete-table --table-name the-table" in out
     assert "aws s3 rb s3://the-bucket" in out
+    assert (
+        'aws s3api delete-objects --bucket the-bucket --delete "$(aws s3api list-object-versions '
+        "--bucket the-bucket --output json --query '{Objects: Versions[].{Key: Key, VersionId: "
+        "VersionId}}')\""
+    ) in out
+    assert "DeleteMarkers[]" in out
 
 
 # --- the real thing: make deploy / make destroy, the real aws CLI, the local emulator ---------
