@@ -58,6 +58,12 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
         ("redrive", ["= FAILED: ZoomUnavailable", "Redrive of execution 1",
                      "✓ CreateMeeting", "= SUCCEEDED", "[ Join meeting ] →"]),
         ("rerun", ["Execution 2", "existing meeting", "already_notified"]),
+        # Its day must be ahead (lateness is measured against the clock): it moves, and says so.
+        ("silent-day", ["is not a working day still ahead", "= FAILED: ZoomUnavailable",
+                        "The status-change event of the failed execution is lost.",
+                        "meetings not announced", "MeetingsOverdueAlarm at 08:45 UTC",
+                        "zoom-notifier status (the local stack answers it):",
+                        "FAILED: ZoomUnavailable: CreateMeeting"]),
         # Its own day (a US holiday, a French working day): --date does not apply to it.
         ("two-teams", ["The dispatcher ticks every 5 minutes", "UTC  started execution 20",
                        "_team-paris", "_team-new-york", "skipped: ", "(US-NY)",
@@ -164,6 +170,28 @@ def test_python_dash_m_runs_the_same_command() -> None:
 
 
 # --- validate-template --------------------------------------------------------------------------
+
+
+def test_the_redrive_demo_shows_the_failure_report_before_the_redriven_announcement(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run_cli(
+        capsys, "demo", "--scenario", "redrive", "--date", DAY, "--log-file", str(tmp_path / "l")
+    )
+
+    assert code == 0
+    assert out.index("🚨 zoom-notifier failed for 2026-11-27") < out.index("[ Join meeting ] →")
+
+
+def test_the_default_example_is_a_working_days_meeting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "calendar", str(EXAMPLE), "--from", "2026-11-27", "--days", "3")
+
+    assert code == 0
+    assert "Fri 2026-11-27  09:30 CET" in out
+    assert "Sat 2026-11-28  skipped: not a meeting day (SAT)" in out
+    assert "Sun 2026-11-29  skipped: not a meeting day (SUN)" in out
 
 
 def test_validate_template_prints_the_exact_request(capsys: pytest.CaptureFixture[str]) -> None:
