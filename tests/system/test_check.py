@@ -393,16 +393,18 @@ def test_a_template_s_own_channel_is_checked_where_notify_meeting_may_read_it(
     assert fakes.WEBHOOK_URL not in "\n".join(lines)  # a webhook URL is a secret
 
 
-def test_in_slack_app_mode_the_bot_token_is_checked_instead_of_the_webhook(
-    local_aws: LocalAws,
-    zoom: ZoomModel,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    app_stack = fakes.deploy_stack(local_aws, slack_app=True)
-    for name, value in app_stack.environment.items():
+@pytest.fixture
+def app_stack(local_aws: LocalAws, zoom: ZoomModel, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
+    """The local stack in Slack app mode, its functions' environment applied, Zoom up."""
+    stack = fakes.deploy_stack(local_aws, slack_app=True)
+    for name, value in stack.environment.items():
         monkeypatch.setenv(name, value)
+    return stack
 
+
+def test_in_slack_app_mode_the_bot_token_is_checked_instead_of_the_webhook(
+    app_stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, lines, _ = run_check(capsys)
 
     assert line(lines, "ok", "slack app").endswith(
@@ -469,16 +471,10 @@ def test_an_object_the_dispatcher_never_starts_fails_the_check_with_the_rename(
     assert "default.json" in line(lines, "ok", "template")  # the real one still passes
 
 
+@pytest.mark.usefixtures("app_stack")
 def test_in_slack_app_mode_the_test_message_goes_through_the_app(
-    local_aws: LocalAws,
-    zoom: ZoomModel,
-    http: aioresponses,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    http: aioresponses, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    app_stack = fakes.deploy_stack(local_aws, slack_app=True)
-    for name, value in app_stack.environment.items():
-        monkeypatch.setenv(name, value)
     workspace = SlackApiModel(token=fakes.SLACK_BOT_TOKEN, channels={fakes.SLACK_APP_CHANNEL: []})
     mount_slack_api(workspace, http, base_url=SLACK_API_URL)
 
