@@ -41,6 +41,7 @@ __all__ = [
     "execution_name",
     "invalid_execution_name",
     "overdue_window",
+    "start_command",
     "tick_window",
 ]
 
@@ -87,6 +88,16 @@ def execution_name(day: str, template: str) -> str:
 def execution_arn(state_machine_arn: str, name: str) -> str:
     """The ARN of the execution ``name`` of a (standard) state machine."""
     return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+
+
+def start_command(state_machine_arn: str, day: str, template: str) -> str:
+    """The AWS CLI command that starts the day's execution by hand, under its own name (so the
+    dispatcher, should it run, starts nothing twice)."""
+    return (
+        f"aws stepfunctions start-execution --state-machine-arn {state_machine_arn} "
+        f"--name {execution_name(day, template)} "
+        f'--input \'{{"date": "{day}", "template": "{template}"}}\''
+    )
 
 
 def invalid_execution_name(day: str, template: str) -> str:

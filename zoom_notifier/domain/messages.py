@@ -35,6 +35,7 @@ __all__ = [
     "failure_report",
     "local_start",
     "meeting_announcement",
+    "other_alert",
     "read_failure",
     "reminder_text",
     "repost_command",
@@ -218,7 +219,7 @@ def failure_alert(
     """
     failure = read_failure(message)
     if failure is None:
-        return _other_alert(message, subject)
+        return other_alert(message, subject)
     return failure_report(failure, timezone, meetings_table)
 
 
@@ -344,9 +345,7 @@ def _how_to_rerun(failure: FailureMessage, execution: str) -> str:
     started with, and is refused after 14 days (docs.aws.amazon.com/step-functions/latest/dg/
     redrive-executions.html)."""
     rerun = f"`zoom-notifier rerun {execution}`"
-    if failure.error == "UnexpectedError" and unwrap_cause(failure.cause).startswith(
-        UNKNOWN_OUTCOME_CAUSE[:40]
-    ):
+    if failure.error == "UnexpectedError" and unwrap_cause(failure.cause) == UNKNOWN_OUTCOME_CAUSE:
         return (
             "*Redrive cannot fix this*: the state machine and the functions do not match, and a "
             "redrive reruns the same definition into the same Fail state. Deploy them together "
@@ -371,7 +370,8 @@ def _how_to_rerun(failure: FailureMessage, execution: str) -> str:
     )
 
 
-def _other_alert(message: str, subject: str | None) -> dict[str, Any]:
+def other_alert(message: str, subject: str | None = None) -> dict[str, Any]:
+    """The alert for a topic message that describes no failed execution (an alarm, a text)."""
     title, body = _describe_other(message, subject)
     blocks = [
         _section(f":warning: *{_safe(title, 200)}*"),

@@ -14,8 +14,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from zoom_notifier.domain.dispatch import OVERDUE_AFTER, execution_arn, execution_name
+from zoom_notifier.domain.dispatch import (
+    OVERDUE_AFTER,
+    execution_arn,
+    execution_name,
+    start_command,
+)
 from zoom_notifier.domain.messages import console_url, trim, unwrap_cause
 from zoom_notifier.domain.models import MeetingKey, MeetingRecord
 from zoom_notifier.domain.template import MeetingTemplate
@@ -71,8 +77,6 @@ def day_statuses(
 
 
 def _today(template: MeetingTemplate, timezone: str, now: datetime) -> date:
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
-
     return now.astimezone(ZoneInfo(template.timezone or timezone)).date()
 
 
@@ -117,8 +121,7 @@ def _status(  # noqa: PLR0911 - one return per outcome reads best
         return status(
             "not announced",
             f"due at {due:%H:%M} UTC; its execution {name} never started. Start it: "
-            f"aws stepfunctions start-execution --state-machine-arn {state_machine_arn} "
-            f'--name {name} --input \'{{"date": "{day}", "template": "{template}"}}\'',
+            + start_command(state_machine_arn, day.isoformat(), template),
         )
     state = str(execution.get("status", "?"))
     if state == "RUNNING":

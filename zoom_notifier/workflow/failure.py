@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 from zoom_notifier.domain.messages import (
     described_failure,
-    failure_alert,
     failure_report,
+    other_alert,
     read_failure,
 )
 from zoom_notifier.domain.models import FailureAlertResult, FailureMessage, SnsEvent
@@ -47,7 +47,7 @@ async def notify_failure(
             failure = await _as_described(failure, executions)
         try:
             if failure is None:
-                await slack.post(failure_alert(message.message, message.subject, timezone))
+                await slack.post(other_alert(message.message, message.subject))
             else:
                 await slack.post(failure_report(failure, timezone, meetings_table))
         except ZoomNotifierError as exc:

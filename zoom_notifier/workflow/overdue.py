@@ -20,6 +20,7 @@ from zoom_notifier.domain.dispatch import (
     due_runs,
     execution_arn,
     overdue_window,
+    start_command,
 )
 from zoom_notifier.domain.meeting_days import day_off
 from zoom_notifier.domain.models import MeetingKey, MeetingRecord
@@ -121,9 +122,7 @@ def _execution_says(day: Overdue, state_machine_arn: str) -> str:
     if day.execution_status is None:
         return (
             f"its execution {run.name} never started (a missed or failed dispatch). Start it: "
-            f"`aws stepfunctions start-execution --state-machine-arn {state_machine_arn} "
-            f'--name {run.name} --input \'{{"date": "{run.date}", "template": '
-            f'"{run.template}"}}\'`'
+            f"`{start_command(state_machine_arn, run.date, run.template)}`"
         )
     if day.execution_status == "RUNNING":
         return (
