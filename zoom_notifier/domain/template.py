@@ -25,7 +25,7 @@ from zoom_notifier.domain.meeting_days import MeetingDefinition
 from zoom_notifier.domain.validation import describe_validation_error, json_kind
 from zoom_notifier.domain.zoom_time import is_iana_zone
 from zoom_notifier.errors import InvalidMeetingTemplate
-from zoom_notifier.runtime.logs import register_secret
+from zoom_notifier.runtime.logs import register_invocation_secret
 
 __all__ = [
     "CREATE_MEETING_FIELDS",
@@ -177,7 +177,7 @@ def parse_template(raw: bytes, source: str) -> MeetingTemplate:
         )
     template = _validate(data, f"{source}: ")
     # The passcode belongs in the announcement only: never in a log line or error text.
-    register_secret(template.password)
+    register_invocation_secret(template.password)
     return template
 
 

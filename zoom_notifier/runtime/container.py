@@ -1,7 +1,7 @@
 """Everything the process keeps between invocations (a Lambda container's life), in one place.
 
 The settings, the cold-start flag, the logging set-up and the metrics' namespace, Secrets
-Manager values and Zoom access tokens with their expiry, the secret values to redact, botocore's
+Manager values and Zoom access tokens with their expiry, the credentials to redact, botocore's
 parsed service models, and the event loops that hold the connections
 (:mod:`zoom_notifier.runtime.connections`).
 :func:`reset_container` makes the process behave like a fresh container; tests and local runs
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from zoom_notifier.runtime.redaction import SecretValues
 
 if TYPE_CHECKING:
     from botocore.loaders import Loader
@@ -45,8 +47,9 @@ class ContainerState:
     secrets: dict[str, CachedValue] = field(default_factory=dict)
     # Zoom access tokens by (token URL, account id, client id).
     zoom_tokens: dict[tuple[str, str, str], CachedValue] = field(default_factory=dict)
-    # Secret values seen so far, longest first, replaced by [REDACTED] in every output.
-    redacted_values: list[str] = field(default_factory=list)
+    # Credentials seen so far (cached as long), replaced by [REDACTED] in every output; what
+    # one invocation reads is kept apart and forgotten at its end (redaction.py).
+    lasting_secrets: SecretValues = field(default_factory=SecretValues)
     # botocore's data loader: parsed service models, shared by every invocation's clients.
     botocore_loader: Loader | None = None
     # The event loops that hold the connections (one per thread; see connections.py).

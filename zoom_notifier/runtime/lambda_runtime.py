@@ -34,6 +34,7 @@ from zoom_notifier.runtime.connections import Connections, container_loop
 from zoom_notifier.runtime.container import STATE, forget_credentials
 from zoom_notifier.runtime.deadline import invocation_deadline
 from zoom_notifier.runtime.logs import bind, clear_context, configure_logging, get_logger, redact
+from zoom_notifier.runtime.redaction import invocation_secrets
 
 __all__ = ["Invocation", "LambdaContext", "Step", "lambda_handler"]
 
@@ -101,8 +102,10 @@ def lambda_handler(step: Step[Any, Any]) -> Callable[[Any, Any], dict[str, Any]]
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         cold_start, STATE.cold_start = STATE.cold_start, False
-        # The container's loop: warm invocations reuse its connections (connections.py).
-        return container_loop().run(_invoke(step, event, context, cold_start=cold_start))
+        # The container's loop: warm invocations reuse its connections (connections.py). What
+        # this invocation reads that is secret is forgotten at its end (redaction.py).
+        with invocation_secrets():
+            return container_loop().run(_invoke(step, event, context, cold_start=cold_start))
 
     handler.__doc__ = f"Lambda entry point of the {step.name} step."
     return handler

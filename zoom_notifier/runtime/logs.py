@@ -4,14 +4,13 @@ Every line is one JSON object on stdout with ``timestamp``, ``level``, ``message
 the Lambda context (``function_name``, ``function_request_id``, ``cold_start``, ...) and whatever
 context is bound with :func:`bind`. Before a line is rendered, every registered secret value is
 replaced by ``[REDACTED]`` wherever it appears (tracebacks included), and values under
-sensitive key names are dropped.
+sensitive key names are dropped (:mod:`zoom_notifier.runtime.redaction` keeps the values).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TextIO
@@ -20,6 +19,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from zoom_notifier.runtime.container import STATE
+from zoom_notifier.runtime.redaction import REDACTED, current_invocation_secrets
 
 __all__ = [
     "REDACTED",
@@ -29,11 +29,11 @@ __all__ = [
     "get_logger",
     "logging_restored",
     "redact",
+    "register_invocation_secret",
     "register_secret",
 ]
 
 SERVICE = "zoom-notifier"
-REDACTED = "[REDACTED]"
 
 # Keys whose values are secret whatever they hold.
 _SENSITIVE_KEYS = frozenset(
@@ -46,31 +46,25 @@ _SENSITIVE_KEYS = frozenset(
         "webhook_url",
     }
 )
-# Shorter values would redact ordinary words; real secrets are longer.
-_MIN_SECRET_LENGTH = 4
-
-
-_registry_lock = threading.Lock()
 
 
 def register_secret(*values: str | None) -> None:
-    """Remember secret values so that no log line, result or error text ever shows them."""
-    for value in values:
-        if not value or len(value) < _MIN_SECRET_LENGTH:
-            continue
-        with _registry_lock:
-            if value not in STATE.redacted_values:
-                # Longest first, so that overlapping values are redacted fully.
-                STATE.redacted_values = sorted(
-                    [*STATE.redacted_values, value], key=len, reverse=True
-                )
+    """Remember credentials (cached for the container's life, and so remembered as long) so
+    that no log line, result or error text ever shows them."""
+    STATE.lasting_secrets.add(values)
+
+
+def register_invocation_secret(*values: str | None) -> None:
+    """Remember secret values this invocation read (a passcode, a meeting's password) until it
+    ends; outside an invocation (a command, a test), for the process's life."""
+    passing = current_invocation_secrets()
+    (STATE.lasting_secrets if passing is None else passing).add(values)
 
 
 def _redact_text(text: str) -> str:
-    for value in STATE.redacted_values:
-        if value in text:
-            text = text.replace(value, REDACTED)
-    return text
+    text = STATE.lasting_secrets.redact(text)
+    passing = current_invocation_secrets()
+    return text if passing is None else passing.redact(text)
 
 
 def redact(value: Any) -> Any:

@@ -26,7 +26,7 @@ from zoom_notifier.errors import (
     ZoomResponseInvalid,
     ZoomUnavailable,
 )
-from zoom_notifier.runtime.logs import get_logger, register_secret
+from zoom_notifier.runtime.logs import get_logger, register_invocation_secret
 from zoom_notifier.services.http import retry_after_moment, retry_after_seconds
 from zoom_notifier.services.secrets import ZoomCredentials
 from zoom_notifier.services.zoom_http import (
@@ -157,8 +157,8 @@ def meeting_from(answer: ZoomAnswer, action: str) -> ZoomMeeting:
         consequence="; the meeting may exist: check Zoom before rerunning",
     )
     if meeting.start_url is not None:
-        register_secret(meeting.start_url.get_secret_value())
-    register_secret(meeting.password)
+        register_invocation_secret(meeting.start_url.get_secret_value())
+    register_invocation_secret(meeting.password)
     return meeting
 
 
