@@ -102,6 +102,10 @@ class MemoryStateMachine:
             return None
         return self.statuses.get(name, "RUNNING")
 
+    async def started_since(self, moment: datetime) -> set[str]:
+        # Every execution, as a listing that reads a few older ones on its way may.
+        return set(self.executions)
+
 
 @dataclass
 class MemoryReporter:

@@ -273,3 +273,80 @@ def tick_with_period(scheduled_time: str, stack: LocalStack, period: int) -> dic
 def test_the_schedule_carries_its_period_in_its_input(stack: LocalStack) -> None:
     event = stack.tick_event(datetime.fromisoformat(PARIS_TICK))
     assert event == {"scheduled_time": PARIS_TICK, "every_minutes": 5}
+
+
+@pytest.fixture
+def s3_requests(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The template bucket's GetObject and ListObjectsV2 requests, counted where moto (on
+    loopback, in this process) answers them."""
+    from moto.s3.responses import S3Response  # noqa: PLC0415 - moto's, only for this count
+
+    counts = {"GetObject": 0, "ListObjectsV2": 0}
+
+    def counted(method: Any, operation: str) -> Any:
+        def answer(self: Any, *arguments: Any, **keywords: Any) -> Any:
+            counts[operation] += 1
+            return method(self, *arguments, **keywords)
+
+        return answer
+
+    monkeypatch.setattr(S3Response, "get_object", counted(S3Response.get_object, "GetObject"))
+    monkeypatch.setattr(
+        S3Response, "list_objects_v2", counted(S3Response.list_objects_v2, "ListObjectsV2")
+    )
+    return counts
+
+
+def test_a_warm_tick_reads_no_template_unless_one_changed_and_then_only_that_one(
+    stack: LocalStack, s3_requests: dict[str, int]
+) -> None:
+    for number in range(5):
+        fakes.put_stack_template(stack, PARIS, name=f"team-{number}")
+
+    cold = tick("2026-11-27T05:00:00Z", stack)
+    reads_cold = dict(s3_requests)
+    tick("2026-11-27T05:05:00Z", stack)
+    reads_warm = dict(s3_requests)
+    fakes.put_stack_template(stack, {**PARIS, "start_time": "09:45"}, name="team-3")
+    tick("2026-11-27T05:10:00Z", stack)
+    due = tick(PARIS_TICK, stack)
+
+    assert cold["started"] == []
+    assert reads_cold == {"GetObject": 5, "ListObjectsV2": 1}  # a cold container reads all
+    assert reads_warm == {"GetObject": 5, "ListObjectsV2": 2}  # nothing changed: no GET
+    assert s3_requests["GetObject"] == 6  # the one that changed, once
+    # The change is read: team-3 is now announced at 09:30 Paris, not 09:15.
+    assert due["started"] == [f"2026-11-27_team-{number}" for number in (0, 1, 2, 4)]
+
+
+class ShortContext(fakes.FakeContext):
+    """A tick with less time left than the dispatcher keeps for its checks and reports."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 16_000
+
+
+def test_a_tick_out_of_time_fails_naming_its_runs_and_the_next_tick_starts_them_all(
+    stack: LocalStack, zoom: ZoomModel, slack: SlackModel
+) -> None:
+    teams = [f"team-{number:02d}" for number in range(6)]
+    for team in teams:
+        fakes.put_stack_template(stack, PARIS, name=team)
+
+    with pytest.raises(Exception, match="6 of 6 due runs not started") as failed:
+        dispatch.handler(stack.tick_event(datetime.fromisoformat(PARIS_TICK)), ShortContext())
+    assert type(failed.value).__name__ == "DeadlineExceeded"  # retried by Lambda
+    next_tick = tick("2026-11-27T08:20:00Z", stack)
+    for team in teams:
+        wait_for(
+            stack,
+            execution_arn(stack, f"2026-11-27_{team}"),
+            {"date": "2026-11-27", "template": team},
+        )
+
+    assert next_tick["started"] == [f"2026-11-27_{team}" for team in teams]
+    # What the teams see: each meeting created once at Zoom and announced once.
+    assert zoom.create_calls == 6
+    assert len(slack.announcements) == 6
+    (late,) = [report for report in failure_messages(stack) if "late" in report["Subject"]]
+    assert all(f"2026-11-27_{team}" in late["Message"] for team in teams)

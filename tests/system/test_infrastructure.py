@@ -205,6 +205,7 @@ EXPECTED_RESOURCE = {
     "s3:GetObject": {"Fn::Sub": "${TemplateBucket.Arn}/*"},
     "s3:ListBucket": {"Fn::GetAtt": ["TemplateBucket", "Arn"]},
     "states:StartExecution": {"Ref": "StateMachine"},
+    "states:ListExecutions": {"Ref": "StateMachine"},
     "sns:Publish": {"Ref": "FailureTopic"},
     "dynamodb": {"Fn::GetAtt": ["MeetingsTable", "Arn"]},
     # The stack's own executions only (the state machine is named after the stack).

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -32,6 +32,7 @@ __all__ = [
     "MAX_TEMPLATE_BYTES",
     "MeetingTemplate",
     "TemplateListing",
+    "TemplateRead",
     "parse_template",
     "template_warnings",
 ]
@@ -42,10 +43,30 @@ MAX_TEMPLATE_BYTES = 64 * 1024
 @dataclass(frozen=True)
 class TemplateListing:
     """A bucket's templates by name, and the keys in their place that name none (a space, a
-    sub-folder): those are never started, so they are reported."""
+    sub-folder): those are never started, so they are reported. ``versions`` holds what the
+    listing says of each template's content (S3's ETag): the same version is the same
+    content, so a template read before need not be read again."""
 
     names: list[str]
     strays: list[str]
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TemplateRead:
+    """A template as read at ``version``: valid (``template``), or invalid (``error``, which
+    its content alone decides, so it stays true until the content changes)."""
+
+    version: str
+    template: MeetingTemplate | None = None
+    error: InvalidMeetingTemplate | None = None
+
+    @property
+    def outcome(self) -> MeetingTemplate | InvalidMeetingTemplate:
+        if self.template is not None:
+            return self.template
+        assert self.error is not None  # noqa: S101 - one of the two is always given
+        return self.error
 
 
 DATE_PLACEHOLDER = "{date}"
@@ -127,10 +148,10 @@ class MeetingTemplate(BaseModel):
         if self.start_time is not None and (match := _TIME_OF_DAY.match(self.start_time)):
             second = match["second"] or "00"
             changes["start_time"] = f"{day}T{match['hour']}:{match['minute']}:{second}"
-        for field in ("topic", "agenda"):
-            text = getattr(self, field)
+        for text_field in ("topic", "agenda"):
+            text = getattr(self, text_field)
             if text is not None and DATE_PLACEHOLDER in text:
-                changes[field] = text.replace(DATE_PLACEHOLDER, day)
+                changes[text_field] = text.replace(DATE_PLACEHOLDER, day)
         resolved = self.model_dump(exclude_none=True) | changes
         # Validate again: "{date}" grows the text, which may now break a length rule.
         return _validate(resolved, f"resolved for {day}: ")

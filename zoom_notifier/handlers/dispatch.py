@@ -6,6 +6,7 @@ from zoom_notifier.domain.models import DispatchInput, DispatchResult
 from zoom_notifier.handlers import imported
 from zoom_notifier.runtime.config import DispatchSettings
 from zoom_notifier.runtime.connections import Connections
+from zoom_notifier.runtime.container import STATE
 from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.services.failure_topic import FailureTopic
 from zoom_notifier.services.meeting_store import MeetingStore
@@ -28,6 +29,11 @@ async def dispatch(
         state_machine_arn=settings.state_machine_arn,
         every_minutes=settings.dispatch_every_minutes,
         timezone=settings.meeting_timezone,
+        # The templates this container read, each at its version: a warm tick reads only
+        # what changed.
+        known=STATE.templates_read.setdefault(
+            f"s3://{settings.template_bucket}/{settings.template_key}", {}
+        ),
     )
 
 

@@ -2,8 +2,8 @@
 
 The settings, the cold-start flag, the logging set-up and the metrics' namespace, Secrets
 Manager values and Zoom access tokens with their expiry, the credentials to redact, botocore's
-parsed service models, and the event loops that hold the connections
-(:mod:`zoom_notifier.runtime.connections`).
+parsed service models, the templates the dispatcher read (each at its version), and the event
+loops that hold the connections (:mod:`zoom_notifier.runtime.connections`).
 :func:`reset_container` makes the process behave like a fresh container; tests and local runs
 call it, and nothing else clears these caches.
 """
@@ -17,6 +17,8 @@ from zoom_notifier.runtime.redaction import SecretValues
 
 if TYPE_CHECKING:
     from botocore.loaders import Loader
+
+    from zoom_notifier.domain.template import TemplateRead
 
 __all__ = ["STATE", "CachedValue", "ContainerState", "forget_credentials", "reset_container"]
 
@@ -54,6 +56,9 @@ class ContainerState:
     botocore_loader: Loader | None = None
     # The event loops that hold the connections (one per thread; see connections.py).
     loops: list[Closable] = field(default_factory=list)
+    # The dispatcher's templates as last read, by source (bucket and key pattern) and name,
+    # each at its version: a warm tick reads only what changed (workflow/template_reads.py).
+    templates_read: dict[str, dict[str, TemplateRead]] = field(default_factory=dict)
     # The CloudWatch namespace of the metrics the log lines carry (METRICS_NAMESPACE).
     metrics_namespace: str = "zoom-notifier"
 

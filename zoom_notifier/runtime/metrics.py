@@ -44,6 +44,9 @@ METRICS: Mapping[str, Unit] = {
     # Each dispatcher tick that ran to the end (the dead man's switch), and what it found due.
     "DispatchTicks": "Count",
     "TemplatesDue": "Count",
+    # Runs a tick left for its retry when its time ran out, and days it could not check.
+    "StartsDeferred": "Count",
+    "OverdueUnchecked": "Count",
 }
 
 

@@ -43,7 +43,14 @@ if TYPE_CHECKING:
     from types_aiobotocore_sns.client import SNSClient
     from types_aiobotocore_stepfunctions.client import SFNClient
 
-__all__ = ["AWS_OPERATIONS", "AWS_SERVICES", "AwsClients", "aws_errors", "error_code"]
+__all__ = [
+    "AWS_CONNECTIONS",
+    "AWS_OPERATIONS",
+    "AWS_SERVICES",
+    "AwsClients",
+    "aws_errors",
+    "error_code",
+]
 
 # Every AWS operation the handlers call. The Lambda artifact ships botocore's models of these
 # services alone, cut down to these operations (infrastructure/package.py): a client of another
@@ -54,7 +61,7 @@ AWS_OPERATIONS = {
     "s3": ("GetObject", "ListObjectsV2"),
     "secretsmanager": ("GetSecretValue",),
     "sns": ("Publish",),
-    "stepfunctions": ("DescribeExecution", "StartExecution"),
+    "stepfunctions": ("DescribeExecution", "ListExecutions", "StartExecution"),
 }
 AWS_SERVICES = tuple(sorted(AWS_OPERATIONS))
 
@@ -82,10 +89,14 @@ class _SharedSslSession(AIOHTTPSession):
 
 # Small timeouts and botocore's standard retry mode: a slow AWS call fails fast as
 # AwsUnavailable and Step Functions retries the step, instead of the Lambda timing out.
+# botocore's pool holds 10 connections by default; the dispatcher reads and starts this
+# many at once (workflow/template_reads.py, workflow/dispatch.py).
+AWS_CONNECTIONS = 32
 _CLIENT_CONFIG = AioConfig(
     connect_timeout=3,
     read_timeout=10,
     retries={"max_attempts": 3, "mode": "standard"},
+    max_pool_connections=AWS_CONNECTIONS,
     http_session_cls=_SharedSslSession,
 )
 

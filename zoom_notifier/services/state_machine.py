@@ -77,6 +77,40 @@ class StateMachine:
             raise
         return str(described["status"])
 
+    async def started_since(self, moment: datetime) -> set[str]:
+        """The names of the executions started at or after ``moment`` (and of some before).
+
+        ListExecutions, 1000 a page: "Results are sorted by time, with the most recent
+        execution first. Running executions are sorted by their startDate or redriveDate, and
+        other executions are sorted by their stopDate" (botocore's stepfunctions model). An
+        execution started after ``moment`` sorts after it by any of those dates, so the pages
+        are read until an execution sorts before it; the few older ones read on the way are
+        kept too (a name that exists cannot be started again, whatever its date). "This
+        operation is eventually consistent": one started a moment ago may be missing, and is
+        then started again, which Step Functions refuses by its name (:meth:`start`).
+        """
+        names: set[str] = set()
+        token: dict[str, str] = {}
+        with aws_errors("listing the state machine's executions"):
+            while True:
+                page = await self._client.list_executions(
+                    stateMachineArn=self._arn,
+                    maxResults=1000,
+                    **token,  # type: ignore[arg-type]
+                )
+                for execution in page.get("executions", []):
+                    sorted_by = (
+                        execution.get("stopDate")
+                        or execution.get("redriveDate")
+                        or execution["startDate"]
+                    )
+                    if sorted_by < moment:
+                        return names
+                    names.add(execution["name"])
+                if not page.get("nextToken"):
+                    return names
+                token = {"nextToken": page["nextToken"]}
+
 
 class Executions:
     """Any execution of the stack's state machine, read by ARN (the failure report's side)."""

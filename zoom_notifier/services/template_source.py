@@ -110,8 +110,9 @@ class TemplateSource:
         if TEMPLATE_PLACEHOLDER not in self._key_pattern:
             return TemplateListing(["default"], [])
         prefix = self._key_pattern.partition(TEMPLATE_PLACEHOLDER)[0]
-        keys: list[str] = []
+        etags: dict[str, str] = {}
         token: dict[str, str] = {}
+        # One request per 1000 keys (ListObjectsV2's most), each with its objects' ETags.
         with aws_errors(f"listing s3://{self._bucket}/{prefix}"):
             while True:
                 page = await self._client.list_objects_v2(
@@ -119,12 +120,23 @@ class TemplateSource:
                     Prefix=prefix,
                     **token,  # type: ignore[arg-type]
                 )
-                keys += [entry["Key"] for entry in page.get("Contents", [])]
+                etags |= {entry["Key"]: entry.get("ETag", "") for entry in page.get("Contents", [])}
                 if not page.get("IsTruncated"):
                     break
                 token = {"ContinuationToken": page["NextContinuationToken"]}
+        keys = list(etags)
+        names = template_names(self._key_pattern, keys)
         return TemplateListing(
-            template_names(self._key_pattern, keys), stray_keys(self._key_pattern, keys)
+            names,
+            stray_keys(self._key_pattern, keys),
+            # An ETag changes whenever the object is written with other content (an MD5 of
+            # it, or for a multipart or KMS-encrypted object another value that changes too:
+            # docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html, "ETag").
+            {
+                name: etags[key]
+                for name in names
+                if etags.get(key := template_object_key(self._key_pattern, name))
+            },
         )
 
     async def load(self, template: str) -> MeetingTemplate:

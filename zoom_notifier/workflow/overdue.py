@@ -11,6 +11,7 @@ off, is reported with what is known and the command that fixes it, and counted a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -28,11 +29,23 @@ from zoom_notifier.domain.template import MeetingTemplate
 from zoom_notifier.errors import ZoomNotifierError
 from zoom_notifier.runtime.logs import get_logger
 from zoom_notifier.runtime.metrics import metric_fields
+from zoom_notifier.workflow.bounded import for_each
 from zoom_notifier.workflow.ports import ExecutionStarter, MeetingLookup, OperatorReporter
 
-__all__ = ["Overdue", "find_overdue", "report_overdue"]
+__all__ = [
+    "CHECK_CONCURRENCY",
+    "CHECK_RESERVE_SECONDS",
+    "Overdue",
+    "find_overdue",
+    "report_overdue",
+]
 
 log = get_logger(__name__)
+
+# Days read at once (one GetItem each, and a DescribeExecution for one not announced).
+CHECK_CONCURRENCY = 32
+# Time kept for the reports after the check.
+CHECK_RESERVE_SECONDS = 5.0
 
 # What the item says of a day that is not announced.
 _STATES = {
@@ -59,17 +72,25 @@ async def find_overdue(
     *,
     meetings: MeetingLookup,
     starter: ExecutionStarter,
+    time_left: Callable[[], float | None] = lambda: None,
 ) -> list[Overdue]:
     """The days of this tick's overdue window that are neither announced nor off.
 
     A day off is decided from the template (a day off without a skip post records nothing).
     A lookup that fails counts the day as overdue: an AWS blip costs a report, never a silence.
+    The days are read :data:`CHECK_CONCURRENCY` at once; once ``time_left()`` falls under
+    :data:`CHECK_RESERVE_SECONDS`, the days left unread are logged and counted as
+    ``OverdueUnchecked`` instead of the tick being stopped by Lambda with nothing said.
     """
     window_start, window_end = overdue_window(scheduled, every_minutes)
-    found = []
-    for run in due_runs(templates, window_start, window_end, timezone):
-        if day_off(templates[run.template].notifier, date.fromisoformat(run.date)) is not None:
-            continue
+    runs = [
+        run
+        for run in due_runs(templates, window_start, window_end, timezone)
+        if day_off(templates[run.template].notifier, date.fromisoformat(run.date)) is None
+    ]
+    found: dict[DueRun, Overdue] = {}
+
+    async def check(run: DueRun) -> None:
         record: MeetingRecord | None = None
         state = _STATES[None]
         try:
@@ -78,14 +99,26 @@ async def find_overdue(
             state = f"its item could not be read ({exc.name}: {exc})"
         if record is not None:
             if record.status in {"notified", "skipped"}:
-                continue
+                return
             state = _STATES[record.status]
         try:
             status = await starter.status(run.name)
         except ZoomNotifierError:
             status = "unknown"
-        found.append(Overdue(run, state, status))
-    return found
+        found[run] = Overdue(run, state, status)
+
+    def out_of_time() -> bool:
+        left = time_left()
+        return left is not None and left < CHECK_RESERVE_SECONDS
+
+    unchecked = await for_each(runs, check, limit=CHECK_CONCURRENCY, stop=out_of_time)
+    if unchecked:
+        log.warning(
+            "the tick ran out of time before checking these days were announced",
+            executions=[run.name for run in unchecked[:20]],
+            **metric_fields({"OverdueUnchecked": len(unchecked)}),
+        )
+    return [found[run] for run in runs if run in found]
 
 
 async def report_overdue(

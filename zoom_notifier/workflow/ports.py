@@ -62,6 +62,10 @@ class ExecutionStarter(Protocol):
         """The status of execution ``name``, or None when it was never started."""
         ...
 
+    async def started_since(self, moment: datetime) -> set[str]:
+        """The names of (at least) the executions started at or after ``moment``."""
+        ...
+
 
 class ExecutionReader(Protocol):
     """Reading a failed execution (:class:`~zoom_notifier.services.state_machine.Executions`)."""

@@ -24,6 +24,7 @@ from zoom_notifier.domain.template import MeetingTemplate, TemplateListing
 from zoom_notifier.errors import (
     AwsUnavailable,
     ConfigurationError,
+    DeadlineExceeded,
     InvalidMeetingTemplate,
     ZoomNotifierError,
 )
@@ -241,3 +242,143 @@ async def test_an_object_that_names_no_template_is_reported_once_a_day() -> None
     assert len(strays) == 2
     assert "templates/Team Paris copy.json" in strays[0]
     assert "zoom-notifier check --stack STACK" in strays[0]
+
+
+# --- scale: what Step Functions lists is not started again; an overrun is carried over -------
+
+
+@dataclass
+class CountingMachine(MemoryStateMachine):
+    """Step Functions counting its StartExecution calls, some of which may fail for now."""
+
+    start_calls: int = 0
+    failing: dict[str, ZoomNotifierError] = field(default_factory=dict)
+    listing_fails: bool = False
+
+    async def start(self, name: str, execution_input: dict[str, Any]) -> bool:
+        self.start_calls += 1
+        if name in self.failing:
+            raise self.failing[name]
+        return await super().start(name, execution_input)
+
+    async def started_since(self, moment: datetime) -> set[str]:
+        if self.listing_fails:
+            raise AwsUnavailable("listing executions: ThrottlingException")
+        return await super().started_since(moment)
+
+
+THIRTY_TEAMS = MemoryTemplates({f"team-{number:02d}": PARIS_TEAM for number in range(30)})
+THIRTY_RUNS = [f"2026-11-27_team-{number:02d}" for number in range(30)]
+
+
+def time_left_until(machine: MemoryStateMachine, started: int) -> Any:
+    """Plenty of time until ``started`` executions exist, then less than the reserve."""
+    return lambda: 100.0 if len(machine.executions) < started else 5.0
+
+
+async def test_an_overrun_tick_fails_naming_what_is_left_and_the_next_starts_it_first() -> None:
+    machine, reporter = CountingMachine(), MemoryReporter()
+
+    with pytest.raises(DeadlineExceeded, match="20 of 30 due runs not started") as failed:
+        await dispatch_step.dispatch(
+            DispatchInput(scheduled_time=datetime(2026, 11, 27, 8, 15, tzinfo=UTC)),
+            catalog=THIRTY_TEAMS,
+            starter=machine,
+            reporter=reporter,
+            meetings=EveryDayAnnounced(),
+            state_machine_arn=STATE_MACHINE_ARN,
+            every_minutes=5,
+            timezone="Europe/Paris",
+            now=lambda: datetime(2026, 11, 27, 8, 15, 30, tzinfo=UTC),
+            time_left=time_left_until(machine, 10),
+        )
+    assert list(machine.executions) == THIRTY_RUNS[:10]
+    assert "2026-11-27_team-10" in str(failed.value)
+
+    calls_before = machine.start_calls
+    following = await dispatch_at(
+        "2026-11-27T08:20:00+00:00", machine, reporter, catalog=THIRTY_TEAMS
+    )
+
+    assert following.started == THIRTY_RUNS[10:]
+    assert list(machine.executions) == THIRTY_RUNS  # the ten already started came first
+    assert machine.start_calls - calls_before == 20  # listed as started: not started again
+    ((subject, text),) = reporter.reports
+    assert subject == "zoom-notifier: meetings started late"
+    assert "not started by the ticks before it" in text
+    assert "2026-11-27_team-10" in text
+    assert "2026-11-27_team-29" in text
+    assert "2026-11-27_team-09" not in text
+
+
+async def test_the_retry_of_an_overrun_tick_starts_what_is_left_and_says_it_ran_late() -> None:
+    machine, reporter = CountingMachine(), MemoryReporter()
+    with pytest.raises(DeadlineExceeded):
+        await dispatch_step.dispatch(
+            DispatchInput(scheduled_time=datetime(2026, 11, 27, 8, 15, tzinfo=UTC)),
+            catalog=THIRTY_TEAMS,
+            starter=machine,
+            reporter=reporter,
+            meetings=EveryDayAnnounced(),
+            state_machine_arn=STATE_MACHINE_ARN,
+            every_minutes=5,
+            timezone="Europe/Paris",
+            now=lambda: datetime(2026, 11, 27, 8, 15, tzinfo=UTC),
+            time_left=time_left_until(machine, 25),
+        )
+
+    retry = await dispatch_at(
+        "2026-11-27T08:15:00+00:00",
+        machine,
+        reporter,
+        now="2026-11-27T08:17:10+00:00",
+        catalog=THIRTY_TEAMS,
+    )
+
+    assert retry.started == THIRTY_RUNS[25:]
+    assert retry.already_started == THIRTY_RUNS[:25]
+    ((_, text),) = reporter.reports
+    assert "ran 2 minutes late (a retry of a tick that failed or ran out of time)" in text
+    assert "2026-11-27_team-25" in text
+
+
+async def test_a_tick_calls_start_only_for_what_step_functions_does_not_list() -> None:
+    machine, reporter = CountingMachine(), MemoryReporter()
+    await dispatch_at("2026-11-27T08:15:00+00:00", machine, reporter, catalog=THIRTY_TEAMS)
+    calls = machine.start_calls
+
+    # The next three ticks' windows still cover 08:15 (a change of period must skip nothing).
+    for minute in (20, 25, 30):
+        result = await dispatch_at(
+            f"2026-11-27T08:{minute}:00+00:00", machine, reporter, catalog=THIRTY_TEAMS
+        )
+        assert result.already_started == THIRTY_RUNS
+
+    assert (calls, machine.start_calls) == (30, 30)
+
+
+async def test_when_the_executions_cannot_be_listed_every_run_is_started_by_its_name() -> None:
+    machine, reporter = CountingMachine(), MemoryReporter()
+    await dispatch_at("2026-11-27T08:15:00+00:00", machine, reporter, catalog=THIRTY_TEAMS)
+    machine.listing_fails = True
+
+    again = await dispatch_at("2026-11-27T08:20:00+00:00", machine, reporter, catalog=THIRTY_TEAMS)
+
+    assert again.started == []
+    assert again.already_started == THIRTY_RUNS  # refused by name: nothing runs twice
+    assert machine.start_calls == 60
+
+
+async def test_an_execution_aws_fails_to_start_fails_the_tick_after_the_others() -> None:
+    machine, reporter = CountingMachine(), MemoryReporter()
+    machine.failing["2026-11-27_team-03"] = AwsUnavailable("starting: ThrottlingException")
+
+    with pytest.raises(AwsUnavailable, match="starting 2026-11-27_team-03"):
+        await dispatch_at("2026-11-27T08:15:00+00:00", machine, reporter, catalog=THIRTY_TEAMS)
+    assert len(machine.executions) == 29
+
+    machine.failing.clear()
+    retried = await dispatch_at(
+        "2026-11-27T08:15:00+00:00", machine, reporter, catalog=THIRTY_TEAMS
+    )
+    assert retried.started == ["2026-11-27_team-03"]
