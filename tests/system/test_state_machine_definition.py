@@ -18,8 +18,9 @@ from zoom_notifier.local.deployment import STATE_MACHINE_PATH
 DEFINITION: dict[str, Any] = json.loads(STATE_MACHINE_PATH.read_text())
 STATES: dict[str, Any] = DEFINITION["States"]
 VALIDATOR = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "asl-validator"
-# A bad day must end (through the failure path) within about 15 minutes.
-DAY_BUDGET_SECONDS = 15 * 60
+# A bad day must end (through the failure path) within about 20 minutes: the retries of every
+# step, Zoom's per-second limit's included (a thousand creates at once wait out minutes of it).
+DAY_BUDGET_SECONDS = 20 * 60
 
 
 def test_asl_validator_accepts_the_file() -> None:
@@ -117,7 +118,7 @@ def _worst_wait(retrier: dict[str, Any]) -> float:
     return sum(min(interval * rate**n, cap) for n in range(attempts))
 
 
-def test_retries_are_bounded_so_a_bad_day_ends_within_about_15_minutes() -> None:
+def test_retries_are_bounded_so_a_bad_day_ends_within_about_20_minutes() -> None:
     waits = sum(
         _worst_wait(retrier) for state in STATES.values() for retrier in state.get("Retry", [])
     )

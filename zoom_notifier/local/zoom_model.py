@@ -18,6 +18,8 @@ documentation (the real service is the specification):
   (type 1) (developers.zoom.us/docs/api/meetings/#tag/meetings/GET/users/{userId}/meetings).
 * Get Meeting, ``GET /meetings/{meetingId}``: 200, or 404 ``{"code": 3001, "message":
   "Meeting does not exist: {id}."}``.
+* Past a rate limit, a create is answered 429 as Zoom answers it
+  (:mod:`~zoom_notifier.local.zoom_limits`).
 
 The start instant is computed here with :mod:`zoneinfo` directly, never with the service's own
 time helpers: a model must not share the code it checks.
@@ -38,6 +40,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from zoom_notifier.local.faults import Outcome, Reply, Script
+from zoom_notifier.local.zoom_limits import ZoomRateLimits
 
 __all__ = ["SUMMARY_FIELDS", "ZoomModel", "meeting_body", "meeting_summary"]
 
@@ -139,6 +142,8 @@ class ZoomModel:
     create_requests: list[dict[str, Any]] = field(default_factory=list)
     create_calls: int = 0
     tokens: set[str] = field(default_factory=set)
+    # Zoom's per-second and per-host daily limits on creates (zoom_limits.py).
+    limits: ZoomRateLimits = field(default_factory=ZoomRateLimits)
     _ids: itertools.count[int] = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -216,6 +221,8 @@ class ZoomModel:
             return _INVALID_TOKEN
         if (missing := self._missing_scope("meeting:write:meeting:admin")) is not None:
             return missing
+        if (limited := self.limits.check_create(user_id)) is not None:
+            return limited
         try:
             request = json.loads(body or b"null")
         except ValueError:

@@ -25,6 +25,7 @@ from zoom_notifier.errors import (
     PermanentError,
     ZoomMeetingMisplaced,
     ZoomNotifierError,
+    ZoomRateLimited,
     ZoomResponseInvalid,
 )
 from zoom_notifier.runtime.logs import bind, get_logger
@@ -127,13 +128,14 @@ async def create_meeting(
         meeting = await zoom.create_meeting(zoom_user_id, zoom_request.request_body())
         check_placement(meeting, zoom_request)
     except ZoomNotifierError as exc:
-        if (
-            looked_up
-            and isinstance(exc, PermanentError)
-            and not isinstance(exc, ZoomResponseInvalid)
-        ):
-            # Zoom refused the create itself (or misplaced it, reported with what to delete):
-            # no earlier attempt is pending, so the day is free for a fixed rerun.
+        refused = (
+            isinstance(exc, PermanentError) and not isinstance(exc, ZoomResponseInvalid)
+        ) or isinstance(exc, ZoomRateLimited)
+        if looked_up and refused:
+            # Zoom refused the create itself (or misplaced it, reported with what to delete),
+            # or its rate limiter turned the request away before it was served (a 429 is an
+            # answer, not an unknown outcome): no earlier attempt is pending, so the day is
+            # free for the retry, which then costs Zoom no lookup under its limit.
             await store.release(key, owner)
         else:
             # A meeting may exist: an unreadable answer, a call whose outcome is unknown, or an

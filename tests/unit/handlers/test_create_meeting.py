@@ -289,10 +289,36 @@ def test_a_zoom_rejection_fails_permanently_with_zoom_code_and_frees_the_day(
 
 @pytest.mark.usefixtures("env")
 @pytest.mark.parametrize(
+    ("fault", "text"),
+    [
+        (answer(429, {}, {"Retry-After": "7"}), "7s"),
+        (answer(429, {"code": 429, "message": "Too many"}, {"X-RateLimit-Type": "QPS"}), "429"),
+    ],
+)
+def test_a_per_second_429_is_retried_with_the_day_released_and_no_lookup(
+    http: aioresponses,
+    zoom: ZoomModel,
+    aws_resources: fakes.AwsResources,
+    fault: Fault,
+    text: str,
+) -> None:
+    zoom.create.set(fault)
+
+    with pytest.raises(Exception) as raised:  # noqa: PT011 - the class name is the assertion
+        invoke({"date": DAY, "execution_arn": fakes.EXECUTION_ARN})
+
+    assert type(raised.value).__name__ == "ZoomRateLimited"
+    assert text in str(raised.value)
+    # Zoom's rate limiter turned the request away: nothing was created, the day is free.
+    assert aws_resources.item(DAY) is None
+    assert invoke({"date": DAY, "execution_arn": fakes.EXECUTION_ARN})["outcome"] == "created"
+    assert fakes.calls(http, "GET", fakes.LIST_URL) == []  # the retry looked nothing up
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
     ("fault", "error", "text"),
     [
-        (answer(429, {}, {"Retry-After": "7"}), "ZoomRateLimited", "7s"),
-        (answer(429, {"code": 429, "message": "Too many"}), "ZoomRateLimited", "429"),
         (answer(500, "oops"), "ZoomUnavailable", "HTTP 500"),
         (answer(503, ""), "ZoomUnavailable", "HTTP 503"),
         (TIMEOUT_BEFORE, "ZoomUnavailable", "in time"),

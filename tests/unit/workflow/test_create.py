@@ -35,6 +35,7 @@ from zoom_notifier.errors import (
     ZoomAuthFailed,
     ZoomDailyLimitReached,
     ZoomMeetingMisplaced,
+    ZoomRateLimited,
     ZoomRequestRejected,
     ZoomResponseInvalid,
     ZoomUnavailable,
@@ -272,6 +273,24 @@ async def test_the_daily_limit_releases_the_day(
         await create(templates, store, zoom)
 
     assert store.items == {}
+
+
+async def test_a_per_second_429_releases_the_day_so_the_retry_makes_no_lookup(
+    templates: MemoryTemplates, store: MemoryStore, zoom: ZoomModel
+) -> None:
+    # Zoom's rate limiter turned the request away: an answer that nothing was created.
+    zoom.create.set(
+        answer(429, {"code": 429, "message": "You have reached the maximum per-second rate "
+                     "limit for this API. Try again later."}, {"X-RateLimit-Type": "QPS"})
+    )  # fmt: skip
+    with pytest.raises(ZoomRateLimited):
+        await create(templates, store, zoom)
+    assert store.items == {}
+    zoom.listing.set(forever=answer(500, "a lookup was made"))
+
+    await create(templates, store, zoom)
+
+    assert len(zoom.meetings) == 1
 
 
 @pytest.mark.parametrize(
