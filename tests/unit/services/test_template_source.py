@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zoom_notifier.services.template_source import (
+    TemplateSource,
     stray_keys,
     suggested_key,
     template_name,
@@ -52,3 +53,41 @@ def test_each_stray_gets_a_name_the_dispatcher_reads(stray: str, suggested: str)
 def test_without_a_placeholder_there_is_one_template_and_no_stray() -> None:
     assert template_names("meeting.json", ["meeting.json", "x.json"]) == ["default"]
     assert stray_keys("meeting.json", ["meeting.json", "a b.json"]) == []
+
+
+class ListingS3:
+    """ListObjectsV2 in pages of two, each object with its ETag."""
+
+    def __init__(self, etags: dict[str, str]) -> None:
+        self.etags = etags
+        self.calls = 0
+
+    async def list_objects_v2(self, **arguments: object) -> dict[str, object]:
+        self.calls += 1
+        keys = sorted(self.etags)
+        start = int(str(arguments.get("ContinuationToken", 0)))
+        page = keys[start : start + 2]
+        more = start + 2 < len(keys)
+        return {
+            "Contents": [{"Key": key, "ETag": self.etags[key]} for key in page],
+            "IsTruncated": more,
+            **({"NextContinuationToken": str(start + 2)} if more else {}),
+        }
+
+
+async def test_the_listing_gives_each_templates_version_and_reads_every_page() -> None:
+    client = ListingS3(
+        {
+            "templates/team-a.json": '"etag-a"',
+            "templates/team-b.json": '"etag-b"',
+            "templates/Team C.json": '"etag-c"',
+            "templates/README.md": '"etag-readme"',
+        }
+    )
+
+    listing = await TemplateSource(client, "bucket", PATTERN).listing()  # type: ignore[arg-type]
+
+    assert listing.names == ["team-a", "team-b"]
+    assert listing.strays == ["templates/Team C.json"]
+    assert listing.versions == {"team-a": '"etag-a"', "team-b": '"etag-b"'}
+    assert client.calls == 2
