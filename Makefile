@@ -10,7 +10,7 @@ RUN := $(UV) run --locked --no-sync
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup demo test lint typecheck unit format clean package deploy destroy bench
+.PHONY: help setup demo test lint typecheck unit format clean package deploy destroy bench bench-scale
 .DEFAULT_GOAL := help
 
 ## help: list the targets
@@ -84,6 +84,10 @@ destroy: $(VENV)/.synced
 ## bench: the Lambda handlers against seed-style ones, in fresh processes (needs python3.12)
 bench: $(VENV)/.synced
 	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(RUN) python benchmarks/bench.py
+
+## bench-scale: the dispatcher's tick at 100, 1000 and 10000 templates (BASELINE=rev compares)
+bench-scale: $(VENV)/.synced
+	$(RUN) python benchmarks/scale.py $(if $(SIZES),--sizes $(SIZES)) $(if $(BASELINE),--baseline $(BASELINE))
 
 ## format: apply ruff's fixes and formatting
 format: setup

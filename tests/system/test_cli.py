@@ -626,6 +626,7 @@ def test_make_help_lists_the_targets() -> None:
         "deploy",
         "destroy",
         "bench",
+        "bench-scale",
         "format",
     ]
 

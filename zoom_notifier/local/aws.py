@@ -180,9 +180,11 @@ def invocation_count(function_name: str) -> int:
 
 
 class LocalAws:
-    """A moto server on 127.0.0.1 (a free port) with state-machine execution turned on."""
+    """A moto server on 127.0.0.1 (a free port) with state-machine execution turned on (off:
+    an execution stays RUNNING and runs nothing, which a benchmark of the dispatcher wants)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, execute_state_machines: bool = True) -> None:
+        self._execute = execute_state_machines
         self._server: ThreadedMotoServer | None = None
         self._original_invoke: Any = None
         self._original_dynamodb_action: Any = None
@@ -197,7 +199,10 @@ class LocalAws:
         self.endpoint = f"http://{host}:{port}"
         # moto keeps its resources per process, not per server: a new emulation starts empty.
         self._post("/moto-api/reset", None)
-        self._post("/moto-api/config", _MOTO_CONFIG)
+        self._post(
+            "/moto-api/config",
+            {**_MOTO_CONFIG, "stepfunctions": {"execute_state_machine": self._execute}},
+        )
         # moto's Step Functions interpreter calls Lambda and SNS on localhost:$MOTO_PORT.
         self._previous_port = os.environ.get("MOTO_PORT")
         os.environ["MOTO_PORT"] = str(port)
