@@ -88,11 +88,15 @@ def _dispatch_timeout(root: Path) -> float:
 def _worktree(revision: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="zoom-notifier-baseline-") as scratch:
         tree = Path(scratch) / "tree"
-        subprocess.run(  # noqa: S603 - git, with our arguments
+        added = subprocess.run(  # noqa: S603 - git, with our arguments
             ["git", "-C", str(REPOSITORY), "worktree", "add", "--detach", "--quiet",  # noqa: S607
              str(tree), revision],
-            check=True,
+            check=False, capture_output=True, text=True,
         )  # fmt: skip
+        if added.returncode != 0:
+            raise SystemExit(
+                f"bench-scale: cannot check out BASELINE={revision}: {added.stderr.strip()}"
+            )
         try:
             yield tree
         finally:
@@ -211,10 +215,12 @@ def _redaction(variant: Variant) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument(
+        "--sizes", type=_sizes, default="100,1000,10000", help="template counts, comma-separated"
+    )
     parser.add_argument("--baseline", default="", help="a git revision to compare with")
     arguments = parser.parse_args(argv)
-    sizes = [int(size) for size in arguments.sizes.split(",")]
+    sizes: list[int] = arguments.sizes
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     os.environ.update(
         {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
@@ -267,6 +273,16 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(f"\n(ran in {time.monotonic() - started:.0f} s)")
     print("\n".join(lines))
     return 0
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(size) for size in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not numbers separated by commas") from None
+    if any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError("each size must be at least 1")
+    return sizes
 
 
 @contextmanager
