@@ -89,7 +89,10 @@ class World:
     days: list[date]
 
     def next_day(self) -> str:
+        """The next working day: the example template meets Monday to Friday."""
         day = self.days[-1] + timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
         self.days.append(day)
         return day.isoformat()
 
