@@ -70,6 +70,7 @@ async def dispatch_at(
     catalog: TemplateCatalog = TWO_TEAMS,
     carried: int | None = None,
     meetings: MeetingLookup | None = None,
+    time_left: Any = lambda: None,
 ) -> Any:
     moment = datetime.fromisoformat(now or tick)
     return await dispatch_step.dispatch(
@@ -84,6 +85,7 @@ async def dispatch_at(
         every_minutes=5,
         timezone="Europe/Paris",
         now=lambda: moment,
+        time_left=time_left,
     )
 
 
@@ -280,16 +282,12 @@ async def test_an_overrun_tick_fails_naming_what_is_left_and_the_next_starts_it_
     machine, reporter = CountingMachine(), MemoryReporter()
 
     with pytest.raises(DeadlineExceeded, match="20 of 30 due runs not started") as failed:
-        await dispatch_step.dispatch(
-            DispatchInput(scheduled_time=datetime(2026, 11, 27, 8, 15, tzinfo=UTC)),
+        await dispatch_at(
+            "2026-11-27T08:15:00+00:00",
+            machine,
+            reporter,
+            now="2026-11-27T08:15:30+00:00",
             catalog=THIRTY_TEAMS,
-            starter=machine,
-            reporter=reporter,
-            meetings=EveryDayAnnounced(),
-            state_machine_arn=STATE_MACHINE_ARN,
-            every_minutes=5,
-            timezone="Europe/Paris",
-            now=lambda: datetime(2026, 11, 27, 8, 15, 30, tzinfo=UTC),
             time_left=time_left_until(machine, 10),
         )
     assert list(machine.executions) == THIRTY_RUNS[:10]
@@ -314,16 +312,11 @@ async def test_an_overrun_tick_fails_naming_what_is_left_and_the_next_starts_it_
 async def test_the_retry_of_an_overrun_tick_starts_what_is_left_and_says_it_ran_late() -> None:
     machine, reporter = CountingMachine(), MemoryReporter()
     with pytest.raises(DeadlineExceeded):
-        await dispatch_step.dispatch(
-            DispatchInput(scheduled_time=datetime(2026, 11, 27, 8, 15, tzinfo=UTC)),
+        await dispatch_at(
+            "2026-11-27T08:15:00+00:00",
+            machine,
+            reporter,
             catalog=THIRTY_TEAMS,
-            starter=machine,
-            reporter=reporter,
-            meetings=EveryDayAnnounced(),
-            state_machine_arn=STATE_MACHINE_ARN,
-            every_minutes=5,
-            timezone="Europe/Paris",
-            now=lambda: datetime(2026, 11, 27, 8, 15, tzinfo=UTC),
             time_left=time_left_until(machine, 25),
         )
 
