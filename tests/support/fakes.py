@@ -66,6 +66,11 @@ TEMPLATE: dict[str, Any] = {
     "settings": {"join_before_host": True, "waiting_room": False},
 }
 
+# Obviously fake, in the signing secret's form (letters and digits).
+SLACK_SIGNING_SECRET = "fakesigningsecret0000000000000000"
+SIGNING_SECRET_ID = "zoom-notifier/slack-signing-secret"
+REQUESTS_TABLE = "zoom-notifier-inbound-requests"
+
 SETTING_NAMES = (
     "MEETINGS_TABLE",
     "TEMPLATE_BUCKET",
@@ -86,6 +91,10 @@ SETTING_NAMES = (
     "STATE_MACHINE_ARN",
     "FAILURE_TOPIC_ARN",
     "DISPATCH_EVERY_MINUTES",
+    "SLACK_BOT_TOKEN_SECRET",
+    "SLACK_CHANNEL",
+    "SLACK_SIGNING_SECRET_ID",
+    "INBOUND_REQUESTS_TABLE",
 )
 
 
@@ -141,6 +150,15 @@ class AwsResources:
         )
         resources.secretsmanager.create_secret(
             Name=SLACK_SECRET_ID, SecretString=json.dumps({"url": WEBHOOK_URL})
+        )
+        resources.dynamodb.create_table(
+            TableName=REQUESTS_TABLE,
+            KeySchema=[{"AttributeName": "request", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "request", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        resources.secretsmanager.create_secret(
+            Name=SIGNING_SECRET_ID, SecretString=SLACK_SIGNING_SECRET
         )
         return resources
 
@@ -200,6 +218,8 @@ def deployed_environment() -> dict[str, str]:
         "STATE_MACHINE_ARN": STATE_MACHINE_ARN,
         "FAILURE_TOPIC_ARN": FAILURE_TOPIC_ARN,
         "DISPATCH_EVERY_MINUTES": "5",
+        "SLACK_SIGNING_SECRET_ID": SIGNING_SECRET_ID,
+        "INBOUND_REQUESTS_TABLE": REQUESTS_TABLE,
     }
 
 
@@ -343,6 +363,7 @@ def deploy_stack(
             ),
             "SlackWebhookSecret": WEBHOOK_URL,
             "SlackBotTokenSecret": SLACK_BOT_TOKEN,
+            "SlackSigningSecret": SLACK_SIGNING_SECRET,
         },
         transform=transform,
     )

@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "zoom_notifier"
 # What the artifact never ships: nothing that ships may import it.
 NOT_SHIPPED = ("operator", "local")
-SHIPPED = ("handlers", "workflow", "domain", "services", "runtime")
+SHIPPED = ("handlers", "workflow", "domain", "services", "runtime", "inbound")
 
 
 def _module(path: Path) -> str:
@@ -101,6 +101,8 @@ def test_nothing_that_ships_imports_the_operator_s_tools_or_the_local_stand_ins(
         ("workflow", {"services", "handlers"}),  # the steps see the world through their ports
         ("services", {"workflow", "handlers"}),
         ("runtime", {"workflow", "handlers"}),
+        # The door reads requests, no more: it knows nothing of AWS or of what is answered.
+        ("inbound", {"services", "workflow", "handlers", "runtime"}),
     ],
 )
 def test_each_folder_imports_only_the_layers_below_it(folder: str, never: set[str]) -> None:

@@ -15,6 +15,8 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from zoom_notifier.domain.template import parse_template
+from zoom_notifier.domain.upcoming import render as render_calendar
+from zoom_notifier.domain.upcoming import upcoming
 from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH, TEAM_TEMPLATE_PATHS
 from zoom_notifier.local.executions import ExecutionReport
 from zoom_notifier.local.faults import RESET_AFTER, Script, answer
@@ -31,8 +33,6 @@ from zoom_notifier.local.scenarios import Scenario
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.operator.upcoming import render as render_calendar
-from zoom_notifier.operator.upcoming import upcoming
 
 __all__ = ["DEMO_TEMPLATE", "DemoOutcome", "run_demo"]
 

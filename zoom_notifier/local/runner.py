@@ -20,6 +20,7 @@ from typing import Any, Self, TextIO, cast
 from zoom_notifier.domain.dispatch import execution_arn
 from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.handlers import dispatch, notify_failure
+from zoom_notifier.inbound.slack_door import SLACK_COMMANDS_PATH
 from zoom_notifier.local.aws import LambdaContext, LocalAws
 from zoom_notifier.local.executions import (
     ExecutionReport,
@@ -28,9 +29,11 @@ from zoom_notifier.local.executions import (
     run_execution,
     wait_for,
 )
+from zoom_notifier.local.function_url import FunctionUrlServer
 from zoom_notifier.local.metrics import AlarmState, MetricRecorder, alarm_states
+from zoom_notifier.local.slack_commands import SlashCommands
 from zoom_notifier.local.sns import lambda_event
-from zoom_notifier.local.stack import REGION, LocalStack, deploy, shorten_retries
+from zoom_notifier.local.stack import REGION, LocalStack, deploy, handler_at, shorten_retries
 from zoom_notifier.runtime.container import reset_container
 from zoom_notifier.runtime.logs import logging_restored
 
@@ -60,6 +63,9 @@ class SlackAppAccess:
     api_url: str
     token: str
     channel: str
+    # What the app's slash command requests are signed with (Basic Information -> Signing
+    # Secret); the local stand-in signs with it too.
+    signing_secret: str = "fakesigningsecretfakesigningsecr"
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,8 @@ class LocalRun:
         self._log_level = log_level
         self._exits = ExitStack()
         self.stack: LocalStack | None = None
+        # Slack app mode: types slash commands to the inbound function's URL, signed.
+        self.slash_commands: SlashCommands | None = None
         # The handlers' log lines go through this, which keeps the metrics they carry.
         self.metrics = MetricRecorder(log_stream)
         self._alarm_states: dict[str, AlarmState] = {}
@@ -155,6 +163,7 @@ class LocalRun:
                     }
                 )
             )
+            self._exits = starting
             self._deploy(aws)
             self._exits = starting.pop_all()
         return self
@@ -187,6 +196,7 @@ class LocalRun:
                 ),
                 "SlackWebhookSecret": self._webhook_url,
                 "SlackBotTokenSecret": self._slack_app.token if self._slack_app else "",
+                "SlackSigningSecret": self._slack_app.signing_secret if self._slack_app else "",
             },
             transform=shorten_retries,
         )
@@ -202,6 +212,24 @@ class LocalRun:
             os.environ["SLACK_API_URL"] = self._slack_app.api_url
         # A fresh "container": nothing cached from an earlier run in this process.
         reset_container(cast("TextIO", self.metrics))
+        if self._slack_app is not None:
+            self.slash_commands = SlashCommands(
+                self._serve_url("InboundFunction") + SLACK_COMMANDS_PATH,
+                self._slack_app.signing_secret,
+            )
+
+    def _serve_url(self, function_id: str) -> str:
+        """The function's Function URL, served on loopback for as long as the run lasts."""
+        stack = self._stack()
+        function = stack.template["Resources"][function_id]["Properties"]
+        server = FunctionUrlServer(
+            handler_at(function["Handler"]),
+            stack.physical_ids[function_id],
+            stack.arns[function_id],
+            float(function["Timeout"]),
+        )
+        self._exits.enter_context(server)
+        return server.url
 
     @property
     def endpoint(self) -> str:

@@ -26,7 +26,7 @@ from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.cloudformation import Resolver, load_template
 from zoom_notifier.local.deployment import STATE_MACHINE_PATH, TEMPLATE_PATH
 
-__all__ = ["LocalStack", "deploy", "shorten_retries", "substitute"]
+__all__ = ["LocalStack", "deploy", "handler_at", "shorten_retries", "substitute"]
 
 # The record of the local stack (see _record_stack) is one resource of a type moto does not model,
 # on purpose: moto warns about it from its server thread, for every stack it reads.
@@ -125,6 +125,12 @@ def _only(template: dict[str, Any], resource_type: str) -> tuple[str, dict[str, 
     return logical_id, properties
 
 
+def _table_name(stack_name: str, table_id: str) -> str:
+    """``zoom-notifier-meetings`` for ``MeetingsTable``: readable names, as the tests use."""
+    words = re.findall(r"[A-Z][a-z]+", table_id.removesuffix("Table"))
+    return f"{stack_name}-" + "-".join(word.lower() for word in words)
+
+
 def _placeholder_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -132,7 +138,7 @@ def _placeholder_zip() -> bytes:
     return buffer.getvalue()
 
 
-def _handler(path: str) -> Callable[[Any, Any], Any]:
+def handler_at(path: str) -> Callable[[Any, Any], Any]:
     module_name, _, attribute = path.rpartition(".")
     handler: Callable[[Any, Any], Any] = getattr(importlib.import_module(module_name), attribute)
     return handler
@@ -160,7 +166,7 @@ def _create_functions(
             Code={"ZipFile": _placeholder_zip()},
             Environment={"Variables": environments[function_id]},
         )
-        aws.register(name, _handler(function["Handler"]), float(function["Timeout"]))
+        aws.register(name, handler_at(function["Handler"]), float(function["Timeout"]))
     return environments
 
 
@@ -264,20 +270,20 @@ def deploy(
     physical[bucket_id] = f"{stack_name}-templates"
     s3.create_bucket(Bucket=physical[bucket_id])
 
-    table_id, table = _only(template, "AWS::DynamoDB::Table")
-    physical[table_id] = f"{stack_name}-meetings"
-    dynamodb.create_table(
-        TableName=physical[table_id],
-        KeySchema=table["KeySchema"],
-        AttributeDefinitions=table["AttributeDefinitions"],
-        BillingMode=table["BillingMode"],
-    )
-    dynamodb.update_time_to_live(
-        TableName=physical[table_id], TimeToLiveSpecification=table["TimeToLiveSpecification"]
-    )
-    attributes[f"{table_id}.Arn"] = (
-        f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical[table_id]}"
-    )
+    for table_id, table in _resources(template, "AWS::DynamoDB::Table").items():
+        physical[table_id] = _table_name(stack_name, table_id)
+        dynamodb.create_table(
+            TableName=physical[table_id],
+            KeySchema=table["KeySchema"],
+            AttributeDefinitions=table["AttributeDefinitions"],
+            BillingMode=table["BillingMode"],
+        )
+        dynamodb.update_time_to_live(
+            TableName=physical[table_id], TimeToLiveSpecification=table["TimeToLiveSpecification"]
+        )
+        attributes[f"{table_id}.Arn"] = (
+            f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical[table_id]}"
+        )
 
     for secret_id, secret in _resources(template, "AWS::SecretsManager::Secret").items():
         value = (secrets or {}).get(secret_id, secret.get("SecretString", ""))

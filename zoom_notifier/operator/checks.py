@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from zoom_notifier.domain.template import parse_template
-from zoom_notifier.errors import ConfigurationError, ZoomNotifierError
-from zoom_notifier.operator.schedule_expression import ScheduleExpressionError, next_runs
-from zoom_notifier.operator.upcoming import (
+from zoom_notifier.domain.upcoming import (
     ZOOM_DAILY_CREATIONS_PER_HOST,
     crowded_hosts,
     next_meeting,
 )
+from zoom_notifier.errors import ConfigurationError, ZoomNotifierError
+from zoom_notifier.operator.schedule_expression import ScheduleExpressionError, next_runs
 from zoom_notifier.runtime import config
 from zoom_notifier.runtime.config import SLACK_WEBHOOK_HOST, check_url
 from zoom_notifier.services.secrets import (

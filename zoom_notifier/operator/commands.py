@@ -185,7 +185,7 @@ def _read(path: Path) -> bytes:
 
 def validate_template(args: argparse.Namespace) -> int:
     from zoom_notifier.domain.template import parse_template, template_warnings  # noqa: PLC0415
-    from zoom_notifier.operator.upcoming import upcoming  # noqa: PLC0415
+    from zoom_notifier.domain.upcoming import upcoming  # noqa: PLC0415
     from zoom_notifier.services.template_source import suggested_key, template_name  # noqa: PLC0415
 
     path = Path(args.file)
@@ -239,8 +239,8 @@ _LAST_DAY = date(9998, 12, 31)
 
 def calendar(args: argparse.Namespace) -> int:
     from zoom_notifier.domain.template import parse_template  # noqa: PLC0415
+    from zoom_notifier.domain.upcoming import render, upcoming  # noqa: PLC0415
     from zoom_notifier.errors import ZoomNotifierError  # noqa: PLC0415
-    from zoom_notifier.operator.upcoming import render, upcoming  # noqa: PLC0415
 
     if args.countries:
         return _print_countries()

@@ -3,7 +3,7 @@
 One line per template and day: announced (when, and how long after its time), skipped (and
 why), failed (the error, and the execution's console link), running, not announced (what is
 known, and the command that fixes it), or due later today. Then the alarms in ALARM. The days
-come from the same rules the dispatcher applies (:mod:`zoom_notifier.operator.upcoming`), the
+come from the same rules the dispatcher applies (:mod:`zoom_notifier.domain.upcoming`), the
 outcome from the meetings table and the executions (named ``<date>_<template>``), so a day that
 nothing happened on shows as such instead of being absent.
 """
@@ -25,8 +25,8 @@ from zoom_notifier.domain.dispatch import (
 from zoom_notifier.domain.messages import console_url, trim, unwrap_cause
 from zoom_notifier.domain.models import MeetingKey, MeetingRecord
 from zoom_notifier.domain.template import MeetingTemplate
+from zoom_notifier.domain.upcoming import upcoming
 from zoom_notifier.errors import ZoomNotifierError
-from zoom_notifier.operator.upcoming import upcoming
 
 __all__ = ["Alarm", "DayStatus", "Outcome", "day_statuses", "needs_a_person", "render"]
 

@@ -25,6 +25,7 @@ __all__ = [
     "CreateSettings",
     "DispatchSettings",
     "FailureSettings",
+    "InboundSettings",
     "NotifySettings",
     "ServiceSettings",
     "check_url",
@@ -253,3 +254,23 @@ _STATE_MACHINE_ARN = re.compile(
     r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w.-]{1,80}$"
 )
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w.-]{1,256}$")
+
+
+class InboundSettings(ServiceSettings):
+    """Settings of ``inbound``, the Function URL's function: Slack's signing secret, where the
+    templates and meetings are, the table of requests already answered (the replay guard),
+    and the deployment's Slack channel (that of templates without their own)."""
+
+    slack_signing_secret_id: str = Field(min_length=1, max_length=2048)
+    template_bucket: str = Field(min_length=3, max_length=63)
+    template_key: str = Field(min_length=1, max_length=1024)
+    meetings_table: str = Field(min_length=3, max_length=255)
+    inbound_requests_table: str = Field(min_length=3, max_length=255)
+    slack_channel: str | None = None
+
+    @field_validator("slack_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value is not None and (problem := slack_channel_problem(value)) is not None:
+            raise ValueError(problem)
+        return value

@@ -36,7 +36,15 @@ from zoom_notifier.runtime.deadline import invocation_deadline
 from zoom_notifier.runtime.logs import bind, clear_context, configure_logging, get_logger, redact
 from zoom_notifier.runtime.redaction import invocation_secrets
 
-__all__ = ["Invocation", "LambdaContext", "Step", "lambda_handler"]
+__all__ = [
+    "Invocation",
+    "LambdaContext",
+    "Step",
+    "bind_context",
+    "container_settings",
+    "lambda_handler",
+    "remaining_ms",
+]
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 EventT = TypeVar("EventT", bound=BaseModel)
@@ -68,7 +76,7 @@ class Invocation:
         return execution_arn if redrive_count == 0 else f"{execution_arn}/redrive-{redrive_count}"
 
 
-def _settings(settings_class: type[SettingsT]) -> SettingsT:
+def container_settings(settings_class: type[SettingsT]) -> SettingsT:
     """The settings, read from the environment once per container."""
     cached = STATE.settings.get(settings_class)
     if cached is None:
@@ -81,6 +89,27 @@ def _configure_logging(level: str) -> None:
     if STATE.logging_level != level:
         configure_logging(level, STATE.log_stream)
         STATE.logging_level = level
+
+
+def bind_context(
+    name: str, settings: ServiceSettings | None, context: Any, *, cold_start: bool
+) -> str:
+    """Configure logging from ``settings`` (INFO without them) and bind the invocation's
+    Powertools keys; the request id."""
+    _configure_logging(settings.log_level if settings else "INFO")
+    if settings is not None:
+        STATE.metrics_namespace = settings.metrics_namespace
+    request_id = str(getattr(context, "aws_request_id", "local"))
+    bind(
+        step=name,
+        function_name=getattr(context, "function_name", None),
+        function_memory_size=getattr(context, "memory_limit_in_mb", None),
+        function_arn=getattr(context, "invoked_function_arn", None),
+        function_request_id=request_id,
+        cold_start=cold_start,
+        xray_trace_id=os.environ.get("_X_AMZN_TRACE_ID"),
+    )
+    return request_id
 
 
 @dataclass(frozen=True)
@@ -139,7 +168,7 @@ async def _run_within(
         raise
 
 
-def _remaining_ms(context: Any) -> int | None:
+def remaining_ms(context: Any) -> int | None:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return int(remaining()) if callable(remaining) else None
 
@@ -152,30 +181,18 @@ async def _invoke(
     settings: ServiceSettings | None = None
     settings_error: ConfigurationError | None = None
     try:
-        settings = _settings(step.settings)
+        settings = container_settings(step.settings)
     except ConfigurationError as exc:
         settings_error = exc
-    _configure_logging(settings.log_level if settings else "INFO")
-    if settings is not None:
-        STATE.metrics_namespace = settings.metrics_namespace
-    request_id = str(getattr(context, "aws_request_id", "local"))
-    bind(
-        step=step.name,
-        function_name=getattr(context, "function_name", None),
-        function_memory_size=getattr(context, "memory_limit_in_mb", None),
-        function_arn=getattr(context, "invoked_function_arn", None),
-        function_request_id=request_id,
-        cold_start=cold_start,
-        xray_trace_id=os.environ.get("_X_AMZN_TRACE_ID"),
-        execution_arn=event.get("execution_arn") if isinstance(event, dict) else None,
-    )
+    request_id = bind_context(step.name, settings, context, cold_start=cold_start)
+    bind(execution_arn=event.get("execution_arn") if isinstance(event, dict) else None)
     outcome = "error"
     try:
         if settings is None:
             assert settings_error is not None  # noqa: S101
             raise settings_error  # noqa: TRY301 - reported like any other permanent error
         request = parse_event(step.event, event)
-        with invocation_deadline(_remaining_ms(context)) as budget:
+        with invocation_deadline(remaining_ms(context)) as budget:
             result = await _run_within(budget, step, request, settings, Invocation(request_id))
         outcome = str(getattr(result, "outcome", "ok"))
         return result.model_dump(mode="json")

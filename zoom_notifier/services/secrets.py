@@ -10,6 +10,7 @@ missing or malformed secret raises :class:`ConfigurationError` naming the settin
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from zoom_notifier.runtime.logs import register_secret
 from zoom_notifier.services.aws import aws_errors
 
 if TYPE_CHECKING:
-    from zoom_notifier.runtime.config import NotifySettings
+    from zoom_notifier.runtime.config import InboundSettings, NotifySettings
     from zoom_notifier.services.aws import AwsClients
 
 __all__ = [
@@ -36,15 +37,18 @@ __all__ = [
     "SecretSource",
     "ZoomCredentials",
     "parse_bot_token",
+    "parse_signing_secret",
     "parse_webhook_url",
     "parse_zoom_credentials",
     "slack_bot_token",
+    "slack_signing_secret",
     "slack_webhook_url",
     "template_webhook_url",
     "zoom_credentials",
 ]
 
 SECRET_TTL_SECONDS = 300.0
+_SIGNING_SECRET = re.compile(r"[A-Za-z0-9]{16,128}")
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,30 @@ async def slack_bot_token(settings: FailureSettings, secrets: SecretSource) -> s
     return parse_bot_token(
         raw, f"secret SLACK_BOT_TOKEN_SECRET={settings.slack_bot_token_secret!r}"
     )
+
+
+async def slack_signing_secret(settings: InboundSettings, secrets: SecretSource) -> str:
+    """The Slack app's signing secret from ``SLACK_SIGNING_SECRET_ID``."""
+    secret_id = settings.slack_signing_secret_id
+    raw = await secrets.get(secret_id, setting="SLACK_SIGNING_SECRET_ID")
+    return parse_signing_secret(raw, f"secret SLACK_SIGNING_SECRET_ID={secret_id!r}")
+
+
+def parse_signing_secret(secret_value: str, name: str) -> str:
+    """A signing secret (plain, or JSON ``{"signing_secret": ...}``); never echoed in an error.
+
+    Slack shows it as 32 hexadecimal characters (the app's Basic Information page); any run of
+    16 to 128 letters and digits is taken, so that a future length still works, and the
+    template's placeholder is refused by name.
+    """
+    value = _plain_or_json(secret_value, "signing_secret", name, "a signing secret")
+    if not isinstance(value, str) or not _SIGNING_SECRET.fullmatch(value):
+        raise ConfigurationError(
+            f"{name} must hold the Slack app's signing secret (Basic Information -> App "
+            'Credentials -> Signing Secret), plainly or as JSON {"signing_secret": ...}'
+        )
+    register_secret(value)
+    return value
 
 
 def _plain_or_json(secret_value: str, key: str, name: str, what: str) -> object:

@@ -1,0 +1,205 @@
+"""The inbound function through its entry point: the deployed stack's settings in moto, Slack's
+requests as the Function URL passes them. Authenticated before anything else is read; every
+refusal a bare status; never a 500, never a write without a valid signature."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support import fakes
+from zoom_notifier.handlers import inbound
+from zoom_notifier.inbound.slack_signature import sign
+from zoom_notifier.local.aws import LocalAws
+from zoom_notifier.local.function_url import request_event
+from zoom_notifier.local.slack_commands import command_form
+from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.runtime.container import reset_container
+
+CHANNEL = fakes.SLACK_APP_CHANNEL
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def app_stack(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
+    """The stack in Slack app mode, the inbound function's environment applied."""
+    stack = fakes.deploy_stack(local_aws, slack_app=True)
+    for name, value in stack.environments["InboundFunction"].items():
+        monkeypatch.setenv(name, value)
+    return stack
+
+
+def signed(
+    body: bytes, *, at: float | None = None, secret: str = fakes.SLACK_SIGNING_SECRET
+) -> dict[str, str]:
+    timestamp = str(int(time.time() if at is None else at))
+    return {
+        "content-type": FORM,
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": sign(secret, timestamp, body),
+    }
+
+
+def call(
+    body: bytes, headers: dict[str, str], *, path: str = "/slack/commands", method: str = "POST"
+) -> dict[str, Any]:
+    answer: dict[str, Any] = inbound.handler(
+        request_event(method, path, headers, body), fakes.FakeContext()
+    )
+    return answer
+
+
+def seen_requests(stack: LocalStack) -> int:
+    table = stack.physical_ids["InboundRequestsTable"]
+    return int(stack.client("dynamodb").scan(TableName=table)["Count"])
+
+
+def test_a_signed_command_is_answered_with_the_channels_meetings(app_stack: LocalStack) -> None:
+    body = command_form("next 2", channel=CHANNEL, user="U0FAKE001")
+
+    answer = call(body, signed(body))
+
+    assert answer["statusCode"] == 200
+    message = json.loads(answer["body"])
+    assert message["response_type"] == "ephemeral"
+    assert message["text"].startswith("*default* (Europe/Paris)\n• ")
+    assert seen_requests(app_stack) == 1
+
+
+def test_a_command_from_a_channel_with_no_template_is_told_so(app_stack: LocalStack) -> None:
+    body = command_form("", channel="C0ELSEWHERE", user="U0FAKE001")
+
+    message = json.loads(call(body, signed(body))["body"])
+
+    assert message["text"].startswith("No team's meeting is announced in this channel")
+
+
+BODY = command_form("next", channel=CHANNEL, user="U0FAKE001")
+
+
+def _without(headers: dict[str, str], word: str) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if word not in name}
+
+
+# Each refusal's request, made when the test runs (a timestamp must be measured from then).
+REFUSALS: dict[str, Any] = {
+    "wrong-secret": lambda: (BODY, signed(BODY, secret="another0fake0signing0secret00000")),
+    "stale": lambda: (BODY, signed(BODY, at=time.time() - 301)),
+    "future": lambda: (BODY, signed(BODY, at=time.time() + 301)),
+    "no-signature": lambda: (BODY, _without(signed(BODY), "signature")),
+    "no-timestamp": lambda: (BODY, _without(signed(BODY), "timestamp")),
+    "body-changed-after-signing": lambda: (BODY.replace(b"next", b"help"), signed(BODY)),
+}
+
+
+@pytest.mark.parametrize("name", REFUSALS)
+def test_a_request_not_signed_by_slack_just_now_is_a_bare_401_and_changes_nothing(
+    app_stack: LocalStack, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    body, headers = REFUSALS[name]()
+
+    answer = call(body, headers)
+
+    assert (answer["statusCode"], answer["body"]) == (401, "")
+    assert seen_requests(app_stack) == 0
+    logged = capsys.readouterr().out
+    assert "request refused" in logged
+    # Neither the body nor a secret nor the signature is in the log.
+    assert "U0FAKE001" not in logged
+    assert fakes.SLACK_SIGNING_SECRET not in logged
+    assert headers.get("x-slack-signature", "v0=absent") not in logged
+
+
+def test_a_replay_of_a_signed_request_is_refused(app_stack: LocalStack) -> None:
+    body = command_form("next", channel=CHANNEL, user="U0FAKE001")
+    headers = signed(body)
+
+    first, again = call(body, headers), call(body, headers)
+
+    assert (first["statusCode"], again["statusCode"], again["body"]) == (200, 401, "")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"team_id=T1&x", FORM, 400),
+        (command_form("next", channel=CHANNEL, user="U0FAKE001"), "application/json", 415),
+        (b"team_id=T1", FORM, 400),
+    ],
+    ids=["malformed-form", "wrong-content-type", "not-a-command"],
+)
+def test_a_signed_body_that_is_not_a_command_is_refused_with_its_status(
+    app_stack: LocalStack, body: bytes, content_type: str, status: int
+) -> None:
+    headers = signed(body) | {"content-type": content_type}
+
+    answer = call(body, headers)
+
+    assert (answer["statusCode"], answer["body"]) == (status, "")
+
+
+def test_other_paths_and_methods_are_refused_before_the_signature_is_read(
+    app_stack: LocalStack,
+) -> None:
+    assert call(b"", {}, path="/")["statusCode"] == 404
+    assert call(b"", {}, path="/slack/commands", method="GET")["statusCode"] == 405
+
+
+def test_a_signing_secret_still_the_placeholder_is_a_503_naming_the_setting(
+    app_stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app_stack.client("secretsmanager").put_secret_value(
+        SecretId=app_stack.environments["InboundFunction"]["SLACK_SIGNING_SECRET_ID"],
+        SecretString="REPLACE_ME with the Slack app's signing secret",
+    )
+    body = command_form("next", channel=CHANNEL, user="U0FAKE001")
+
+    answer = call(body, signed(body))
+
+    assert (answer["statusCode"], answer["body"]) == (503, "")
+    logged = capsys.readouterr().out
+    assert "SLACK_SIGNING_SECRET_ID" in logged
+    assert "REPLACE_ME" not in logged
+
+
+_headers = st.dictionaries(
+    st.sampled_from(
+        ["content-type", "x-slack-request-timestamp", "x-slack-signature", "host", "x-other"]
+    )
+    | st.text(max_size=20),
+    st.text(max_size=80),
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.binary(max_size=300) | st.text(max_size=300).map(str.encode), headers=_headers)
+def test_arbitrary_bodies_and_headers_are_never_a_500_nor_a_change(
+    app_stack: LocalStack, body: bytes, headers: dict[str, str]
+) -> None:
+    reset_container()
+
+    answer = call(body, headers)
+
+    assert answer["statusCode"] in {400, 401, 413, 415}
+    assert answer["body"] == ""
+    assert seen_requests(app_stack) == 0
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_arbitrary_signed_bodies_are_answered_or_refused_never_a_500(
+    app_stack: LocalStack, body: bytes
+) -> None:
+    answer = call(body, signed(body))
+
+    assert answer["statusCode"] in {200, 400, 401, 415}

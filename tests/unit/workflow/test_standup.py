@@ -1,0 +1,206 @@
+"""The answer to /standup: the channel's templates, their days ahead, today's link."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.support import fakes
+from tests.support.memory import MemoryStore, MemoryTemplates
+from zoom_notifier.domain.meeting_records import created_record
+from zoom_notifier.domain.models import MeetingKey, ZoomMeeting
+from zoom_notifier.domain.template import TemplateRead
+from zoom_notifier.errors import AwsUnavailable
+from zoom_notifier.inbound.slash_command import SlashCommand
+from zoom_notifier.workflow.standup import answer_standup, channel_templates
+
+CHANNEL = "C0FAKE00001"
+OTHER = "C0OTHER0001"
+# Thursday 3 December 2026, 07:00 in Paris.
+NOW = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
+
+
+def template(**notifier: Any) -> bytes:
+    body = dict(fakes.TEMPLATE)
+    if notifier:
+        body["notifier"] = notifier
+    return json.dumps(body).encode()
+
+
+def command(text: str = "", channel: str = CHANNEL) -> SlashCommand:
+    return SlashCommand(
+        team_id="T0FAKE001",
+        channel_id=channel,
+        user_id="U0FAKE001",
+        command="/standup",
+        text=text,
+        response_url="https://hooks.slack.com/commands/T0FAKE001/1/fake",
+    )
+
+
+async def answer(
+    text: str,
+    files: dict[str, bytes],
+    *,
+    channel: str = CHANNEL,
+    store: MemoryStore | None = None,
+    known: dict[str, TemplateRead] | None = None,
+) -> str:
+    reply = await answer_standup(
+        command(text, channel),
+        catalog=MemoryTemplates(files),
+        known={} if known is None else known,
+        meetings=store or MemoryStore(),
+        default_channel=CHANNEL,
+        timezone="Europe/Paris",
+        now=NOW,
+    )
+    assert reply.payload()["response_type"] == "ephemeral"
+    return reply.text
+
+
+async def test_next_lists_the_meeting_days_with_the_days_off_between() -> None:
+    text = await answer("next 3", {"default": template(days=["MON", "TUE", "WED", "THU", "FRI"])})
+
+    assert text.splitlines() == [
+        "*default* (Europe/Paris)",
+        "• Thu 2026-12-03 (today): 09:30 CET, announced at 09:15",
+        "• Fri 2026-12-04 (tomorrow): 09:30 CET, announced at 09:15",
+        "• Sat 2026-12-05: no meeting, not a meeting day (SAT)",
+        "• Sun 2026-12-06: no meeting, not a meeting day (SUN)",
+        "• Mon 2026-12-07: 09:30 CET, announced at 09:15",
+    ]
+
+
+async def test_the_days_are_those_calendar_shows_holidays_included() -> None:
+    files = {"default": template(holidays={"country": "FR", "extra": ["2026-12-04"]})}
+
+    text = await answer("next 2", files)
+
+    assert text.splitlines()[1:] == [
+        "• Thu 2026-12-03 (today): 09:30 CET, announced at 09:15",
+        "• Fri 2026-12-04 (tomorrow): no meeting, closed (FR)",
+        "• Sat 2026-12-05: 09:30 CET, announced at 09:15",
+    ]
+
+
+async def test_a_run_of_days_off_for_one_reason_is_one_line() -> None:
+    text = await answer("next 1", {"default": template(paused_until="2026-12-31")})
+
+    assert text.splitlines()[1:] == [
+        "• Thu 2026-12-03 (today) to Thu 2026-12-31: no meeting, paused until 2026-12-31",
+        "• Fri 2027-01-01: 09:30 CET, announced at 09:15",
+    ]
+
+
+async def test_a_team_with_no_meeting_ahead_is_told_so_in_a_few_lines() -> None:
+    text = await answer("", {"default": template(paused_until=True)})
+
+    assert text.splitlines()[1:] == [
+        "• Thu 2026-12-03 (today) to Wed 2027-01-13: no meeting, paused (notifier.paused_until)",
+        "No meeting in the next 42 days.",
+    ]
+
+
+async def test_todays_join_link_is_given_once_the_meeting_exists() -> None:
+    store = MemoryStore()
+    key = MeetingKey(date="2026-12-03", template="default")
+    meeting = ZoomMeeting.model_validate(fakes.zoom_meeting())
+    store.put(created_record(key, "arn:execution", meeting, NOW))
+
+    text = await answer("", {"default": template()}, store=store)
+
+    assert f"Today's meeting: {meeting.join_url}" in text.splitlines()
+
+
+async def test_only_the_channels_templates_answer_and_the_others_are_not_shown() -> None:
+    files = {
+        "team-a": template(slack={"channel": CHANNEL}),
+        "team-b": template(slack={"channel": OTHER}),
+        "deployment-default": template(),  # announced in the deployment's channel (CHANNEL)
+    }
+
+    here = await answer("", files)
+    there = await answer("", files, channel=OTHER)
+
+    assert ("*team-a*" in here, "*deployment-default*" in here, "team-b" in here) == (
+        True,
+        True,
+        False,
+    )
+    assert ("*team-b*" in there, "team-a" in there) == (True, False)
+
+
+async def test_a_channel_with_several_templates_answers_for_the_one_named() -> None:
+    files = {"team-a": template(), "team-b": template()}
+
+    text = await answer("team-b next 1", files)
+
+    assert text.startswith("*team-b*")
+    assert "team-a" not in text
+
+
+async def test_a_channel_with_no_template_is_told_so() -> None:
+    text = await answer("", {"default": template()}, channel=OTHER)
+
+    assert text.startswith("No team's meeting is announced in this channel")
+
+
+async def test_help_and_unknown_words_are_answered_with_what_to_type() -> None:
+    files = {"default": template()}
+
+    assert "`/standup next [N]`" in await answer("help", files)
+    assert await answer("dance", files) == "I do not know 'dance': try `/standup help`"
+
+
+async def test_a_warm_answer_reads_no_template_that_did_not_change() -> None:
+    class Counting(MemoryTemplates):
+        reads = 0
+
+        async def load(self, template: str) -> Any:
+            Counting.reads += 1
+            return await super().load(template)
+
+        async def listing(self) -> Any:
+            listing = await super().listing()
+            listing.versions.update(dict.fromkeys(listing.names, "etag-1"))
+            return listing
+
+    known: dict[str, TemplateRead] = {}
+    catalog = Counting({"default": template()})
+    for _ in range(3):
+        await answer_standup(
+            command(),
+            catalog=catalog,
+            known=known,
+            meetings=MemoryStore(),
+            default_channel=CHANNEL,
+            timezone="Europe/Paris",
+            now=NOW,
+        )
+
+    assert Counting.reads == 1
+
+
+def test_channel_templates_are_sorted_by_name() -> None:
+    assert channel_templates({}, CHANNEL, CHANNEL) == []
+
+
+async def test_a_failing_listing_is_raised_for_the_handler_to_answer() -> None:
+    class Failing(MemoryTemplates):
+        async def listing(self) -> Any:
+            raise AwsUnavailable("listing the templates: ThrottlingException")
+
+    with pytest.raises(AwsUnavailable):
+        await answer_standup(
+            command(),
+            catalog=Failing({}),
+            known={},
+            meetings=MemoryStore(),
+            default_channel=CHANNEL,
+            timezone="Europe/Paris",
+            now=NOW,
+        )

@@ -1,0 +1,191 @@
+"""The answer to ``/standup``: the channel's meetings ahead, and today's link.
+
+The channel's templates are those whose ``notifier.slack.channel`` is the channel the command
+was typed in, or, for templates without one, the deployment's ``SLACK_CHANNEL``. The days
+ahead come from :func:`zoom_notifier.domain.upcoming.upcoming`, the function ``calendar``
+prints, so the answer cannot disagree with what the dispatcher and CreateMeeting will do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from zoom_notifier.domain.models import MeetingKey
+from zoom_notifier.domain.standup_command import (
+    MAX_NEXT_DAYS,
+    CommandProblem,
+    StandupRequest,
+    parse_standup,
+)
+from zoom_notifier.domain.upcoming import UpcomingDay, upcoming
+from zoom_notifier.runtime.logs import get_logger
+from zoom_notifier.workflow.template_reads import read_templates
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from zoom_notifier.domain.template import MeetingTemplate, TemplateRead
+    from zoom_notifier.inbound.slash_command import SlashCommand
+    from zoom_notifier.workflow.ports import MeetingLookup, TemplateCatalog
+
+__all__ = ["SEARCH_DAYS", "answer_standup", "channel_templates", "help_text"]
+
+log = get_logger(__name__)
+
+# How far ahead "next" looks for meeting days (a team paused for a month shows as such).
+SEARCH_DAYS = 42
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What Slack shows: only to the user who typed (ephemeral), or to the channel."""
+
+    text: str
+    in_channel: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "response_type": "in_channel" if self.in_channel else "ephemeral",
+            "text": self.text,
+        }
+
+
+def channel_templates(
+    templates: Mapping[str, MeetingTemplate], channel: str, default_channel: str | None
+) -> list[str]:
+    """The names of the templates announced in ``channel``, sorted."""
+    names = []
+    for name, template in templates.items():
+        slack = template.notifier.slack if template.notifier else None
+        announced_in = slack.channel if slack is not None else default_channel
+        if announced_in == channel:
+            names.append(name)
+    return sorted(names)
+
+
+def help_text(command: str) -> str:
+    return "\n".join(
+        [
+            f"*{command}*: this channel's meetings.",
+            f"• `{command}` or `{command} next [N]`: the next N meeting days (1 to "
+            f"{MAX_NEXT_DAYS}, default 5), with the days off between, and today's join link.",
+            f"• `{command} help`: this text.",
+            f"In a channel with several teams' meetings, name the team first: "
+            f"`{command} team-a next 3`.",
+        ]
+    )
+
+
+async def answer_standup(
+    command: SlashCommand,
+    *,
+    catalog: TemplateCatalog,
+    known: dict[str, TemplateRead],
+    meetings: MeetingLookup,
+    default_channel: str | None,
+    timezone: str,
+    now: datetime,
+) -> Answer:
+    """The answer to ``command``, for the templates of its channel."""
+    listing = await catalog.listing()
+    reads = await read_templates(catalog, listing, known)
+    names = channel_templates(reads.templates, command.channel_id, default_channel)
+    if not names:
+        unreadable = len(reads.invalid) + len(reads.unavailable)
+        return Answer(
+            "No team's meeting is announced in this channel (a template's "
+            "`notifier.slack.channel`, or the deployment's SlackChannel, names the channel)."
+            + (
+                f" {unreadable} template(s) cannot be read right now; `zoom-notifier check` "
+                "names them."
+                if unreadable
+                else ""
+            )
+        )
+    try:
+        request = parse_standup(command.text, names, command.command)
+    except CommandProblem as problem:
+        return Answer(f"{problem}")
+    if request.action == "help":
+        return Answer(help_text(command.command))
+    chosen = [request.template] if request.template else names
+    parts = [
+        await _next_days(name, reads.templates[name], request, meetings, timezone, now)
+        for name in chosen
+    ]
+    return Answer("\n\n".join(parts))
+
+
+async def _next_days(
+    name: str,
+    template: MeetingTemplate,
+    request: StandupRequest,
+    meetings: MeetingLookup,
+    timezone: str,
+    now: datetime,
+) -> str:
+    zone = ZoneInfo(template.timezone or timezone)
+    today = now.astimezone(zone).date()
+    rows = _until_meetings(upcoming(name, template, today, SEARCH_DAYS, timezone), request.days)
+    lines = [f"*{name}* ({zone.key})"]
+    record = await meetings.get(MeetingKey(date=today.isoformat(), template=name))
+    if record is not None and record.join_url and record.status in {"created", "notified"}:
+        lines.append(f"Today's meeting: {record.join_url}")
+    lines.extend(_lines(rows, today))
+    if not any(row.skipped is None and row.start is not None for row in rows):
+        lines.append(f"No meeting in the next {SEARCH_DAYS} days.")
+    return "\n".join(lines)
+
+
+def _until_meetings(rows: list[UpcomingDay], wanted: int) -> list[UpcomingDay]:
+    """The rows up to the ``wanted``-th meeting day (the days off between them included)."""
+    kept: list[UpcomingDay] = []
+    meetings = 0
+    for row in rows:
+        if meetings == wanted:
+            break
+        kept.append(row)
+        meetings += row.skipped is None and row.start is not None
+    return kept
+
+
+def _lines(rows: list[UpcomingDay], today: date) -> list[str]:
+    """A line per day; consecutive days off for the same reason (a pause) in one line."""
+    lines: list[str] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        last = index
+        while (
+            row.skipped is not None
+            and last + 1 < len(rows)
+            and rows[last + 1].skipped == row.skipped
+        ):
+            last += 1
+        if last - index >= 2:
+            lines.append(
+                f"• {_day(row.date, today)} to {_day(rows[last].date, today)}: "
+                f"no meeting, {row.skipped}"
+            )
+        else:
+            last = index
+            lines.append(_line(row, today))
+        index = last + 1
+    return lines
+
+
+def _day(day: date, today: date) -> str:
+    label = "today" if day == today else "tomorrow" if day == today + timedelta(1) else ""
+    return f"{day:%a %Y-%m-%d}" + (f" ({label})" if label else "")
+
+
+def _line(row: UpcomingDay, today: date) -> str:
+    day = _day(row.date, today)
+    if row.skipped is not None:
+        return f"• {day}: no meeting, {row.skipped}"
+    if row.start is None or row.announce_at is None:
+        return f"• {day}: no meeting (the template has no daily start_time)"
+    return f"• {day}: {row.start:%H:%M %Z}, announced at {row.announce_at:%H:%M}"
