@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -93,7 +93,7 @@ SETTING_NAMES = (
     "DISPATCH_EVERY_MINUTES",
     "SLACK_BOT_TOKEN_SECRET",
     "SLACK_CHANNEL",
-    "SLACK_SIGNING_SECRET_ID",
+    "SLACK_SIGNING_SECRET",
     "INBOUND_REQUESTS_TABLE",
 )
 
@@ -218,7 +218,7 @@ def deployed_environment() -> dict[str, str]:
         "STATE_MACHINE_ARN": STATE_MACHINE_ARN,
         "FAILURE_TOPIC_ARN": FAILURE_TOPIC_ARN,
         "DISPATCH_EVERY_MINUTES": "5",
-        "SLACK_SIGNING_SECRET_ID": SIGNING_SECRET_ID,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET_ID,
         "INBOUND_REQUESTS_TABLE": REQUESTS_TABLE,
     }
 
@@ -344,9 +344,11 @@ def deploy_stack(
     transform: Callable[[dict[str, Any]], dict[str, Any]] = shorten_retries,
     *,
     slack_app: bool = False,
+    function_urls: Mapping[str, str] | None = None,
 ) -> LocalStack:
     """The stack of infrastructure/template.yaml in the local moto server, retries shortened;
-    with ``slack_app``, in Slack app mode (channel :data:`SLACK_APP_CHANNEL`)."""
+    with ``slack_app``, in Slack app mode (channel :data:`SLACK_APP_CHANNEL`); with
+    ``function_urls``, its Function URLs served there (see :func:`deploy`)."""
     stack = deploy(
         local_aws,
         parameters={
@@ -366,6 +368,7 @@ def deploy_stack(
             "SlackSigningSecret": SLACK_SIGNING_SECRET,
         },
         transform=transform,
+        function_urls=function_urls,
     )
     put_stack_template(stack, TEMPLATE)
     return stack

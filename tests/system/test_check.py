@@ -5,6 +5,7 @@ gives its one FAIL line with the fix."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +15,7 @@ from tests.support import fakes
 from tests.support.mounted import mount_slack_api
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.faults import REFUSED
+from zoom_notifier.local.function_url import function_url_server
 from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack
@@ -394,12 +396,21 @@ def test_a_template_s_own_channel_is_checked_where_notify_meeting_may_read_it(
 
 
 @pytest.fixture
-def app_stack(local_aws: LocalAws, zoom: ZoomModel, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
-    """The local stack in Slack app mode, its functions' environment applied, Zoom up."""
-    stack = fakes.deploy_stack(local_aws, slack_app=True)
-    for name, value in stack.environment.items():
-        monkeypatch.setenv(name, value)
-    return stack
+def app_stack(
+    local_aws: LocalAws, zoom: ZoomModel, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LocalStack]:
+    """The local stack in Slack app mode, its functions' environment applied, Zoom up, its
+    inbound function served on loopback at the stack's SlashCommandUrl."""
+    with function_url_server("InboundFunction") as inbound:
+        stack = fakes.deploy_stack(
+            local_aws, slack_app=True, function_urls={"InboundFunctionUrl": inbound.function_url}
+        )
+        inbound.identify(stack.physical_ids["InboundFunction"], stack.arns["InboundFunction"])
+        for name, value in stack.environment.items():
+            monkeypatch.setenv(name, value)
+        # The URL is served on loopback (a deployed one is https://, as check_url requires).
+        monkeypatch.setenv("ALLOW_LOOPBACK_URLS", "true")
+        yield stack
 
 
 def test_in_slack_app_mode_the_bot_token_is_checked_instead_of_the_webhook(
@@ -412,6 +423,11 @@ def test_in_slack_app_mode_the_bot_token_is_checked_instead_of_the_webhook(
     )
     assert not [text for text in lines if "slack secret" in text]  # the webhook is not needed
     assert fakes.SLACK_BOT_TOKEN not in "\n".join(lines)
+    assert fakes.SLACK_SIGNING_SECRET not in "\n".join(lines)
+    assert line(lines, "ok", "slash command").endswith(
+        "/slack/commands answers signed commands (the Request URL of /standup in the app's "
+        "manifest)"
+    )
     assert code == 0
 
     arn = app_stack.physical_ids["SlackBotTokenSecret"]
@@ -505,3 +521,34 @@ def test_a_slack_that_cannot_be_reached_is_not_told_to_make_a_new_webhook(
     assert "Slack could not be reached" in line(lines, "FAIL", "slack post")
     assert "network" in fix_after(lines, "FAIL", "slack post")
     assert "webhook" not in fix_after(lines, "FAIL", "slack post").lower()
+
+
+def test_in_slack_app_mode_the_signing_secret_and_the_slash_command_url_are_checked(
+    app_stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arn = app_stack.physical_ids["SlackSigningSecret"]
+    secrets = app_stack.client("secretsmanager")
+    code, lines, _ = run_check(capsys)  # the function read the secret, and keeps it a while
+    assert code == 0
+
+    # A well-formed secret that is not the one the function holds: the signed request is
+    # refused, and the check says so instead of passing on the secret's shape alone.
+    secrets.put_secret_value(SecretId=arn, SecretString="0123456789abcdef0123456789abcdef")
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert "refused a command signed with the stored secret (401)" in line(
+        lines, "FAIL", "slash command"
+    )
+    assert "0123456789abcdef" not in "\n".join(lines)
+
+    secrets.put_secret_value(SecretId=arn, SecretString="REPLACE_ME")
+    code, lines, _ = run_check(capsys)
+
+    assert code == 1
+    assert "still holds a placeholder, not the app's signing secret" in line(
+        lines, "FAIL", "slash command"
+    )
+    assert fix_after(lines, "FAIL", "slash command").startswith(
+        f"fix: aws secretsmanager put-secret-value --secret-id {arn}"
+    )

@@ -64,6 +64,11 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
                         "meetings not announced", "MeetingsOverdueAlarm at 08:45 UTC",
                         "zoom-notifier status (the local stack answers it):",
                         "FAILED: ZoomUnavailable: CreateMeeting"]),
+        # Typed today (the answer is about the days from now): --date does not apply to it.
+        ("slash-command", ["@alice types /standup -> 200", "Today's meeting: https://zoom.us/j/",
+                           "@alice types /standup help -> 200",
+                           "A forged signature -> 401; a replay of the first -> 401",
+                           "/standup in a channel with no team -> 200"]),
         # Its own day (a US holiday, a French working day): --date does not apply to it.
         ("two-teams", ["The dispatcher ticks every 5 minutes", "UTC  started execution 20",
                        "_team-paris", "_team-new-york", "skipped: ", "(US-NY)",

@@ -24,6 +24,7 @@ import yaml
 from tests.support import fakes
 from zoom_notifier.domain.meeting_records import CLAIM_SECONDS, NOTIFY_CLAIM_SECONDS
 from zoom_notifier.handlers import create_meeting, dispatch, inbound, notify_failure, notify_meeting
+from zoom_notifier.inbound.slack_door import SLACK_COMMANDS_PATH
 from zoom_notifier.inbound.slack_signature import sign
 from zoom_notifier.local.cloudformation import load_template
 from zoom_notifier.local.deployment import TEMPLATE_PATH
@@ -467,7 +468,11 @@ def test_the_slack_app_manifest_asks_for_the_scopes_app_mode_calls_need_and_no_o
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
 
     assert set(METHODS) == set(_METHOD_SCOPES)
-    assert scopes == set().union(*_METHOD_SCOPES.values())
+    # "commands": the slash command, which calls no method.
+    assert scopes == set().union(*_METHOD_SCOPES.values(), {"commands"})
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/standup"
+    assert command["url"].endswith(SLACK_COMMANDS_PATH)
     readme = (REPOSITORY / "README.md").read_text()
     for scope in scopes:
         assert f"`{scope}`" in readme

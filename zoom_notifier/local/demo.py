@@ -31,6 +31,7 @@ from zoom_notifier.local.runner import (
 )
 from zoom_notifier.local.scenarios import Scenario
 from zoom_notifier.local.slack_api_model import SlackApiModel
+from zoom_notifier.local.slack_commands import command_form
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
 
@@ -75,6 +76,8 @@ def run_demo(
     """Run ``scenario`` for ``day``, write a readable account to ``out``, and check it."""
     if scenario.two_teams:
         return run_two_teams(scenario, out, log_stream=log_stream, log_level=log_level)
+    if scenario.slash_command:
+        return run_slash_command(scenario, day, out, log_stream=log_stream, log_level=log_level)
     if scenario.slack_app:
         return run_slack_app(scenario, day, out, log_stream=log_stream, log_level=log_level)
     if scenario.silent_day:
@@ -279,6 +282,78 @@ def run_slack_app(
     threads = [reminder["thread_ts"] for reminder in workspace.scheduled]
     if threads != [message["ts"] for message in messages]:
         outcome.problems.append(f"reminders in the announcement's thread: got {threads}")
+    return outcome
+
+
+def run_slash_command(
+    scenario: Scenario, day: str, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
+) -> DemoOutcome:
+    """The day runs in app mode; then commands are typed in the channel, and bad ones refused."""
+    zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
+    workspace = SlackApiModel(channels={_APP_CHANNEL: []})
+    with (
+        ZoomServer(zoom_model) as zoom,
+        SlackApiServer(workspace) as slack_api,
+        LocalRun(
+            zoom=replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url),
+            webhook_url="https://hooks.slack.com/services/TUNUSED/BUNUSED/unused",
+            meeting_timezone="Europe/Paris",
+            allow_loopback=True,
+            log_stream=log_stream,
+            log_level=log_level,
+            slack_app=SlackAppAccess(slack_api.api_url, workspace.token, _APP_CHANNEL),
+        ) as local,
+    ):
+        commands = local.slash_commands
+        assert commands is not None  # noqa: S101 - app mode serves them
+        print(f"Scenario {scenario.name}: {scenario.story}", file=out)
+        print(f"Stand-ins: Zoom {zoom.api_url}, Slack Web API {slack_api.api_url}", file=out)
+        print(f"The inbound function's Request URL: {commands.url}", file=out)
+        template = json.loads(DEMO_TEMPLATE.read_text())
+        # Every day, so that today (whatever day the demo runs) has its meeting and its link.
+        template["notifier"] = {"days": ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]}
+        local.upload_template(json.dumps(template).encode())
+        # Today: the commands answer about the days from now, and today's link is the run's.
+        today = datetime.now(ZoneInfo("Europe/Paris")).date().isoformat()
+        if day != today:
+            print(f"(--date {day} does not apply: the commands are typed today, {today})", file=out)
+        print(f"\nExecution, input {json.dumps({'date': today})}:", file=out)
+        report = local.execute({"date": today})
+        print("\n".join(execution_lines(report)), file=out)
+        statuses: list[int] = []
+        problems: list[str] = []
+        for text in ("", "next 3", "help"):
+            body = command_form(text, channel=_APP_CHANNEL, user="U0ALICE01")
+            headers = commands.signed_headers(body)
+            answer = commands.post(body, headers)
+            statuses.append(answer.status)
+            print(f"\n@alice types /standup {text}".rstrip() + f" -> {answer.status}", file=out)
+            for line in answer.text.splitlines():
+                print(f"  │ {line}", file=out)
+            if text == "":
+                first = (body, headers)
+        body, headers = first
+        forged = commands.post(body, headers | {"X-Slack-Signature": "v0=" + "0" * 64})
+        replayed = commands.post(body, headers)
+        elsewhere = commands.type("", channel="C0ELSEWHERE")
+        print(f"\nA forged signature -> {forged.status}; a replay of the first -> "
+              f"{replayed.status}", file=out)  # fmt: skip
+        print(f"/standup in a channel with no team -> {elsewhere.status}:", file=out)
+        print(f"  │ {elsewhere.text}", file=out)
+        meetings = local.meetings()
+    for line in meeting_lines(meetings):
+        print(line, file=out)
+    outcome = _check(scenario, [report], zoom_model, SlackModel(), [])
+    outcome.problems = [p for p in outcome.problems if not p.startswith("announcements posted")]
+    if statuses != [200, 200, 200]:
+        problems.append(f"commands answered {statuses}, not 200 each")
+    if (forged.status, replayed.status) != (401, 401):
+        problems.append(f"forged/replayed answered {forged.status}/{replayed.status}, not 401")
+    if "No team's meeting" not in elsewhere.text:
+        problems.append("the command from another channel was not told it has no team")
+    if len(workspace.messages(_APP_CHANNEL)) != 1:
+        problems.append("the commands changed the channel: expected only the announcement")
+    outcome.problems += problems
     return outcome
 
 

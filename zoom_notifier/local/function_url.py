@@ -15,14 +15,18 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from zoom_notifier.local.aws import LambdaContext
+from zoom_notifier.local.cloudformation import load_template
+from zoom_notifier.local.deployment import TEMPLATE_PATH
 from zoom_notifier.local.loopback import LoopbackServer
+from zoom_notifier.local.stack import handler_at
 
-__all__ = ["FunctionUrlServer", "request_event"]
+__all__ = ["FunctionUrlServer", "function_url_server", "request_event"]
 
 # Bodies Lambda passes as text rather than base64 (the URL front end's rule: text media types).
 _TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded")
@@ -61,16 +65,28 @@ def request_event(method: str, path: str, headers: dict[str, str], body: bytes) 
 
 
 class FunctionUrlServer(LoopbackServer[Handler]):
-    """``handler`` (a Lambda entry point) behind a URL on loopback."""
+    """``handler`` (a Lambda entry point) behind a URL on loopback.
 
-    def __init__(
-        self, handler: Handler, function_name: str, function_arn: str, timeout_seconds: float
-    ) -> None:
+    Started before the stack is deployed, so that the stack's outputs name its URL (as
+    CloudFormation's ``FunctionUrl`` attribute does); :meth:`identify` then gives it the
+    deployed function's name and ARN for the invocations' context.
+    """
+
+    def __init__(self, handler: Handler, timeout_seconds: float) -> None:
         super().__init__(handler)
-        self._name = function_name
-        self._arn = function_arn
+        self._name = "local-function"
+        self._arn = f"arn:aws:lambda:us-east-1:000000000000:function:{self._name}"
         self._timeout = timeout_seconds
         self._one_at_a_time = threading.Lock()
+
+    @property
+    def function_url(self) -> str:
+        """The URL as Lambda gives it: ending with ``/``."""
+        return self.url + "/"
+
+    def identify(self, function_name: str, function_arn: str) -> None:
+        self._name = function_name
+        self._arn = function_arn
 
     def _invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         context = LambdaContext(
@@ -100,3 +116,9 @@ class FunctionUrlServer(LoopbackServer[Handler]):
         app = web.Application(client_max_size=6 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", invoke)
         return app
+
+
+def function_url_server(function_id: str, template_path: Path = TEMPLATE_PATH) -> FunctionUrlServer:
+    """The server of the template's ``function_id`` (its handler and timeout), not started."""
+    function = load_template(template_path)["Resources"][function_id]["Properties"]
+    return FunctionUrlServer(handler_at(function["Handler"]), float(function["Timeout"]))

@@ -29,11 +29,11 @@ from zoom_notifier.local.executions import (
     run_execution,
     wait_for,
 )
-from zoom_notifier.local.function_url import FunctionUrlServer
+from zoom_notifier.local.function_url import FunctionUrlServer, function_url_server
 from zoom_notifier.local.metrics import AlarmState, MetricRecorder, alarm_states
 from zoom_notifier.local.slack_commands import SlashCommands
 from zoom_notifier.local.sns import lambda_event
-from zoom_notifier.local.stack import REGION, LocalStack, deploy, handler_at, shorten_retries
+from zoom_notifier.local.stack import REGION, LocalStack, deploy, shorten_retries
 from zoom_notifier.runtime.container import reset_container
 from zoom_notifier.runtime.logs import logging_restored
 
@@ -172,6 +172,10 @@ class LocalRun:
         self._exits.close()
 
     def _deploy(self, aws: LocalAws) -> None:
+        # Slack app mode: the inbound function's URL on loopback, named by the stack's outputs.
+        inbound: FunctionUrlServer | None = None
+        if self._slack_app is not None:
+            inbound = self._exits.enter_context(function_url_server("InboundFunction"))
         self.stack = deploy(
             aws,
             stack_name=STACK_NAME,
@@ -199,6 +203,7 @@ class LocalRun:
                 "SlackSigningSecret": self._slack_app.signing_secret if self._slack_app else "",
             },
             transform=shorten_retries,
+            function_urls={"InboundFunctionUrl": inbound.function_url} if inbound else {},
         )
         os.environ.update(self.stack.environment)
         os.environ.update(
@@ -212,24 +217,13 @@ class LocalRun:
             os.environ["SLACK_API_URL"] = self._slack_app.api_url
         # A fresh "container": nothing cached from an earlier run in this process.
         reset_container(cast("TextIO", self.metrics))
-        if self._slack_app is not None:
-            self.slash_commands = SlashCommands(
-                self._serve_url("InboundFunction") + SLACK_COMMANDS_PATH,
-                self._slack_app.signing_secret,
+        if self._slack_app is not None and inbound is not None:
+            inbound.identify(
+                self.stack.physical_ids["InboundFunction"], self.stack.arns["InboundFunction"]
             )
-
-    def _serve_url(self, function_id: str) -> str:
-        """The function's Function URL, served on loopback for as long as the run lasts."""
-        stack = self._stack()
-        function = stack.template["Resources"][function_id]["Properties"]
-        server = FunctionUrlServer(
-            handler_at(function["Handler"]),
-            stack.physical_ids[function_id],
-            stack.arns[function_id],
-            float(function["Timeout"]),
-        )
-        self._exits.enter_context(server)
-        return server.url
+            self.slash_commands = SlashCommands(
+                inbound.url + SLACK_COMMANDS_PATH, self._slack_app.signing_secret
+            )
 
     @property
     def endpoint(self) -> str:

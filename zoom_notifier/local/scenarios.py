@@ -31,6 +31,9 @@ class Scenario:
     # The dispatcher runs the morning on the schedule; Zoom is down and the failed execution's
     # status-change event is lost on its way: only the dispatcher's check reports the day.
     silent_day: bool = False
+    # Slack app mode: after the day's run, people type /standup in the channel (signed as
+    # Slack signs), and a forged, a replayed and a misplaced command are refused.
+    slash_command: bool = False
     statuses: tuple[str, ...] = ("SUCCEEDED",)
     meetings: int = 1
     announcements: int = 1
@@ -104,6 +107,15 @@ SCENARIOS = {
             "finds it in the channel and adopts it instead of posting again; a reminder is "
             "scheduled in its thread.",
             slack_app=True,
+        ),
+        Scenario(
+            "slash-command",
+            "Slack app mode, the team's side: after the day's meeting is announced, Alice "
+            "types /standup, /standup next 3 and /standup help in the channel, signed as Slack "
+            "signs; a forged signature, a replay of her first request and a command from a "
+            "channel with no team are refused, and nothing changes.",
+            slack_app=True,
+            slash_command=True,
         ),
         Scenario(
             "silent-day",

@@ -228,12 +228,15 @@ def deploy(
     transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     template_path: Path = TEMPLATE_PATH,
     definition_path: Path = STATE_MACHINE_PATH,
+    function_urls: Mapping[str, str] | None = None,
 ) -> LocalStack:
     """Create the stack's bucket, table, secrets, topic, functions and state machine.
 
     ``secrets`` maps the secrets' logical ids to their values (default: the template's
     placeholders); ``transform`` may rewrite the parsed state machine (e.g.
-    :func:`shorten_retries`).
+    :func:`shorten_retries`); ``function_urls`` maps Function URLs' logical ids to where they
+    are served (:class:`~zoom_notifier.local.function_url.FunctionUrlServer`), so the outputs
+    that name them (``SlashCommandUrl``) are recorded.
     """
     template = load_template(template_path)
     refs: dict[str, str] = {
@@ -257,7 +260,9 @@ def deploy(
             if conditions.get(resource.get("Condition", ""), True)
         },
     }
-    attributes: dict[str, str] = {}
+    attributes: dict[str, str] = {
+        f"{url_id}.FunctionUrl": url for url_id, url in (function_urls or {}).items()
+    }
     physical: dict[str, str] = {}
 
     def client(service: str) -> Any:

@@ -31,6 +31,7 @@ from zoom_notifier.runtime.config import SLACK_WEBHOOK_HOST, check_url
 from zoom_notifier.services.secrets import (
     ZoomCredentials,
     parse_bot_token,
+    parse_signing_secret,
     parse_webhook_url,
     parse_zoom_credentials,
 )
@@ -271,6 +272,89 @@ def _bot_token(
     except ZoomNotifierError as exc:
         raise CheckFailed(str(exc), fix) from None
     return (token, channel), f"a bot token; posts to channel {channel} (invite the app there)"
+
+
+def _slash_command(
+    session: boto3.session.Session, deployment: Deployment, channel: str, allow_loopback: bool
+) -> tuple[None, str]:
+    """App mode: the signing secret is set, and the stack's SlashCommandUrl answers a command
+    signed with it (``/standup help``, which changes nothing) with 200."""
+    arn = deployment.output("SlackSigningSecretArn")
+    fix = (
+        _put_secret_fix(arn, "<the Signing Secret>")
+        + " (api.slack.com/apps -> your app -> Basic Information -> App Credentials)"
+    )
+    raw = _secret(session, arn)
+    if _is_placeholder(raw):
+        raise CheckFailed("still holds a placeholder, not the app's signing secret", fix)
+    try:
+        secret = parse_signing_secret(raw, "the secret")
+    except ZoomNotifierError as exc:
+        raise CheckFailed(str(exc), fix) from None
+    url = deployment.output("SlashCommandUrl")
+    try:
+        check_url(url, name="SlashCommandUrl", allow_loopback=allow_loopback)
+    except ConfigurationError as exc:
+        raise CheckFailed(str(exc), "make deploy") from None
+    status = _signed_help(url, secret, channel)
+    logs = f"aws logs tail /aws/lambda/{deployment.name}-inbound --since 10m"
+    if status == 401:
+        raise CheckFailed(
+            f"{url} refused a command signed with the stored secret (401): the function read "
+            "another secret",
+            f"{logs}; each container keeps the secret for 5 minutes: run the check again then",
+        )
+    if status != 200:
+        raise CheckFailed(f"{url} answered a signed /standup help with {status}", logs)
+    return None, (
+        f"{url} answers signed commands (the Request URL of /standup in the app's manifest)"
+    )
+
+
+def _signed_help(url: str, secret: str, channel: str) -> int:
+    """The status the URL answers to ``/standup help`` typed in ``channel``, signed as Slack
+    signs (docs.slack.dev/authentication/verifying-requests-from-slack); 0 if unreachable."""
+    import time  # noqa: PLC0415
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+    from urllib.parse import urlencode  # noqa: PLC0415
+
+    from zoom_notifier.inbound.slack_signature import sign  # noqa: PLC0415
+
+    body = urlencode(
+        {
+            "command": "/standup",
+            "text": "help",
+            "channel_id": channel,
+            "user_id": "U0CHECK00",
+            "team_id": "T0CHECK00",
+            # Slack's own host: the check's request answers inline, never through it.
+            "response_url": "https://hooks.slack.com/commands/T0CHECK00/0/check",
+            "trigger_id": "0.0.check",
+        }
+    ).encode()
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(  # noqa: S310 - https, or loopback when allowed
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": sign(secret, timestamp, body),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError) as exc:
+        raise CheckFailed(
+            f"{url} could not be reached: {exc}",
+            "check this machine's network or proxy; aws lambda get-function-url-config "
+            f"--function-name {url.split('//', 1)[-1].split('.', 1)[0]} shows the function's URL",
+        ) from None
 
 
 def _put_secret_fix(arn: str, example: str) -> str:
@@ -632,6 +716,11 @@ def check_stack(
             checks,
             "slack app",
             lambda: _bot_token(session, deployment.output("SlackBotTokenSecretArn"), channel),
+        )
+        _run(
+            checks,
+            "slash command",
+            lambda: _slash_command(session, deployment, channel, zoom.allow_loopback),
         )
     else:
         webhook = _run(

@@ -261,7 +261,7 @@ class InboundSettings(ServiceSettings):
     templates and meetings are, the table of requests already answered (the replay guard),
     and the deployment's Slack channel (that of templates without their own)."""
 
-    slack_signing_secret_id: str = Field(min_length=1, max_length=2048)
+    slack_signing_secret: str = Field(min_length=1, max_length=2048)
     template_bucket: str = Field(min_length=3, max_length=63)
     template_key: str = Field(min_length=1, max_length=1024)
     meetings_table: str = Field(min_length=3, max_length=255)

@@ -177,10 +177,10 @@ async def slack_bot_token(settings: FailureSettings, secrets: SecretSource) -> s
 
 
 async def slack_signing_secret(settings: InboundSettings, secrets: SecretSource) -> str:
-    """The Slack app's signing secret from ``SLACK_SIGNING_SECRET_ID``."""
-    secret_id = settings.slack_signing_secret_id
-    raw = await secrets.get(secret_id, setting="SLACK_SIGNING_SECRET_ID")
-    return parse_signing_secret(raw, f"secret SLACK_SIGNING_SECRET_ID={secret_id!r}")
+    """The Slack app's signing secret from ``SLACK_SIGNING_SECRET``."""
+    secret_id = settings.slack_signing_secret
+    raw = await secrets.get(secret_id, setting="SLACK_SIGNING_SECRET")
+    return parse_signing_secret(raw, f"secret SLACK_SIGNING_SECRET={secret_id!r}")
 
 
 def parse_signing_secret(secret_value: str, name: str) -> str:

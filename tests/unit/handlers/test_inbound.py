@@ -154,7 +154,7 @@ def test_a_signing_secret_still_the_placeholder_is_a_503_naming_the_setting(
     app_stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app_stack.client("secretsmanager").put_secret_value(
-        SecretId=app_stack.environments["InboundFunction"]["SLACK_SIGNING_SECRET_ID"],
+        SecretId=app_stack.environments["InboundFunction"]["SLACK_SIGNING_SECRET"],
         SecretString="REPLACE_ME with the Slack app's signing secret",
     )
     body = command_form("next", channel=CHANNEL, user="U0FAKE001")
@@ -163,7 +163,7 @@ def test_a_signing_secret_still_the_placeholder_is_a_503_naming_the_setting(
 
     assert (answer["statusCode"], answer["body"]) == (503, "")
     logged = capsys.readouterr().out
-    assert "SLACK_SIGNING_SECRET_ID" in logged
+    assert "SLACK_SIGNING_SECRET" in logged
     assert "REPLACE_ME" not in logged
 
 
