@@ -17,6 +17,8 @@ from yarl import URL
 
 from zoom_notifier.errors import PermanentError
 from zoom_notifier.local.aws import LocalAws
+from zoom_notifier.local.cloudformation import load_template
+from zoom_notifier.local.deployment import TEMPLATE_PATH
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack, deploy, shorten_retries
 from zoom_notifier.local.zoom_model import ZoomModel, meeting_body
@@ -130,16 +132,13 @@ class AwsResources:
         resources.sns.create_topic(Name="zoom-notifier-failures")
         resources.s3.create_bucket(Bucket=BUCKET)
         resources.put_template(TEMPLATE)
+        # The table as the template defines it (its keys and the MovedMeetings index).
+        table = load_template(TEMPLATE_PATH)["Resources"]["MeetingsTable"]["Properties"]
         resources.dynamodb.create_table(
             TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "date", "KeyType": "HASH"},
-                {"AttributeName": "template", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "date", "AttributeType": "S"},
-                {"AttributeName": "template", "AttributeType": "S"},
-            ],
+            KeySchema=table["KeySchema"],
+            AttributeDefinitions=table["AttributeDefinitions"],
+            GlobalSecondaryIndexes=table["GlobalSecondaryIndexes"],
             BillingMode="PAY_PER_REQUEST",
         )
         resources.secretsmanager.create_secret(

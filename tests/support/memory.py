@@ -24,6 +24,7 @@ from zoom_notifier.domain.meeting_records import (
     Claimed,
     announcement_claimed,
     announcement_released,
+    changes_of,
     claim_record,
     epoch,
     lease_ended,
@@ -134,17 +135,62 @@ class MemoryStore:
     async def get(self, key: MeetingKey) -> MeetingRecord | None:
         return self.items.get((key.date, key.template))
 
+    async def get_many(self, keys: list[MeetingKey]) -> dict[MeetingKey, MeetingRecord]:
+        return {key: found for key in keys if (found := await self.get(key)) is not None}
+
+    def _unchanged(self, key: MeetingKey, expected: MeetingRecord | None) -> bool:
+        found = self.items.get((key.date, key.template))
+        if expected is None or found is None:
+            return found is None and expected is None
+        return (
+            found.status == expected.status
+            and found.changed_at == expected.changed_at
+            and found.notify_owner is None
+        )
+
+    async def record_change(
+        self, record: MeetingRecord, expected: MeetingRecord | None
+    ) -> MeetingRecord | None:
+        if not self._unchanged(record.key, expected):
+            return self.items.get((record.date, record.template))
+        self.put(record)
+        return None
+
+    async def remove_change(self, expected: MeetingRecord) -> MeetingRecord | None:
+        if not self._unchanged(expected.key, expected):
+            return self.items.get((expected.date, expected.template))
+        del self.items[(expected.date, expected.template)]
+        return None
+
+    async def moves(self, day: str) -> dict[str, str]:
+        return {
+            record.template: record.moved_to
+            for record in self.items.values()
+            if record.moved_date == day and record.moved_to is not None
+        }
+
     async def claim(
         self, key: MeetingKey, owner: str, now: datetime, *,
         replacing: int | None = None, earlier_attempt: int | None = None,
+        changed: MeetingRecord | None = None,
     ) -> Claim:  # fmt: skip
         found = await self.get(key)
-        free = found is None or (
-            found.status == "creating"
-            and ((found.claim_expires_at or 0) < epoch(now) or found.claim_owner == owner)
+        free = (
+            found is None
+            or (
+                found.status == "creating"
+                and ((found.claim_expires_at or 0) < epoch(now) or found.claim_owner == owner)
+            )
+            or (
+                changed is not None
+                and found.status == "planned"
+                and found.changed_at == changed.changed_at
+            )
         )
         stale = found is not None and replacing is not None and found.meeting_id == replacing
         if found is not None and not free and not (stale and found.status != "creating"):
+            if found.status in {"planned", "skipped"}:
+                raise MeetingCreationInProgress("the day was changed while being claimed")
             if found.status == "creating" or stale:
                 raise MeetingCreationInProgress(f"another execution ({found.claim_owner})")
             return AlreadyDone(found)
@@ -152,7 +198,9 @@ class MemoryStore:
         if found is not None and found.status == "creating":
             attempts.append(found.attempt_started_at)
         earliest = min((at for at in attempts if at is not None), default=None)
-        claim = claim_record(key, owner, now, earliest if earliest is not None else epoch(now))
+        claim = claim_record(
+            key, owner, now, earliest if earliest is not None else epoch(now), changes_of(changed)
+        )
         self.put(claim)
         return Claimed(claim, earlier_attempt=earliest)
 

@@ -36,6 +36,7 @@ __all__ = [
     "OVERDUE_AFTER",
     "DueRun",
     "announce_time",
+    "dates_around",
     "due_runs",
     "execution_arn",
     "execution_name",
@@ -173,11 +174,14 @@ def due_runs(
     window_start: datetime,
     window_end: datetime,
     default_timezone: str,
+    moves: Mapping[tuple[str, str], str] | None = None,
 ) -> list[DueRun]:
     """Every (date, template) whose announcement falls in ``(window_start, window_end]``.
 
     Templates that announce alike (the same ``start_time``, zone and minutes before) are
-    computed once: ten thousand templates are a few hundred schedules."""
+    computed once: ten thousand templates are a few hundred schedules. ``moves`` maps the
+    (date, template) a person moved to its new local start time (HH:MM): such a day is due at
+    its new announcement time, never at the template's."""
     alike: dict[tuple[str | None, str, int], list[str]] = {}
     for name, template in templates.items():
         schedule = (template.start_time, template.timezone or default_timezone)
@@ -190,7 +194,23 @@ def due_runs(
             at = announce_time(template, day, default_timezone)
             if at is not None and window_start < at <= window_end:
                 due.update(DueRun(at, day.isoformat(), name) for name in names)
+    if moves:
+        due = {run for run in due if (run.date, run.template) not in moves}
+        for (day_text, name), moved_to in moves.items():
+            if name not in templates:
+                continue
+            moved = templates[name].model_copy(update={"start_time": moved_to})
+            at = announce_time(moved, date.fromisoformat(day_text), default_timezone)
+            if at is not None and window_start < at <= window_end:
+                due.add(DueRun(at, day_text, name))
     return sorted(due)
+
+
+def dates_around(moment: datetime) -> list[str]:
+    """The meeting dates whose announcement may fall near ``moment`` in some zone: a zone is
+    at most 14 hours from UTC, and an announcement at most 12 hours before its meeting."""
+    day = moment.astimezone(UTC).date()
+    return [(day + timedelta(days=offset)).isoformat() for offset in (-1, 0, 1, 2)]
 
 
 def _local_dates(

@@ -9,9 +9,16 @@ a second, which a deployment without calendars never pays.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from zoom_notifier.domain.models import Delivery
 from zoom_notifier.domain.validation import slack_channel_problem
@@ -99,6 +106,10 @@ def _year(country: str, subdivision: str | None, year: int) -> dict[date, str]:
     return _YEARS[key]
 
 
+# A Slack user id (U..., or W... in Enterprise Grid).
+MANAGER_ID = r"^[UW][A-Z0-9]{2,20}$"
+
+
 class SlackDestination(BaseModel):
     """Where a template's posts go instead of the deployment's webhook."""
 
@@ -109,6 +120,11 @@ class SlackDestination(BaseModel):
     webhook_secret: str | None = Field(default=None, min_length=1, max_length=2048)
     # App mode: the channel's id (C..., G...; never a direct message), where the app is a member.
     channel: str | None = None
+    # App mode: who may change the schedule from Slack (/standup skip, move, pause): Slack user
+    # ids (U..., W...; user groups are not read). Absent: anyone in the channel.
+    managers: tuple[Annotated[str, StringConstraints(pattern=MANAGER_ID)], ...] | None = Field(
+        default=None, min_length=1, max_length=100
+    )
 
     @field_validator("channel")
     @classmethod
@@ -119,7 +135,10 @@ class SlackDestination(BaseModel):
 
     @model_validator(mode="after")
     def _one_destination(self) -> SlackDestination:
-        if (self.webhook_secret is None) == (self.channel is None):
+        both = self.webhook_secret is not None and self.channel is not None
+        # Managers alone: the deployment's own channel, with its managers named.
+        neither = self.webhook_secret is None and self.channel is None and self.managers is None
+        if both or neither:
             raise ValueError("give either webhook_secret (webhook mode) or channel (app mode)")
         return self
 

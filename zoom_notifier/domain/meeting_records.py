@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from zoom_notifier.domain.models import Delivery, MeetingKey, MeetingRecord, ZoomMeeting
+from zoom_notifier.domain.models import Change, Delivery, MeetingKey, MeetingRecord, ZoomMeeting
 
 __all__ = [
+    "CHANGE_FIELDS",
     "CLAIM_SECONDS",
     "NOTIFY_CLAIM_SECONDS",
     "RETENTION_DAYS",
@@ -21,10 +22,13 @@ __all__ = [
     "Claimed",
     "announcement_claimed",
     "announcement_released",
+    "changed_day_off",
+    "changes_of",
     "claim_record",
     "created_record",
     "epoch",
     "lease_ended",
+    "moved_record",
     "notified_record",
     "reminded_record",
     "skipped_record",
@@ -72,10 +76,27 @@ def _expires_at(key: MeetingKey) -> int:
     return epoch(datetime(day.year, day.month, day.day, tzinfo=UTC))
 
 
+# A person's change of a day (MeetingRecord's fields of the same names): kept on every item
+# that replaces the changed one, so status, the answers and the reports show it to the end.
+CHANGE_FIELDS = ("change", "changed_by", "change_reason", "changed_at", "moved_to", "moved_date")
+
+
+def changes_of(record: MeetingRecord | None) -> dict[str, Any]:
+    """The change ``record`` carries, to keep on what replaces it (empty without one)."""
+    if record is None or record.change is None:
+        return {}
+    return {name: getattr(record, name) for name in CHANGE_FIELDS}
+
+
 def claim_record(
-    key: MeetingKey, owner: str, now: datetime, attempt_started_at: int | None
+    key: MeetingKey,
+    owner: str,
+    now: datetime,
+    attempt_started_at: int | None,
+    changes: dict[str, Any] | None = None,
 ) -> MeetingRecord:
-    """The ``creating`` item of ``owner``'s claim, with its lease."""
+    """The ``creating`` item of ``owner``'s claim, with its lease (and the day's change, if a
+    person changed it: :func:`changes_of`)."""
     return MeetingRecord(
         date=key.date,
         template=key.template,
@@ -85,6 +106,59 @@ def claim_record(
         execution=owner,
         attempt_started_at=attempt_started_at,
         expires_at=_expires_at(key),
+        **(changes or {}),
+    )
+
+
+def moved_record(
+    key: MeetingKey, *, by: str, moved_to: str, reason: str | None, now: datetime
+) -> MeetingRecord:
+    """The ``planned`` item of a day a person moved to ``moved_to`` (local HH:MM) before its
+    meeting was created."""
+    return MeetingRecord(
+        date=key.date,
+        template=key.template,
+        status="planned",
+        change="move",
+        changed_by=by,
+        change_reason=reason,
+        changed_at=now.astimezone(UTC).isoformat(),
+        moved_to=moved_to,
+        moved_date=key.date,
+        execution=f"change by {by}",
+        expires_at=_expires_at(key),
+    )
+
+
+def changed_day_off(
+    key: MeetingKey,
+    *,
+    change: Change,
+    by: str,
+    reason: str | None,
+    skip_reason: str,
+    topic: str,
+    now: datetime,
+    delivery: Delivery = _NOWHERE_ELSE,
+) -> MeetingRecord:
+    """The ``skipped`` item of a day a person took off (``change``: "skip", or "pause") before
+    its meeting was created; ``skip_reason`` is what the skip post and the answers say."""
+    record = _outcome_record(
+        key,
+        f"change by {by}",
+        now,
+        delivery,
+        status="skipped",
+        skip_reason=skip_reason,
+        topic=topic,
+    )
+    return record.model_copy(
+        update={
+            "change": change,
+            "changed_by": by,
+            "change_reason": reason,
+            "changed_at": now.astimezone(UTC).isoformat(),
+        }
     )
 
 

@@ -48,6 +48,8 @@ __all__ = [
 DEFAULT_TEMPLATE = "default"
 
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+# A local time of day, HH:MM (24 hours).
+LocalTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 TemplateName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
@@ -194,7 +196,11 @@ class ZoomMeetingList(BaseModel):
 
 # --- DynamoDB item -----------------------------------------------------------------------
 
-Status = Literal["creating", "created", "skipped", "notified"]
+# "planned": a day changed by a person (moved) whose meeting is not created yet.
+Status = Literal["planned", "creating", "created", "skipped", "notified"]
+# What a person changed of one day (``/standup`` or the command line): a one-off day off, a
+# one-off time, or a day of a pause.
+Change = Literal["skip", "move", "pause"]
 
 
 class Delivery(BaseModel):
@@ -256,6 +262,15 @@ class MeetingRecord(BaseModel):
     reminder_id: str | None = None
     # When the announcement was due (epoch seconds), for its delay metric.
     announce_at: int | None = None
+    # A person's change of this day: what, who (a Slack user id, or "cli"), why, when; a move
+    # gives the new local start time (HH:MM), and ``moved_date`` (the date again) puts the
+    # item in the sparse MovedMeetings index the dispatcher reads.
+    change: Change | None = None
+    changed_by: str | None = None
+    change_reason: str | None = None
+    changed_at: str | None = None
+    moved_to: LocalTime | None = None
+    moved_date: str | None = None
     expires_at: int
 
     _real = field_validator("date")(_real_date)
@@ -264,6 +279,10 @@ class MeetingRecord(BaseModel):
     def _meeting_when_created(self) -> MeetingRecord:
         if self.status == "skipped" and self.skip_reason is None:
             raise ValueError("a 'skipped' item must have skip_reason")
+        if self.status == "planned":
+            if self.change != "move" or self.moved_to is None:
+                raise ValueError("a 'planned' item must be a move (change 'move', moved_to)")
+            return self
         day_off = self.skip_reason is not None and self.status in {"skipped", "notified"}
         if (
             self.status != "creating"

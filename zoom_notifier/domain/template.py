@@ -33,6 +33,7 @@ __all__ = [
     "MeetingTemplate",
     "TemplateListing",
     "TemplateRead",
+    "day_off_topic",
     "parse_template",
     "template_warnings",
 ]
@@ -70,6 +71,13 @@ class TemplateRead:
 
 
 DATE_PLACEHOLDER = "{date}"
+
+
+def day_off_topic(topic: str) -> str:
+    """The topic a day off's post names: "Daily stand-up {date}" reads "No Daily stand-up
+    today", as the post goes out that day."""
+    return topic.replace(DATE_PLACEHOLDER, "").strip(" -:") or topic
+
 
 _TIME_OF_DAY = re.compile(r"^(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?$")
 # Zoom accepts "yyyy-MM-ddTHH:mm:ssZ" (UTC) or "yyyy-MM-ddTHH:mm:ss" (in `timezone`).

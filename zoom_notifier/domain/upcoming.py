@@ -19,16 +19,23 @@ from zoom_notifier.domain.meeting_days import day_off
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from zoom_notifier.domain.models import MeetingRecord
     from zoom_notifier.domain.template import MeetingTemplate
 
 __all__ = [
+    "OPERATOR",
     "ZOOM_DAILY_CREATIONS_PER_HOST",
     "UpcomingDay",
+    "change_note",
     "crowded_hosts",
     "next_meeting",
     "render",
     "upcoming",
+    "who",
 ]
+
+# Who changed a day from the command line (zoom-notifier skip, move, pause) instead of Slack.
+OPERATOR = "cli"
 
 # Zoom allows 100 meeting creations (or updates) per host per day, reset at 00:00 UTC
 # (devforum.zoom.us/t/rate-limits-which-ones-apply/19474; the Create Meeting reference).
@@ -48,21 +55,38 @@ class UpcomingDay:
     start: datetime | None  # in the template's time zone
     announce_at: datetime | None  # in the template's time zone
     skipped: str | None
+    # A person's change of the day (a move: "moved by <@U0ALICE01>"), as the item records it.
+    changed: str | None = None
 
 
 def upcoming(
-    name: str, template: MeetingTemplate, first: date, days: int, default_timezone: str
+    name: str,
+    template: MeetingTemplate,
+    first: date,
+    days: int,
+    default_timezone: str,
+    changes: Mapping[date, MeetingRecord] | None = None,
 ) -> list[UpcomingDay]:
-    """``template``'s next ``days`` dates from ``first``."""
+    """``template``'s next ``days`` dates from ``first``; with ``changes`` (the items of days
+    a person changed), as changed: a day skipped or paused, a day moved."""
     zone = ZoneInfo(template.timezone or default_timezone)
     rows = []
     for offset in range(days):
         day = first + timedelta(days=offset)
+        record = (changes or {}).get(day)
         reason = day_off(template.notifier, day)
-        announce = announce_time(template, day, default_timezone)
+        changed = None
+        day_template = template
+        if record is not None and record.change is not None:
+            if record.skip_reason is not None:
+                reason = record.skip_reason
+            elif record.moved_to is not None:
+                day_template = template.model_copy(update={"start_time": record.moved_to})
+                changed = change_note(record)
+        announce = announce_time(day_template, day, default_timezone)
         start = None
         if announce is not None:
-            resolved = template.resolve(day, default_timezone).start_time
+            resolved = day_template.resolve(day, default_timezone).start_time
             start = datetime.fromisoformat((resolved or "").replace("Z", "+00:00"))
             start = (start if start.tzinfo else start.replace(tzinfo=zone)).astimezone(zone)
         rows.append(
@@ -73,9 +97,24 @@ def upcoming(
                 start=start,
                 announce_at=None if announce is None else announce.astimezone(zone),
                 skipped=reason,
+                changed=changed,
             )
         )
     return rows
+
+
+def who(by: str | None) -> str:
+    """A person who changed a day, as Slack shows them: a mention, or the operator's CLI."""
+    if by is None or by == OPERATOR:
+        return "an operator"
+    return f"<@{by}>"
+
+
+def change_note(record: MeetingRecord) -> str:
+    """What a person changed of the day, in a few words: "moved by <@U0ALICE01>: a demo"."""
+    verb = {"skip": "skipped", "move": "moved", "pause": "paused"}[record.change or "skip"]
+    note = f"{verb} by {who(record.changed_by)}"
+    return note + (f": {record.change_reason}" if record.change_reason else "")
 
 
 def next_meeting(
@@ -107,6 +146,9 @@ def render(rows_by_template: Mapping[str, list[UpcomingDay]]) -> list[str]:
             elif row.start is None or row.announce_at is None:
                 lines.append(f"{day}  no meeting: the template has no daily start_time")
             else:
-                lines.append(f"{day}  {row.start:%H:%M %Z}  announced {row.announce_at:%H:%M}")
+                lines.append(
+                    f"{day}  {row.start:%H:%M %Z}  announced {row.announce_at:%H:%M}"
+                    + (f"  ({row.changed})" if row.changed else "")
+                )
         lines.append("")
     return lines[:-1]

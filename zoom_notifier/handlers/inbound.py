@@ -49,7 +49,7 @@ async def serve(
             known=STATE.templates_read.setdefault(
                 f"s3://{settings.template_bucket}/{settings.template_key}", {}
             ),
-            meetings=MeetingStore(dynamodb, settings.meetings_table),
+            meetings=MeetingStore(dynamodb, settings.meetings_table),  # and its changes
             default_channel=settings.slack_channel,
             timezone=settings.meeting_timezone,
             now=utc_now(),

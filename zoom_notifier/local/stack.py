@@ -277,11 +277,13 @@ def deploy(
 
     for table_id, table in _resources(template, "AWS::DynamoDB::Table").items():
         physical[table_id] = _table_name(stack_name, table_id)
+        indexes = table.get("GlobalSecondaryIndexes")
         dynamodb.create_table(
             TableName=physical[table_id],
             KeySchema=table["KeySchema"],
             AttributeDefinitions=table["AttributeDefinitions"],
             BillingMode=table["BillingMode"],
+            **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
         )
         dynamodb.update_time_to_live(
             TableName=physical[table_id], TimeToLiveSpecification=table["TimeToLiveSpecification"]

@@ -251,15 +251,26 @@ def calendar(args: argparse.Namespace) -> int:
             else "give template file(s), or --stack to read the deployed bucket"
         )
     timezone = args.timezone or "UTC"
+    read_changes = None
     if args.stack:
-        from zoom_notifier.operator.checks import CheckFailed, stack_templates  # noqa: PLC0415
+        from zoom_notifier.operator.checks import CheckFailed, read_stack  # noqa: PLC0415
+        from zoom_notifier.operator.day_change import changed_days  # noqa: PLC0415
 
         try:
             with _aws_calls():
-                raw, deployed_timezone = stack_templates(args.stack, args.region)
+                view = read_stack(args.stack, args.region)
         except CheckFailed as failed:
             raise CommandError(f"{failed.detail} (fix: {failed.fix})", EXIT_FAILED) from None
-        timezone = args.timezone or deployed_timezone
+        raw, deployment = view.templates, view.deployment
+        timezone = args.timezone or deployment.parameters.get("MeetingTimezone", "UTC")
+
+        def read_changes(names: list[str], first: date, days: int) -> Any:
+            # The days a person changed (/standup, zoom-notifier skip...), as the table says.
+            with _aws_calls():
+                return changed_days(
+                    deployment.region, deployment.output("MeetingsTableName"), names, first, days
+                )
+
     else:
         raw = {Path(name).name.removesuffix(".json"): _read(Path(name)) for name in args.files}
     chosen = {
@@ -273,12 +284,14 @@ def calendar(args: argparse.Namespace) -> int:
             f"--from {first} with --days {args.days} reaches past what can be shown: give a "
             f"date from 1970-01-01 to {_LAST_DAY - timedelta(days=args.days)}"
         )
+    changes = read_changes(sorted(chosen), first, args.days) if read_changes else {}
     rows = {}
     broken = []
     for name, body in sorted(chosen.items()):
         # One broken template must not hide every other team's calendar.
         try:
-            rows[name] = upcoming(name, parse_template(body, name), first, args.days, timezone)
+            template = parse_template(body, name)
+            rows[name] = upcoming(name, template, first, args.days, timezone, changes.get(name))
         except ZoomNotifierError as exc:
             broken.append(f"{name}: {exc}")
     print("\n".join(render(rows)))
@@ -405,6 +418,39 @@ def status(args: argparse.Namespace) -> int:
         ) from None
     print("\n".join(lines))
     return EXIT_FAILED if needs_a_person else EXIT_OK
+
+
+# --- skip, unskip, move, pause, resume ------------------------------------------------------
+
+
+def change_days(args: argparse.Namespace) -> int:
+    """A team's days changed in a deployed stack, as ``/standup`` changes them."""
+    from zoom_notifier.domain.standup_command import StandupRequest  # noqa: PLC0415
+    from zoom_notifier.errors import ZoomNotifierError  # noqa: PLC0415
+    from zoom_notifier.operator.checks import CheckFailed  # noqa: PLC0415
+    from zoom_notifier.operator.day_change import UnknownTemplate, change_stack_days  # noqa: PLC0415
+
+    request = StandupRequest(
+        args.command,
+        day=getattr(args, "until", None) or getattr(args, "date", None) or "today",
+        moved_to=getattr(args, "to", None),
+        reason=getattr(args, "reason", None),
+    )
+    try:
+        with _aws_calls():
+            changed = change_stack_days(args.stack, args.region, args.template, request)
+    except UnknownTemplate as exc:
+        raise CommandError(str(exc)) from None
+    except CheckFailed as failed:
+        raise CommandError(f"{failed.detail} (fix: {failed.fix})", EXIT_FAILED) from None
+    except ZoomNotifierError as exc:
+        raise CommandError(f"{exc}", EXIT_FAILED) from None
+    # The answer is Slack's text; a terminal shows it without Slack's bold marks.
+    text = changed.text.replace("*", "")
+    if not changed.changed:
+        raise CommandError(text, EXIT_FAILED)
+    print(text)
+    return EXIT_OK
 
 
 # --- check ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from zoom_notifier.operator.commands import (
     DEFAULT_STATE_FILE,
     EXIT_USAGE,
     calendar,
+    change_days,
     check,
     demo,
     repost,
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     _rerun_command(command)
     _repost_command(command)
     _status_command(command)
+    _change_commands(command)
     return parser
 
 
@@ -260,6 +262,68 @@ def _status_command(command: _Command) -> None:
     sub.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
     sub.add_argument("--days", type=_days, default=7, help="days before today (default 7)")
     sub.add_argument("--template", action="append", default=[], help="only this template")
+
+
+def _local_time(value: str) -> str:
+    from zoom_notifier.domain.standup_command import CommandProblem, parse_standup  # noqa: PLC0415
+
+    try:
+        moved_to = parse_standup(f"move {value}", ["default"]).moved_to
+    except CommandProblem:
+        moved_to = None
+    if moved_to is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a time of day (HH:MM, 24 hours)")
+    return moved_to
+
+
+def _reason(value: str) -> str:
+    from zoom_notifier.domain.standup_command import (  # noqa: PLC0415
+        MAX_REASON_CHARACTERS,
+        plain_text,
+    )
+
+    if len(value) > MAX_REASON_CHARACTERS:
+        raise argparse.ArgumentTypeError(f"the reason is over {MAX_REASON_CHARACTERS} characters")
+    return plain_text(value)
+
+
+def _change_commands(command: _Command) -> None:
+    """The CLI's /standup: the same changes of a team's days, in a deployed stack."""
+    more = (
+        "The same change as Slack's /standup, recorded as made by an operator; days up to 92\n"
+        "ahead, before the meeting is created (a created meeting is changed in Zoom).\n"
+    )
+    summaries = {
+        "skip": ("No meeting on a day (a one-off day off).", "--date 2026-12-24 --reason offsite"),
+        "unskip": ("Take back a skip: the day has its meeting again.", "--date 2026-12-24"),
+        "move": ("A day's meeting at another time (HH:MM, the team's zone).", "--to 10:00"),
+        "pause": (
+            "No meeting up to a day (each meeting day until then is off).",
+            "--until 2027-01-04",
+        ),
+        "resume": ("End a pause: its days ahead have their meetings again.", ""),
+    }
+    for name, (summary, example) in summaries.items():
+        sub = command(
+            name,
+            change_days,
+            summary,
+            f"zoom-notifier {name} --stack zoom-notifier --template team-a {example}".strip(),
+            more,
+        )
+        sub.add_argument(
+            "--stack", default="zoom-notifier", help="the stack (default zoom-notifier)"
+        )
+        sub.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
+        sub.add_argument("--template", default="default", help="the template (default: default)")
+        if name in {"skip", "unskip", "move"}:
+            sub.add_argument("--date", type=_day, help="the day (default: today, the team's zone)")
+        if name == "move":
+            sub.add_argument("--to", type=_local_time, required=True, help="the new start, HH:MM")
+        if name == "pause":
+            sub.add_argument("--until", type=_day, required=True, help="the last day off")
+        if name in {"skip", "move", "pause"}:
+            sub.add_argument("--reason", type=_reason, help="why, for the channel and status")
 
 
 def _calendar_arguments(sub: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ from zoom_notifier.domain.meeting_records import (
     Claimed,
     announcement_claimed,
     announcement_released,
+    changes_of,
     claim_record,
     epoch,
     lease_ended,
@@ -41,7 +42,14 @@ from zoom_notifier.services.aws import aws_errors, error_code
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb.client import DynamoDBClient
 
-__all__ = ["MeetingStore", "record_from_item"]
+__all__ = ["MOVED_INDEX", "MeetingStore", "record_from_item"]
+
+# The sparse index of the moved days (items with ``moved_date``), by date: what the dispatcher
+# reads on each tick to start a moved day at its new time (infrastructure/template.yaml).
+MOVED_INDEX = "MovedMeetings"
+# BatchGetItem's limit of keys per call
+# (docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
+_BATCH_KEYS = 100
 
 # The two leases on an item: (the status it is held in, the attribute naming its owner).
 Lease = Literal["create", "announce"]
@@ -128,6 +136,20 @@ def _announced(record: MeetingRecord) -> tuple[str, dict[str, Any]]:
     return "#status = :status AND meeting_id = :id", values
 
 
+def _unchanged(expected: MeetingRecord | None) -> tuple[str, dict[str, Any]]:
+    """The condition that a day's item is still ``expected``: absent, or the same person's
+    change (its ``changed_at``), not claimed for creation nor being announced."""
+    if expected is None:
+        return "attribute_not_exists(#date)", {}
+    return (
+        "#status = :status AND changed_at = :changed_at AND attribute_not_exists(notify_owner)",
+        {
+            ":status": {"S": expected.status},
+            ":changed_at": {"S": expected.changed_at or ""},
+        },
+    )
+
+
 def _key(key: MeetingKey) -> dict[str, Any]:
     return {"date": {"S": key.date}, "template": {"S": key.template}}
 
@@ -159,6 +181,7 @@ class MeetingStore:
         *,
         replacing: int | None = None,
         earlier_attempt: int | None = None,
+        changed: MeetingRecord | None = None,
     ) -> Claim:
         """Claim ``key`` for creating its meeting.
 
@@ -172,9 +195,18 @@ class MeetingStore:
         written with the marker set (the earliest unresolved attempt, or this one) instead of
         a second write just before the call. A crash in between costs the next attempt one
         List Meetings call, never a second meeting.
+
+        ``changed``: the ``planned`` item of a day a person moved, as read; the claim replaces
+        it only if it is still that (the same change), and keeps the change. A change written
+        since the item was read (a move, a skip) fails the claim with
+        :class:`MeetingCreationInProgress`, so that the retry reads it.
         """
         claim = claim_record(
-            key, owner, now, earlier_attempt if earlier_attempt is not None else epoch(now)
+            key,
+            owner,
+            now,
+            earlier_attempt if earlier_attempt is not None else epoch(now),
+            changes_of(changed),
         )
         condition = (
             "attribute_not_exists(#date) OR (#status = :creating AND "
@@ -188,6 +220,10 @@ class MeetingStore:
         if replacing is not None:
             condition += " OR (#status <> :creating AND meeting_id = :stale)"
             values[":stale"] = {"N": str(replacing)}
+        if changed is not None and changed.changed_at is not None:
+            condition += " OR (#status = :planned AND changed_at = :changed_at)"
+            values[":planned"] = {"S": "planned"}
+            values[":changed_at"] = {"S": changed.changed_at}
         previous: list[MeetingRecord] = []
         existing = await self._conditional_put(
             claim, condition, values, "claiming", replaced=previous
@@ -201,6 +237,11 @@ class MeetingStore:
                 # The item changed since it was read: keep its marker on our claim as well.
                 claim = await self.mark_attempt(claim, owner, earliest)
             return Claimed(claim, earlier_attempt=earliest)
+        if existing.status in {"planned", "skipped"}:
+            raise MeetingCreationInProgress(
+                f"{key.date}/{key.template} was changed ({existing.change or 'a day off'}) "
+                "while its meeting was being claimed; the retry reads the change"
+            )
         if existing.status == "creating" or (
             replacing is not None and existing.meeting_id == replacing
         ):
@@ -359,6 +400,86 @@ class MeetingStore:
         """End ``owner``'s creation lease now, keeping its attempt marker: the invocation that
         held it is over, so another may take the key at once (and adopt what it left)."""
         await self._put_if_held(lease_ended(claim), owner, "ending the claim on", "create")
+
+    async def record_change(
+        self, record: MeetingRecord, expected: MeetingRecord | None
+    ) -> MeetingRecord | None:
+        """Write a person's change of a day (``record``: :func:`moved_record`,
+        :func:`changed_day_off`) if the item is still ``expected`` (None: no item; else the
+        person's earlier change, not being announced). None on success, else the item found."""
+        condition, values = _unchanged(expected)
+        return await self._conditional_put(record, condition, values, "changing")
+
+    async def remove_change(self, expected: MeetingRecord) -> MeetingRecord | None:
+        """Delete a person's change (an unskip, a resume) if the item is still ``expected``.
+        None on success, else the item found (None too if it is gone already)."""
+        condition, values = _unchanged(expected)
+        try:
+            with aws_errors(
+                self._action("removing the change of", expected.key),
+                permanent=self._missing_table(),
+                expected=_CONDITION_FAILED,
+            ):
+                await self._client.delete_item(
+                    TableName=self._table,
+                    Key=_key(expected.key),
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=values,
+                )
+        except ClientError as exc:
+            if error_code(exc) not in _CONDITION_FAILED:
+                raise
+            return await self.get(expected.key)
+        return None
+
+    async def get_many(self, keys: list[MeetingKey]) -> dict[MeetingKey, MeetingRecord]:
+        """The items of ``keys`` that exist, read consistently (BatchGetItem, retrying what
+        DynamoDB left unprocessed)."""
+        found: dict[MeetingKey, MeetingRecord] = {}
+        by_item = {(key.date, key.template): key for key in keys}
+        pending = [_key(key) for key in by_item.values()]
+        while pending:
+            batch, pending = pending[:_BATCH_KEYS], pending[_BATCH_KEYS:]
+            request: dict[str, Any] = {self._table: {"Keys": batch, "ConsistentRead": True}}
+            while request:
+                with aws_errors(
+                    f"reading {len(batch)} days in table {self._table!r}",
+                    permanent=self._missing_table(),
+                ):
+                    response = await self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    key = by_item[(item["date"]["S"], item["template"]["S"])]
+                    found[key] = record_from_item(dict(item), key)
+                request = dict(response.get("UnprocessedKeys") or {})
+        return found
+
+    async def moves(self, day: str) -> dict[str, str]:
+        """The templates moved on ``day`` (from the MovedMeetings index), each with its new
+        local start time. The index is eventually consistent: a move takes effect for the
+        dispatcher within a second or so, which is why a move must be some minutes ahead."""
+        moved: dict[str, str] = {}
+        start: dict[str, Any] | None = None
+        while True:
+            paging: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            with aws_errors(
+                f"reading the moved days of {day} in table {self._table!r}",
+                permanent=self._missing_table(),
+            ):
+                response = await self._client.query(
+                    TableName=self._table,
+                    IndexName=MOVED_INDEX,
+                    KeyConditionExpression="moved_date = :day",
+                    ExpressionAttributeValues={":day": {"S": day}},
+                    **paging,
+                )
+            for item in response.get("Items", []):
+                template, moved_to = item.get("template", {}), item.get("moved_to", {})
+                if "S" in template and "S" in moved_to:
+                    moved[template["S"]] = moved_to["S"]
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return moved
 
     async def _put_if_held(
         self, record: MeetingRecord, owner: str, verb: str, lease: Lease

@@ -9,7 +9,12 @@ from zoneinfo import ZoneInfo
 
 from zoom_notifier.domain.dispatch import announce_time
 from zoom_notifier.domain.meeting_days import day_off
-from zoom_notifier.domain.meeting_records import AlreadyDone, created_record, skipped_record
+from zoom_notifier.domain.meeting_records import (
+    AlreadyDone,
+    changes_of,
+    created_record,
+    skipped_record,
+)
 from zoom_notifier.domain.models import (
     CreateResult,
     Delivery,
@@ -19,7 +24,7 @@ from zoom_notifier.domain.models import (
     SkippedResult,
     ZoomMeeting,
 )
-from zoom_notifier.domain.template import DATE_PLACEHOLDER, SCHEDULED_MEETING, MeetingTemplate
+from zoom_notifier.domain.template import SCHEDULED_MEETING, MeetingTemplate, day_off_topic
 from zoom_notifier.domain.zoom_time import utc_instant
 from zoom_notifier.errors import (
     PermanentError,
@@ -75,10 +80,7 @@ async def create_meeting(
     bind(date=key.date, template=key.template)
     record = await store.get(key)
     if record is not None and record.skip_reason is not None:
-        log.info("a day off, already recorded", reason=record.skip_reason)
-        return SkippedResult(
-            date=key.date, template=key.template, reason=record.skip_reason, announce=True
-        )
+        return await _recorded_day_off(record, templates)
     stale_meeting: int | None = None
     if record is not None and record.meeting_id is not None and record.status != "creating":
         bind(meeting_id=record.meeting_id)
@@ -89,6 +91,11 @@ async def create_meeting(
         stale_meeting = record.meeting_id
 
     template = await templates.load(key.template)
+    moved = record if record is not None and record.status == "planned" else None
+    if moved is not None:
+        # A person moved the day: its meeting (and so its announcement) is at the new time.
+        log.info("the day was moved", moved_to=moved.moved_to, changed_by=moved.changed_by)
+        template = template.model_copy(update={"start_time": moved.moved_to})
     meeting_date = date.fromisoformat(key.date)
     notifier = template.notifier
     delivery = _delivery(template, meeting_date, timezone)
@@ -101,7 +108,7 @@ async def create_meeting(
 
     interrupted = record.attempt_started_at if record and record.status == "creating" else None
     claim = await store.claim(
-        key, owner, now(), replacing=stale_meeting, earlier_attempt=interrupted
+        key, owner, now(), replacing=stale_meeting, earlier_attempt=interrupted, changed=moved
     )
     if isinstance(claim, AlreadyDone):
         log.info("another execution created the meeting meanwhile")
@@ -120,7 +127,8 @@ async def create_meeting(
                 bind(meeting_id=adopted.id)
                 log.warning("adopted the meeting of an interrupted attempt")
                 record = await store.complete(
-                    created_record(key, owner, adopted, now(), delivery), owner
+                    _keeping_changes(created_record(key, owner, adopted, now(), delivery), held),
+                    owner,
                 )
                 return _create_result(record, "created")
             looked_up = True
@@ -145,9 +153,32 @@ async def create_meeting(
             await end_lease(store.end_claim(held, owner))
         raise
     bind(meeting_id=meeting.id)
-    record = await store.complete(created_record(key, owner, meeting, now(), delivery), owner)
+    record = await store.complete(
+        _keeping_changes(created_record(key, owner, meeting, now(), delivery), held), owner
+    )
     log.info("meeting created", start_time=record.start_time)
     return _create_result(record, "created")
+
+
+async def _recorded_day_off(record: MeetingRecord, templates: TemplateLoader) -> SkippedResult:
+    """A day off recorded already. One of the calendar is recorded only when its skip post is
+    due; one a person decided is posted only if the template posts its days off."""
+    announce = True
+    if record.change is not None:
+        notifier = (await templates.load(record.template)).notifier
+        announce = notifier is not None and notifier.announce_skipped
+    log.info("a day off, already recorded", reason=record.skip_reason, change=record.change)
+    return SkippedResult(
+        date=record.date,
+        template=record.template,
+        reason=record.skip_reason or "",
+        announce=announce,
+    )
+
+
+def _keeping_changes(created: MeetingRecord, claim: MeetingRecord) -> MeetingRecord:
+    """The ``created`` item, with the change its claim carried (a move)."""
+    return created.model_copy(update=changes_of(claim))
 
 
 def _delivery(template: MeetingTemplate, day: date, timezone: str) -> Delivery:
@@ -185,8 +216,7 @@ async def _skip_day(
             owner,
             now,
             reason=reason,
-            # "Daily stand-up {date}" reads "No Daily stand-up today": the post goes out that day.
-            topic=template.topic.replace(DATE_PLACEHOLDER, "").strip(" -:") or template.topic,
+            topic=day_off_topic(template.topic),
             delivery=notifier.delivery(),
         )
     )

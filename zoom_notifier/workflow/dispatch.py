@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from zoom_notifier.domain.dispatch import due_runs, invalid_execution_name, tick_window
+from zoom_notifier.domain.dispatch import (
+    dates_around,
+    due_runs,
+    invalid_execution_name,
+    overdue_window,
+    tick_window,
+)
 from zoom_notifier.domain.models import (
     DispatchInput,
     DispatchResult,
@@ -21,8 +27,9 @@ from zoom_notifier.workflow.bounded import for_each
 from zoom_notifier.workflow.clock import Clock, utc_now
 from zoom_notifier.workflow.overdue import find_overdue, report_overdue
 from zoom_notifier.workflow.ports import (
+    DispatchedDays,
     ExecutionStarter,
-    MeetingLookup,
+    MovedDays,
     OperatorReporter,
     TemplateCatalog,
 )
@@ -73,7 +80,7 @@ async def dispatch(
     catalog: TemplateCatalog,
     starter: ExecutionStarter,
     reporter: OperatorReporter,
-    meetings: MeetingLookup,
+    meetings: DispatchedDays,
     state_machine_arn: str,
     every_minutes: int,
     timezone: str,
@@ -110,7 +117,10 @@ async def dispatch(
     listing = await catalog.listing()
     reads = await read_templates(catalog, listing, {} if known is None else known)
     today = window_end.astimezone(ZoneInfo(timezone)).date().isoformat()
-    due = due_runs(reads.templates, window_start, window_end, timezone)
+    # The days a person moved, around this window and the overdue check's.
+    overdue_end = overdue_window(request.scheduled_time, period)[1]
+    moves = await _moves(meetings, {*dates_around(window_end), *dates_around(overdue_end)})
+    due = due_runs(reads.templates, window_start, window_end, timezone, moves)
     runs = [_Run(run.name, run.date, run.template, run.announce_at) for run in due]
     runs += [_Run(invalid_execution_name(today, name), today, name, None) for name in reads.invalid]
     # A run of this window is started at or after the window's start by a tick that covers
@@ -142,6 +152,7 @@ async def dispatch(
         meetings=meetings,
         starter=starter,
         time_left=time_left,
+        moves=moves,
     )
     if overdue:
         await report_overdue(reporter, overdue, state_machine_arn, request.scheduled_time)
@@ -212,6 +223,14 @@ async def _start(
             **metric_fields({"StartsDeferred": len(starts.left)}),
         )
     return starts
+
+
+async def _moves(moved: MovedDays, days: set[str]) -> dict[tuple[str, str], str]:
+    """Each moved (date, template) of ``days``, with its new local start time."""
+    found: dict[tuple[str, str], str] = {}
+    for day in sorted(days):
+        found |= {(day, name): time for name, time in (await moved.moves(day)).items()}
+    return found
 
 
 def _some(names: list[str]) -> str:

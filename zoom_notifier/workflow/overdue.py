@@ -11,7 +11,7 @@ off, is reported with what is known and the command that fixes it, and counted a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -52,6 +52,7 @@ _STATES = {
     None: "nothing is recorded (CreateMeeting never ran, or failed before its claim)",
     "creating": "its meeting is being created, or its creation was interrupted",
     "created": "its meeting is created, but NotifyMeeting never announced it",
+    "planned": "it was moved to a new time, and its meeting was never created",
 }
 
 
@@ -73,6 +74,7 @@ async def find_overdue(
     meetings: MeetingLookup,
     starter: ExecutionStarter,
     time_left: Callable[[], float | None] = lambda: None,
+    moves: Mapping[tuple[str, str], str] | None = None,
 ) -> list[Overdue]:
     """The days of this tick's overdue window that are neither announced nor off.
 
@@ -81,11 +83,12 @@ async def find_overdue(
     The days are read :data:`CHECK_CONCURRENCY` at once; once ``time_left()`` falls under
     :data:`CHECK_RESERVE_SECONDS`, the days left unread are logged and counted as
     ``OverdueUnchecked`` instead of the tick being stopped by Lambda with nothing said.
+    A day a person moved (``moves``) is due at its new time.
     """
     window_start, window_end = overdue_window(scheduled, every_minutes)
     runs = [
         run
-        for run in due_runs(templates, window_start, window_end, timezone)
+        for run in due_runs(templates, window_start, window_end, timezone, moves)
         if day_off(templates[run.template].notifier, date.fromisoformat(run.date)) is None
     ]
     found: dict[DueRun, Overdue] = {}

@@ -22,11 +22,14 @@ from zoom_notifier.domain.template import MeetingTemplate, TemplateListing
 
 __all__ = [
     "AppPoster",
+    "DayChanges",
+    "DispatchedDays",
     "ExecutionReader",
     "ExecutionStarter",
     "MeetingLookup",
     "MeetingRepository",
     "MessagePoster",
+    "MovedDays",
     "OperatorReporter",
     "TemplateCatalog",
     "TemplateLoader",
@@ -79,6 +82,28 @@ class MeetingLookup(Protocol):
     async def get(self, key: MeetingKey) -> MeetingRecord | None: ...
 
 
+class MovedDays(Protocol):
+    """The days a person moved (the dispatcher starts them at their new time)."""
+
+    async def moves(self, day: str) -> dict[str, str]: ...
+
+
+class DispatchedDays(MeetingLookup, MovedDays, Protocol):
+    """The meetings table as the dispatcher reads it: the days due, and the days moved."""
+
+
+class DayChanges(MeetingLookup, Protocol):
+    """The meetings table as a person's change of a day sees it (``/standup``, the CLI)."""
+
+    async def get_many(self, keys: list[MeetingKey]) -> dict[MeetingKey, MeetingRecord]: ...
+
+    async def record_change(
+        self, record: MeetingRecord, expected: MeetingRecord | None
+    ) -> MeetingRecord | None: ...
+
+    async def remove_change(self, expected: MeetingRecord) -> MeetingRecord | None: ...
+
+
 class OperatorReporter(Protocol):
     """The failure topic (:class:`~zoom_notifier.services.failure_topic.FailureTopic`): what is
     published there reaches the team's Slack through ``notify_failure``."""
@@ -95,6 +120,7 @@ class MeetingRepository(Protocol):
     async def claim(
         self, key: MeetingKey, owner: str, now: datetime, *,
         replacing: int | None = None, earlier_attempt: int | None = None,
+        changed: MeetingRecord | None = None,
     ) -> Claim: ...  # fmt: skip
 
     async def mark_attempt(self, claim: MeetingRecord, owner: str, at: int) -> MeetingRecord: ...

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from zoom_notifier.domain.models import MeetingKey
 from zoom_notifier.domain.standup_command import (
+    CHANGES,
+    MAX_AHEAD_DAYS,
     MAX_NEXT_DAYS,
     CommandProblem,
     StandupRequest,
@@ -22,6 +24,7 @@ from zoom_notifier.domain.standup_command import (
 )
 from zoom_notifier.domain.upcoming import UpcomingDay, upcoming
 from zoom_notifier.runtime.logs import get_logger
+from zoom_notifier.workflow.day_changes import change_days
 from zoom_notifier.workflow.template_reads import read_templates
 
 if TYPE_CHECKING:
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
 
     from zoom_notifier.domain.template import MeetingTemplate, TemplateRead
     from zoom_notifier.inbound.slash_command import SlashCommand
-    from zoom_notifier.workflow.ports import MeetingLookup, TemplateCatalog
+    from zoom_notifier.workflow.ports import DayChanges, TemplateCatalog
 
 __all__ = ["SEARCH_DAYS", "answer_standup", "channel_templates", "help_text"]
 
@@ -60,7 +63,9 @@ def channel_templates(
     names = []
     for name, template in templates.items():
         slack = template.notifier.slack if template.notifier else None
-        announced_in = slack.channel if slack is not None else default_channel
+        if slack is not None and slack.webhook_secret is not None:
+            continue  # announced by its own webhook, in no channel the app can tell
+        announced_in = slack.channel if slack is not None and slack.channel else default_channel
         if announced_in == channel:
             names.append(name)
     return sorted(names)
@@ -72,6 +77,13 @@ def help_text(command: str) -> str:
             f"*{command}*: this channel's meetings.",
             f"• `{command}` or `{command} next [N]`: the next N meeting days (1 to "
             f"{MAX_NEXT_DAYS}, default 5), with the days off between, and today's join link.",
+            f"• `{command} skip [today|tomorrow|YYYY-MM-DD] [reason]`: no meeting that day "
+            f"(`{command} unskip DAY` takes it back).",
+            f"• `{command} move HH:MM [today|tomorrow|YYYY-MM-DD] [reason]`: that day's meeting "
+            "at another time, in the team's time zone.",
+            f"• `{command} pause until YYYY-MM-DD [reason]`: no meeting up to that day "
+            f"(`{command} resume` ends it). Days up to {MAX_AHEAD_DAYS} ahead, before the "
+            "meeting is created; a team that names managers lets only them change its days.",
             f"• `{command} help`: this text.",
             f"In a channel with several teams' meetings, name the team first: "
             f"`{command} team-a next 3`.",
@@ -84,12 +96,13 @@ async def answer_standup(
     *,
     catalog: TemplateCatalog,
     known: dict[str, TemplateRead],
-    meetings: MeetingLookup,
+    meetings: DayChanges,
     default_channel: str | None,
     timezone: str,
     now: datetime,
 ) -> Answer:
-    """The answer to ``command``, for the templates of its channel."""
+    """The answer to ``command``, for the templates of its channel: what is ahead, or a
+    change of the schedule (announced in the channel)."""
     listing = await catalog.listing()
     reads = await read_templates(catalog, listing, known)
     names = channel_templates(reads.templates, command.channel_id, default_channel)
@@ -112,6 +125,8 @@ async def answer_standup(
     if request.action == "help":
         return Answer(help_text(command.command))
     chosen = [request.template] if request.template else names
+    if request.action in CHANGES:
+        return await _change(command, request, chosen, reads.templates, meetings, timezone, now)
     parts = [
         await _next_days(name, reads.templates[name], request, meetings, timezone, now)
         for name in chosen
@@ -119,19 +134,72 @@ async def answer_standup(
     return Answer("\n\n".join(parts))
 
 
+async def _change(
+    command: SlashCommand,
+    request: StandupRequest,
+    chosen: list[str],
+    templates: Mapping[str, MeetingTemplate],
+    days: DayChanges,
+    timezone: str,
+    now: datetime,
+) -> Answer:
+    """A change of one team's days, announced in the channel when it is made."""
+    if len(chosen) > 1:
+        return Answer(
+            f"This channel has several teams ({', '.join(chosen)}): name one first, "
+            f"`{command.command} {chosen[0]} {command.text.strip()}`."
+        )
+    template = templates[chosen[0]]
+    refusal = _not_a_manager(template, command.user_id)
+    if refusal:
+        return Answer(refusal)
+    changed = await change_days(
+        chosen[0],
+        template,
+        request,
+        by=command.user_id,
+        days=days,
+        default_timezone=timezone,
+        now=now,
+    )
+    return Answer(changed.text, in_channel=changed.changed)
+
+
+def _not_a_manager(template: MeetingTemplate, user: str) -> str | None:
+    """Why ``user`` may not change ``template``'s days (it names managers, not them)."""
+    slack = template.notifier.slack if template.notifier else None
+    if slack is None or slack.managers is None or user in slack.managers:
+        return None
+    return (
+        "Only this team's managers change its meetings: "
+        + ", ".join(f"<@{manager}>" for manager in slack.managers)
+        + ". You can still ask what is ahead."
+    )
+
+
 async def _next_days(
     name: str,
     template: MeetingTemplate,
     request: StandupRequest,
-    meetings: MeetingLookup,
+    meetings: DayChanges,
     timezone: str,
     now: datetime,
 ) -> str:
     zone = ZoneInfo(template.timezone or timezone)
     today = now.astimezone(zone).date()
-    rows = _until_meetings(upcoming(name, template, today, SEARCH_DAYS, timezone), request.days)
+    keys = {
+        today + timedelta(days=offset): MeetingKey(
+            date=(today + timedelta(days=offset)).isoformat(), template=name
+        )
+        for offset in range(SEARCH_DAYS)
+    }
+    found = await meetings.get_many(list(keys.values()))
+    changes = {day: found[key] for day, key in keys.items() if key in found}
+    rows = _until_meetings(
+        upcoming(name, template, today, SEARCH_DAYS, timezone, changes), request.days
+    )
     lines = [f"*{name}* ({zone.key})"]
-    record = await meetings.get(MeetingKey(date=today.isoformat(), template=name))
+    record = changes.get(today)
     if record is not None and record.join_url and record.status in {"created", "notified"}:
         lines.append(f"Today's meeting: {record.join_url}")
     lines.extend(_lines(rows, today))
@@ -188,4 +256,5 @@ def _line(row: UpcomingDay, today: date) -> str:
         return f"• {day}: no meeting, {row.skipped}"
     if row.start is None or row.announce_at is None:
         return f"• {day}: no meeting (the template has no daily start_time)"
-    return f"• {day}: {row.start:%H:%M %Z}, announced at {row.announce_at:%H:%M}"
+    changed = f" ({row.changed})" if row.changed else ""
+    return f"• {day}: {row.start:%H:%M %Z}, announced at {row.announce_at:%H:%M}{changed}"

@@ -14,10 +14,12 @@ from zoom_notifier.domain.meeting_records import (
     CLAIM_SECONDS,
     AlreadyDone,
     Claimed,
+    changed_day_off,
     created_record,
+    moved_record,
     notified_record,
 )
-from zoom_notifier.domain.models import MeetingKey, ZoomMeeting
+from zoom_notifier.domain.models import MeetingKey, MeetingRecord, ZoomMeeting
 from zoom_notifier.errors import (
     AwsUnavailable,
     InvalidMeetingRecord,
@@ -196,3 +198,90 @@ async def test_a_known_attribute_of_another_type_is_refused_at_once(
 
     with pytest.raises(InvalidMeetingRecord, match="'meeting_id' is stored as S, not N"):
         await store.get(KEY)
+
+
+def _moved(by: str = "U0ALICE0001", moved_to: str = "11:00", at: int = 0) -> MeetingRecord:
+    return moved_record(KEY, by=by, moved_to=moved_to, reason=None, now=NOW + timedelta(seconds=at))
+
+
+def _skipped(by: str = "U0BOB000001", at: int = 0) -> MeetingRecord:
+    return changed_day_off(
+        KEY,
+        change="skip",
+        by=by,
+        reason=None,
+        skip_reason=f"skipped by <@{by}>",
+        topic="Daily stand-up",
+        now=NOW + timedelta(seconds=at),
+    )
+
+
+async def test_a_change_is_written_only_over_the_item_it_read(store: MeetingStore) -> None:
+    moved = _moved()
+    assert await store.record_change(moved, None) is None
+    # Bob read no item: his skip finds Alice's move instead, and is not written.
+    found = await store.record_change(_skipped(), None)
+    assert found == moved
+    # Read again, over the move: written.
+    skipped = _skipped(at=1)
+    assert await store.record_change(skipped, moved) is None
+    assert await store.get(KEY) == skipped
+    # Alice's unskip of the move she read finds Bob's skip, and deletes nothing.
+    assert await store.remove_change(moved) == skipped
+    assert await store.remove_change(skipped) is None
+    assert await store.get(KEY) is None
+
+
+async def test_a_change_is_never_written_over_a_claim_or_a_meeting(store: MeetingStore) -> None:
+    await store.claim(KEY, "a", NOW)
+    claim = await store.get(KEY)
+
+    assert await store.record_change(_skipped(), None) == claim
+    created = await store.complete(created_record(KEY, "a", MEETING, NOW), "a")
+    assert await store.record_change(_skipped(), created) == created
+    assert await store.get(KEY) == created
+
+
+async def test_a_claim_takes_the_move_it_read_and_keeps_it(store: MeetingStore) -> None:
+    moved = _moved()
+    await store.record_change(moved, None)
+
+    claim = await store.claim(KEY, "a", NOW, changed=moved)
+
+    assert isinstance(claim, Claimed)
+    assert (claim.record.status, claim.record.change, claim.record.moved_to) == (
+        "creating",
+        "move",
+        "11:00",
+    )
+
+
+async def test_a_change_written_after_create_read_the_day_fails_its_claim(
+    store: MeetingStore,
+) -> None:
+    # CreateMeeting read no item (or the first move); a person then skipped (or moved again).
+    await store.record_change(_skipped(), None)
+    with pytest.raises(MeetingCreationInProgress, match="the retry reads the change"):
+        await store.claim(KEY, "a", NOW)
+    moved = _moved()
+    await store.remove_change(await store.get(KEY))  # type: ignore[arg-type]
+    await store.record_change(moved, None)
+    await store.record_change(_moved(moved_to="12:00", at=5), moved)
+    with pytest.raises(MeetingCreationInProgress):
+        await store.claim(KEY, "a", NOW, changed=moved)
+
+
+async def test_many_days_are_read_in_one_go_and_the_moves_by_date(store: MeetingStore) -> None:
+    other = MeetingKey(date="2026-11-28", template="team-b")
+    keys = [MeetingKey(date=f"2026-11-{day:02d}", template="default") for day in range(1, 31)]
+    await store.record_change(_moved(), None)
+    await store.record_change(
+        moved_record(other, by="cli", moved_to="08:00", reason=None, now=NOW), None
+    )
+
+    found = await store.get_many([*keys, other])
+
+    assert set(found) == {KEY, other}
+    assert await store.moves("2026-11-27") == {"default": "11:00"}
+    assert await store.moves("2026-11-28") == {"team-b": "08:00"}
+    assert await store.moves("2026-11-29") == {}

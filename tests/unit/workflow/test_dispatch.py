@@ -29,13 +29,16 @@ from zoom_notifier.errors import (
     ZoomNotifierError,
 )
 from zoom_notifier.workflow import dispatch as dispatch_step
-from zoom_notifier.workflow.ports import MeetingLookup, TemplateCatalog
+from zoom_notifier.workflow.ports import DispatchedDays, TemplateCatalog
 
 STATE_MACHINE_ARN = fakes.STATE_MACHINE_ARN
 
 
 class EveryDayAnnounced:
-    """A meetings table in which every day is announced."""
+    """A meetings table in which every day is announced, and none moved."""
+
+    async def moves(self, day: str) -> dict[str, str]:
+        return {}
 
     async def get(self, key: MeetingKey) -> MeetingRecord:
         return MeetingRecord(
@@ -69,7 +72,7 @@ async def dispatch_at(
     now: str | None = None,
     catalog: TemplateCatalog = TWO_TEAMS,
     carried: int | None = None,
-    meetings: MeetingLookup | None = None,
+    meetings: DispatchedDays | None = None,
     time_left: Any = lambda: None,
 ) -> Any:
     moment = datetime.fromisoformat(now or tick)

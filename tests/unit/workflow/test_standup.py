@@ -204,3 +204,89 @@ async def test_a_failing_listing_is_raised_for_the_handler_to_answer() -> None:
             timezone="Europe/Paris",
             now=NOW,
         )
+
+
+async def reply_to(
+    text: str, files: dict[str, bytes], store: MemoryStore, user: str = "U0FAKE001"
+) -> dict[str, Any]:
+    typed = command(text).model_copy(update={"user_id": user})
+    reply = await answer_standup(
+        typed,
+        catalog=MemoryTemplates(files),
+        known={},
+        meetings=store,
+        default_channel=CHANNEL,
+        timezone="Europe/Paris",
+        now=NOW,
+    )
+    return reply.payload()
+
+
+async def test_a_change_is_announced_in_the_channel_and_next_shows_it() -> None:
+    store = MemoryStore()
+    files = {"default": template(days=["MON", "TUE", "WED", "THU", "FRI"])}
+
+    skipped = await reply_to("skip tomorrow offsite", files, store)
+    moved = await reply_to("move 10:00 2026-12-07", files, store)
+
+    assert skipped == {
+        "response_type": "in_channel",
+        "text": "<@U0FAKE001> skipped *default* on Fri 2026-12-04: offsite",
+    }
+    assert moved["response_type"] == "in_channel"
+    text = await answer("next 2", files, store=store)
+    assert text.splitlines()[1:] == [
+        "• Thu 2026-12-03 (today): 09:30 CET, announced at 09:15",
+        "• Fri 2026-12-04 (tomorrow): no meeting, skipped by <@U0FAKE001>: offsite",
+        "• Sat 2026-12-05: no meeting, not a meeting day (SAT)",
+        "• Sun 2026-12-06: no meeting, not a meeting day (SUN)",
+        "• Mon 2026-12-07: 10:00 CET, announced at 09:45 (moved by <@U0FAKE001>)",
+    ]
+
+
+async def test_only_a_template_s_managers_change_its_days_and_others_may_still_ask() -> None:
+    store = MemoryStore()
+    files = {"default": template(slack={"managers": ["U0MANAGER01"]})}
+
+    refused = await reply_to("skip", files, store)
+    asked = await reply_to("next 1", files, store)
+    allowed = await reply_to("skip", files, store, user="U0MANAGER01")
+
+    assert refused == {
+        "response_type": "ephemeral",
+        "text": "Only this team's managers change its meetings: <@U0MANAGER01>. "
+        "You can still ask what is ahead.",
+    }
+    assert asked["text"].startswith("*default*")
+    assert allowed["response_type"] == "in_channel"
+    record = await store.get(MeetingKey(date="2026-12-03", template="default"))
+    assert record is not None
+    assert record.changed_by == "U0MANAGER01"
+
+
+async def test_a_change_in_a_channel_of_several_teams_names_the_team() -> None:
+    store = MemoryStore()
+    files = {"team-a": template(), "team-b": template()}
+
+    unnamed = await reply_to("skip tomorrow", files, store)
+    named = await reply_to("team-b skip tomorrow", files, store)
+
+    assert unnamed["text"] == (
+        "This channel has several teams (team-a, team-b): name one first, "
+        "`/standup team-a skip tomorrow`."
+    )
+    assert named["response_type"] == "in_channel"
+    assert list(store.items) == [("2026-12-04", "team-b")]
+
+
+async def test_help_lists_the_changes() -> None:
+    text = await answer("help", {"default": template()})
+
+    for words in (
+        "skip [today|tomorrow|YYYY-MM-DD] [reason]",
+        "unskip DAY",
+        "move HH:MM",
+        "pause until",
+        "resume",
+    ):
+        assert words in text
