@@ -100,6 +100,7 @@ def test_a_pause_and_resume_and_the_refusals_name_the_problem(
     code, _, err = cli(capsys, "skip", "--template", "team-z")
     assert code == 2
     assert err.endswith("no template 'team-z' in the stack's bucket (there are: default)")
-    code, _, err = cli(capsys, "move", "--to", "25:00")
-    assert code == 2
-    assert "'25:00' is not a time of day (HH:MM, 24 hours)" in err
+    with pytest.raises(SystemExit) as usage:
+        cli(capsys, "move", "--to", "25:00")
+    assert usage.value.code == 2
+    assert "'25:00' is not a time of day (HH:MM, 24 hours)" in capsys.readouterr().err

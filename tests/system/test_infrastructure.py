@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -174,19 +174,27 @@ def _exercise(
         # Its grace period later: the check reads the day's item and its execution.
         dispatch.handler({"scheduled_time": "2026-11-27T08:45:00Z"}, context)
     elif handler.endswith("inbound.handler"):
-        body = command_form("next", channel="C0FAKE00001", user="U0FAKE001")
-        timestamp = str(int(time.time()))
-        headers = {
-            "content-type": "application/x-www-form-urlencoded",
-            "x-slack-request-timestamp": timestamp,
-            "x-slack-signature": sign(fakes.SLACK_SIGNING_SECRET, timestamp, body),
-        }
-        resources.put_template(
-            {**fakes.TEMPLATE, "notifier": {"slack": {"channel": "C0FAKE00001"}}}, name="default"
-        )
         resources.put_created_meeting(datetime.now(UTC).date().isoformat())
-        reply = inbound.handler(request_event("POST", "/slack/commands", headers, body), context)
-        assert reply["statusCode"] == 200
+        # next reads the days (BatchGetItem); skip and unskip change one (GetItem, PutItem,
+        # DeleteItem); each request is recorded against replays.
+        manager = {"managers": ["U0FAKE001"]}
+        resources.put_template(
+            {**fakes.TEMPLATE, "notifier": {"slack": {"channel": "C0FAKE00001", **manager}}},
+            name="default",
+        )
+        in_two_days = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
+        for text in ("next", f"skip {in_two_days}", f"unskip {in_two_days}"):
+            body = command_form(text, channel="C0FAKE00001", user="U0FAKE001")
+            timestamp = str(int(time.time()))
+            headers = {
+                "content-type": "application/x-www-form-urlencoded",
+                "x-slack-request-timestamp": timestamp,
+                "x-slack-signature": sign(fakes.SLACK_SIGNING_SECRET, timestamp, body),
+            }
+            event = request_event("POST", "/slack/commands", headers, body)
+            reply = inbound.handler(event, context)
+            assert reply["statusCode"] == 200
+            assert "can't" not in reply["body"], reply["body"]
     elif handler.endswith("notify_meeting.handler"):
         resources.put_created_meeting("2026-11-27")
         slack.script.set(answer(410, "channel_is_archived"))  # release
@@ -231,8 +239,14 @@ EXPECTED_RESOURCE = {
     "states:ListExecutions": {"Ref": "StateMachine"},
     "sns:Publish": {"Ref": "FailureTopic"},
     "dynamodb": {"Fn::GetAtt": ["MeetingsTable", "Arn"]},
-    # The inbound function writes only the requests it answered (the replay guard).
-    "InboundFunction dynamodb:PutItem": {"Fn::GetAtt": ["InboundRequestsTable", "Arn"]},
+    # The inbound function writes the requests it answered (the replay guard) and the days a
+    # person changed.
+    "InboundFunction dynamodb:PutItem": [
+        {"Fn::GetAtt": ["InboundRequestsTable", "Arn"]},
+        {"Fn::GetAtt": ["MeetingsTable", "Arn"]},
+    ],
+    # The dispatcher finds the days moved onto a tick through the table's index only.
+    "DispatchFunction dynamodb:Query": {"Fn::Sub": "${MeetingsTable.Arn}/index/MovedMeetings"},
     # The stack's own executions only (the state machine is named after the stack).
     "states:DescribeExecution": {
         "Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:"
@@ -293,7 +307,9 @@ def test_each_role_grants_exactly_what_the_code_calls_on_the_exact_resources(
                 f"{logical_id} {action}",
                 EXPECTED_RESOURCE.get(action, EXPECTED_RESOURCE.get(service)),
             )
-            assert granted[action] == [expected], action
+            assert granted[action] == (expected if isinstance(expected, list) else [expected]), (
+                action
+            )
     for action in set(granted) & {"logs:CreateLogStream", "logs:PutLogEvents"}:
         log_group = function["LoggingConfig"]["LogGroup"]["Ref"]
         assert granted[action] == [{"Fn::Sub": f"${{{log_group}.Arn}}"}]

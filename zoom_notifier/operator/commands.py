@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -251,7 +251,7 @@ def calendar(args: argparse.Namespace) -> int:
             else "give template file(s), or --stack to read the deployed bucket"
         )
     timezone = args.timezone or "UTC"
-    read_changes = None
+    read_changes: Callable[[list[str], date, int], Any] | None = None
     if args.stack:
         from zoom_notifier.operator.checks import CheckFailed, read_stack  # noqa: PLC0415
         from zoom_notifier.operator.day_change import changed_days  # noqa: PLC0415
@@ -264,12 +264,14 @@ def calendar(args: argparse.Namespace) -> int:
         raw, deployment = view.templates, view.deployment
         timezone = args.timezone or deployment.parameters.get("MeetingTimezone", "UTC")
 
-        def read_changes(names: list[str], first: date, days: int) -> Any:
+        def read_stack_changes(names: list[str], first: date, days: int) -> Any:
             # The days a person changed (/standup, zoom-notifier skip...), as the table says.
             with _aws_calls():
                 return changed_days(
                     deployment.region, deployment.output("MeetingsTableName"), names, first, days
                 )
+
+        read_changes = read_stack_changes
 
     else:
         raw = {Path(name).name.removesuffix(".json"): _read(Path(name)) for name in args.files}
@@ -284,7 +286,7 @@ def calendar(args: argparse.Namespace) -> int:
             f"--from {first} with --days {args.days} reaches past what can be shown: give a "
             f"date from 1970-01-01 to {_LAST_DAY - timedelta(days=args.days)}"
         )
-    changes = read_changes(sorted(chosen), first, args.days) if read_changes else {}
+    changes = read_changes(sorted(chosen), first, args.days) if read_changes is not None else {}
     rows = {}
     broken = []
     for name, body in sorted(chosen.items()):
@@ -429,7 +431,10 @@ def change_days(args: argparse.Namespace) -> int:
     from zoom_notifier.errors import ZoomNotifierError  # noqa: PLC0415
     from zoom_notifier.operator.checks import CheckFailed  # noqa: PLC0415
     from zoom_notifier.operator.day_change import UnknownTemplate, change_stack_days  # noqa: PLC0415
+    from zoom_notifier.runtime.logs import configure_logging  # noqa: PLC0415
 
+    # The terminal shows the answer; the workflow's info lines are for Lambda's log group.
+    configure_logging("WARNING", sys.stderr)
     request = StandupRequest(
         args.command,
         day=getattr(args, "until", None) or getattr(args, "date", None) or "today",
