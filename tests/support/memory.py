@@ -50,7 +50,7 @@ from zoom_notifier.local.faults import NetworkFault, Outcome, Reply
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.services.slack_app import refusal_error
+from zoom_notifier.services.slack_app import GONE_OR_DUE, refusal_error
 from zoom_notifier.services.slack_webhook import check_webhook_answer
 from zoom_notifier.services.zoom import error_for, meeting_from, meeting_list_from
 from zoom_notifier.services.zoom_http import ZoomAnswer
@@ -160,6 +160,32 @@ class MemoryStore:
         if not self._unchanged(expected.key, expected):
             return self.items.get((expected.date, expected.template))
         del self.items[(expected.date, expected.template)]
+        return None
+
+    async def begin_amend(
+        self, asked: MeetingRecord, expected: MeetingRecord
+    ) -> MeetingRecord | None:
+        found = self.items.get((asked.date, asked.template))
+        if (
+            found is None
+            or found.status != expected.status
+            or found.meeting_id != expected.meeting_id
+            or found.slack_ts != expected.slack_ts
+            or found.notify_owner is not None
+            or found.amending is not None
+        ):
+            return found
+        self.put(asked)
+        return None
+
+    async def end_amend(self, done: MeetingRecord, asked: MeetingRecord) -> MeetingRecord | None:
+        found = self.items.get((done.date, done.template))
+        if found is None or (found.amending, found.changed_at) != (
+            asked.amending,
+            asked.changed_at,
+        ):
+            return found
+        self.put(done)
         return None
 
     async def moves(self, day: str) -> dict[str, str]:
@@ -329,6 +355,23 @@ class ModelZoom:
             raise error_for(answer, "get meeting")
         return meeting_from(answer, "get meeting")
 
+    async def delete_meeting(self, meeting_id: int) -> bool:
+        answer = _answer(self.model.answer_delete(str(meeting_id), self._authorization()))
+        if answer.status == 204:
+            return True
+        if answer.status == 404:
+            return False
+        raise error_for(answer, "delete meeting")
+
+    async def update_start(self, meeting_id: int, start_time: str, timezone: str) -> bool:
+        body = json.dumps({"start_time": start_time, "timezone": timezone}).encode()
+        answer = _answer(self.model.answer_patch(str(meeting_id), body, self._authorization()))
+        if answer.status == 204:
+            return True
+        if answer.status == 404:
+            return False
+        raise error_for(answer, "update meeting")
+
     async def list_scheduled_meetings(self, user_id: str) -> list[ZoomMeetingSummary]:
         query = {"type": "scheduled", "page_size": "300"}
         answer = _answer(self.model.answer_list(user_id, query, self._authorization()))
@@ -362,8 +405,16 @@ class ModelApp:
 
     model: SlackApiModel
 
-    def _call(self, method: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _call(
+        self, method: str, arguments: dict[str, Any], passthrough: str | None = None
+    ) -> dict[str, Any]:
         outcome = self.model.answer(method, arguments, f"Bearer {self.model.token}")
+        if (
+            isinstance(outcome, Reply)
+            and isinstance(outcome.body, dict)
+            and outcome.body.get("error") == passthrough
+        ):
+            return outcome.body
         if isinstance(outcome, NetworkFault):
             raise SlackUnavailable(
                 f"Slack {method}: {outcome.kind}", maybe_delivered=outcome.kind != "refused"
@@ -390,6 +441,17 @@ class ModelApp:
     async def schedule(self, channel: str, thread_ts: str, post_at: int, text: str) -> str:
         arguments = {"channel": channel, "thread_ts": thread_ts, "post_at": post_at, "text": text}
         return str(self._call("chat.scheduleMessage", arguments)["scheduled_message_id"])
+
+    async def update(self, channel: str, ts: str, payload: Mapping[str, Any]) -> None:
+        self._call("chat.update", {"channel": channel, "ts": ts, **payload})
+
+    async def delete_scheduled(self, channel: str, scheduled_id: str) -> bool:
+        arguments = {"channel": channel, "scheduled_message_id": scheduled_id}
+        answer = self._call("chat.deleteScheduledMessage", arguments, passthrough=GONE_OR_DUE)
+        return bool(answer.get("ok"))
+
+    async def group_members(self, group: str) -> frozenset[str]:
+        return frozenset(self._call("usergroups.users.list", {"usergroup": group})["users"])
 
     async def find_scheduled(self, channel: str, post_at: int, text: str) -> str | None:
         listed = self._call("chat.scheduledMessages.list", {"channel": channel})

@@ -80,6 +80,15 @@ def mount_zoom(model: ZoomModel, http: aioresponses, *, api_url: str, oauth_url:
     def lookup(url: URL, **kwargs: Any) -> CallbackResult:
         return _result(url, model.answer_get(url.name, _authorization(kwargs)))
 
+    def removal(url: URL, **kwargs: Any) -> CallbackResult:
+        return _result(url, model.answer_delete(url.name, _authorization(kwargs)))
+
+    def update(url: URL, **kwargs: Any) -> CallbackResult:
+        return _result(url, model.answer_patch(url.name, _body(kwargs), _authorization(kwargs)))
+
+    meeting = re.compile(rf"^{api}/meetings/[^/?]+(\?.*)?$")
+    http.delete(meeting, callback=removal, repeat=True)
+    http.patch(meeting, callback=update, repeat=True)
     http.post(re.compile(rf"^{re.escape(oauth_url)}(\?.*)?$"), callback=token, repeat=True)
     http.post(users, callback=create, repeat=True)
     http.get(users, callback=listing, repeat=True)

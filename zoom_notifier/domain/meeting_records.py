@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from zoom_notifier.domain.models import Change, Delivery, MeetingKey, MeetingRecord, ZoomMeeting
+from zoom_notifier.domain.models import (
+    Amend,
+    Change,
+    Delivery,
+    MeetingKey,
+    MeetingRecord,
+    ZoomMeeting,
+)
 
 __all__ = [
     "CHANGE_FIELDS",
@@ -20,6 +27,9 @@ __all__ = [
     "AlreadyDone",
     "Claim",
     "Claimed",
+    "amend_asked",
+    "amend_cancelled",
+    "amend_moved",
     "announcement_claimed",
     "announcement_released",
     "changed_day_off",
@@ -264,3 +274,55 @@ def notified_record(
 def reminded_record(notified: MeetingRecord, reminder_id: str) -> MeetingRecord:
     """``notified`` with the id of the reminder scheduled in its announcement's thread."""
     return notified.model_copy(update={"reminder_id": reminder_id})
+
+
+def amend_asked(
+    record: MeetingRecord,
+    amend: Amend,
+    *,
+    by: str,
+    reason: str | None,
+    now: datetime,
+    to: str | None = None,
+) -> MeetingRecord:
+    """``record`` (an announced meeting) with a person's change begun: cancel it, or move it to
+    ``to`` (local HH:MM). The meeting is changed at Zoom and in Slack after this is written."""
+    return record.model_copy(
+        update={
+            "amending": amend,
+            "amend_to": to,
+            "changed_by": by,
+            "change_reason": reason,
+            "changed_at": now.astimezone(UTC).isoformat(),
+        }
+    )
+
+
+def amend_cancelled(asked: MeetingRecord, skip_reason: str) -> MeetingRecord:
+    """The day of ``asked`` once its meeting is deleted at Zoom and its announcement says so: a
+    day off (``skipped``) that keeps the meeting's id, link and announcement for the record."""
+    return asked.model_copy(
+        update={
+            "status": "skipped",
+            "change": "skip",
+            "skip_reason": skip_reason,
+            "amending": None,
+            "amend_to": None,
+            "reminder_id": None,
+        }
+    )
+
+
+def amend_moved(asked: MeetingRecord, start_time: str, reminder_id: str | None) -> MeetingRecord:
+    """The day of ``asked`` once its meeting starts at ``start_time`` (Zoom's UTC form) at Zoom,
+    its announcement says so and its reminder (if any) is ``reminder_id``."""
+    return asked.model_copy(
+        update={
+            "start_time": start_time,
+            "change": "move",
+            "moved_to": asked.amend_to,
+            "amending": None,
+            "amend_to": None,
+            "reminder_id": reminder_id,
+        }
+    )

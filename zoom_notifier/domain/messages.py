@@ -28,6 +28,7 @@ from zoom_notifier.domain.zoom_time import utc_instant
 __all__ = [
     "REDRIVE_DAYS",
     "UNKNOWN_OUTCOME_CAUSE",
+    "cancelled_announcement",
     "console_url",
     "described_failure",
     "escape",
@@ -35,6 +36,7 @@ __all__ = [
     "failure_report",
     "local_start",
     "meeting_announcement",
+    "moved_announcement",
     "other_alert",
     "read_failure",
     "reminder_text",
@@ -138,6 +140,38 @@ def meeting_announcement(record: MeetingRecord) -> dict[str, Any]:
         },
     ]
     return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+
+
+def _changed_by(record: MeetingRecord) -> str:
+    """``by <@U…>: reason`` (the mention kept, the reason made inert)."""
+    by = "an operator" if record.changed_by in {None, "cli"} else f"<@{record.changed_by}>"
+    reason = f": {_safe(record.change_reason, 500)}" if record.change_reason else ""
+    return f"by {by}{reason}"
+
+
+def cancelled_announcement(record: MeetingRecord, gone: str | None = None) -> dict[str, Any]:
+    """The announcement once its meeting is cancelled: no link any more, who cancelled and why
+    (or ``gone``: why the meeting is gone already)."""
+    topic = record.topic or "Zoom meeting"
+    why = f"no meeting, {escape(gone)}" if gone else f"cancelled {_changed_by(record)}"
+    line = f":no_entry: {record.date}: {why}. The meeting is deleted."
+    return {
+        "text": _cut(f"Cancelled: {escape(topic)} on {record.date}", FALLBACK_TEXT_LIMIT),
+        "blocks": [
+            {"type": "header", "text": _plain(f"Cancelled: {topic}", HEADER_TEXT_LIMIT)},
+            _section(line),
+        ],
+    }
+
+
+def moved_announcement(record: MeetingRecord) -> dict[str, Any]:
+    """The announcement of a moved meeting: the announcement at its new time, and who moved it."""
+    message = meeting_announcement(record)
+    start = local_start(record.start_time, record.timezone) or record.moved_to or "?"
+    note = f":arrows_counterclockwise: Moved to {escape(start)} {_changed_by(record)}."
+    blocks = [*message["blocks"], {"type": "context", "elements": [
+        {"type": "mrkdwn", "text": note}]}]  # fmt: skip
+    return {"text": message["text"], "blocks": blocks}
 
 
 def reminder_text(record: MeetingRecord, minutes: int) -> str:

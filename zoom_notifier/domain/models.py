@@ -201,6 +201,8 @@ Status = Literal["planned", "creating", "created", "skipped", "notified"]
 # What a person changed of one day (``/standup`` or the command line): a one-off day off, a
 # one-off time, or a day of a pause.
 Change = Literal["skip", "move", "pause"]
+# A person's change of a day whose meeting exists and is announced (app mode): begun, not done.
+Amend = Literal["cancel", "move"]
 
 
 class Delivery(BaseModel):
@@ -271,6 +273,11 @@ class MeetingRecord(BaseModel):
     changed_at: str | None = None
     moved_to: LocalTime | None = None
     moved_date: str | None = None
+    # A change of a day whose meeting exists and is announced, asked and not finished yet:
+    # "cancel" (the meeting deleted at Zoom) or "move" (to ``amend_to``, local HH:MM), by
+    # ``changed_by`` at ``changed_at``. Cleared by the write that records it done.
+    amending: Amend | None = None
+    amend_to: LocalTime | None = None
     expires_at: int
 
     _real = field_validator("date")(_real_date)

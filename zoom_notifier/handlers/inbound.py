@@ -1,24 +1,35 @@
-"""``Inbound``: the Function URL's requests. Slack's slash command now (``/slack/commands``)."""
+"""``Inbound``: the Function URL's requests (Slack's slash command, ``/slack/commands``), and
+the function's own asynchronous jobs: a change of an existing meeting, finished after the answer
+(:mod:`zoom_notifier.services.deferred_changes`)."""
 
 from __future__ import annotations
 
-from zoom_notifier.errors import PermanentError, TransientError
+import os
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zoom_notifier.errors import ConfigurationError, PermanentError, TransientError
 from zoom_notifier.handlers import imported
 from zoom_notifier.inbound.function_url import HttpRequest, HttpResponse, Refused
 from zoom_notifier.inbound.slack_door import SLACK_COMMANDS_PATH, signed_command
+from zoom_notifier.inbound.slash_command import SlashCommand
 from zoom_notifier.runtime.config import InboundSettings
 from zoom_notifier.runtime.connections import Connections
 from zoom_notifier.runtime.container import STATE
 from zoom_notifier.runtime.http_runtime import HttpFunction, http_handler
+from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.runtime.logs import bind, get_logger, register_invocation_secret
+from zoom_notifier.services.deferred_changes import DEFERRED_KEY, ChangeJob, DeferredChanges
 from zoom_notifier.services.meeting_store import MeetingStore
 from zoom_notifier.services.secrets import slack_signing_secret
 from zoom_notifier.services.seen_requests import SeenRequests
 from zoom_notifier.services.template_source import TemplateSource
 from zoom_notifier.workflow.clock import utc_now
+from zoom_notifier.workflow.day_amends import PendingAmend
 from zoom_notifier.workflow.standup import Answer, answer_standup
 
-__all__ = ["handler", "serve"]
+__all__ = ["FinishedChange", "handler", "serve"]
 
 log = get_logger(__name__)
 
@@ -39,6 +50,7 @@ async def serve(
     )
     register_invocation_secret(command.response_url)
     bind(slack_team=command.team_id, slack_channel=command.channel_id, slack_user=command.user_id)
+    meetings = MeetingStore(dynamodb, settings.meetings_table)  # and its changes
     try:
         answer = await answer_standup(
             command,
@@ -49,10 +61,11 @@ async def serve(
             known=STATE.templates_read.setdefault(
                 f"s3://{settings.template_bucket}/{settings.template_key}", {}
             ),
-            meetings=MeetingStore(dynamodb, settings.meetings_table),  # and its changes
+            meetings=meetings,
             default_channel=settings.slack_channel,
             timezone=settings.meeting_timezone,
             now=utc_now(),
+            amends_refused=_amends_refused(settings),
         )
     except TransientError as exc:
         log.warning("command not answered: AWS failing", error=exc.name, cause=exc.cause)
@@ -63,9 +76,101 @@ async def serve(
             "This deployment cannot read its meetings (a setting or a permission): its "
             "operator's `zoom-notifier check` names what to fix."
         )
+    else:
+        if answer.pending is not None:
+            answer = await _start(answer, answer.pending, command, meetings, io, now)
     log.info("command answered", action=command.text.split(" ", 1)[0] or "next")
     return HttpResponse.json(answer.payload())
 
 
-handler = http_handler(HttpFunction("Inbound", InboundSettings, serve))
+def _amends_refused(settings: InboundSettings) -> str | None:
+    """Why this deployment cannot change an existing meeting, if it cannot."""
+    if settings.zoom_credentials_secret and settings.slack_bot_token_secret:
+        return None
+    return (
+        "this deployment's inbound function has no Zoom credentials or bot token "
+        "(ZOOM_CREDENTIALS_SECRET, SLACK_BOT_TOKEN_SECRET): its operator updates the stack"
+    )
+
+
+async def _start(
+    answer: Answer,
+    pending: PendingAmend,
+    command: SlashCommand,
+    meetings: MeetingStore,
+    io: Connections,
+    now: float,
+) -> Answer:
+    """Queue the job that finishes a begun change; if it cannot be queued, take the change
+    back (nothing was done yet) and say so."""
+    job = ChangeJob(
+        key=pending.asked.key,
+        channel=command.channel_id,
+        response_url=command.response_url,
+        command=command.command,
+        text=command.text,
+        requested_at=now,
+    )
+    try:
+        await DeferredChanges(await io.aws.lambda_()).defer(job)
+    except (TransientError, PermanentError) as exc:
+        log.error("a change could not be queued", error=exc.name, cause=exc.cause)
+    else:
+        return answer
+    if pending.before is not None:
+        try:
+            await meetings.end_amend(pending.before, pending.asked)
+        except (TransientError, PermanentError) as exc:
+            log.error("a begun change could not be taken back", error=exc.name, cause=exc.cause)
+        else:
+            return Answer(
+                "I could not start the change just now (AWS is failing); nothing is changed. "
+                "Try again in a minute."
+            )
+    return Answer(
+        "The change is recorded but could not be started (AWS is failing); type the same "
+        "command again in five minutes and it is taken up."
+    )
+
+
+class DeferredEvent(BaseModel):
+    """The function's own asynchronous event."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    job: ChangeJob = Field(alias=DEFERRED_KEY)
+
+
+class FinishedChange(BaseModel):
+    """What a finished job did (Lambda keeps it nowhere; the log has it)."""
+
+    outcome: str
+
+
+async def finish_change(
+    event: DeferredEvent, settings: InboundSettings, _invocation: Invocation, io: Connections
+) -> FinishedChange:
+    """Finish the change a command began: at Zoom, in the channel, then say how it went."""
+    from zoom_notifier.handlers.change_jobs import run_change_job  # noqa: PLC0415 - jobs only
+
+    if _amends_refused(settings) is not None:
+        raise ConfigurationError(str(_amends_refused(settings)))
+    function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+    stack = function.removesuffix("-inbound") if function.endswith("-inbound") else None
+    outcome = await run_change_job(event.job, settings, io, now=utc_now(), stack=stack)
+    return FinishedChange(outcome=outcome)
+
+
+_serve_url = http_handler(HttpFunction("Inbound", InboundSettings, serve))
+_finish = lambda_handler(Step("Inbound", InboundSettings, DeferredEvent, finish_change))
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Lambda entry point of the Inbound function: a request through its URL, or one of its own
+    deferred jobs (an event only this function's role may send)."""
+    if isinstance(event, dict) and DEFERRED_KEY in event:
+        return _finish(event, context)
+    return _serve_url(event, context)
+
+
 imported()

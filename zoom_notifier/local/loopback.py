@@ -157,11 +157,27 @@ class ZoomServer(LoopbackServer[ZoomModel]):
             )
             return await _respond(request, outcome)
 
+        async def removal(request: web.Request) -> web.StreamResponse:
+            outcome = model.answer_delete(
+                request.match_info["meeting_id"], request.headers.get("Authorization")
+            )
+            return await _respond(request, outcome)
+
+        async def update(request: web.Request) -> web.StreamResponse:
+            outcome = model.answer_patch(
+                request.match_info["meeting_id"],
+                await request.read(),
+                request.headers.get("Authorization"),
+            )
+            return await _respond(request, outcome)
+
         app = web.Application()
         app.router.add_post("/oauth/token", token)
         app.router.add_post("/v2/users/{user_id}/meetings", create)
         app.router.add_get("/v2/users/{user_id}/meetings", listing)
         app.router.add_get("/v2/meetings/{meeting_id}", lookup)
+        app.router.add_delete("/v2/meetings/{meeting_id}", removal)
+        app.router.add_patch("/v2/meetings/{meeting_id}", update)
         return app
 
 

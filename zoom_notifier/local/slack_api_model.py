@@ -12,6 +12,20 @@ scripts, and the answers Slack documents.
   ``time_too_far`` for one more than 120 days ahead.
 * ``chat.scheduledMessages.list`` (api.slack.com/methods/chat.scheduledMessages.list):
   ``id``, ``channel_id``, ``post_at``, ``date_created``, ``text`` (no metadata, no thread).
+* ``chat.update`` (docs.slack.dev/reference/methods/chat.update): ``{"ok": true, "channel",
+  "ts", "text"}``; ``message_not_found`` for a ``ts`` not in the channel; the metadata stays
+  when none is sent.
+* ``chat.deleteScheduledMessage`` (docs.slack.dev/reference/methods/chat.deleteScheduledMessage):
+  ``{"ok": true}``; ``invalid_scheduled_message_id`` for an unknown id, one posted already, or
+  one due "within 60 seconds of the delete request" (which then still posts). A message whose
+  time has come is posted in its thread when the model is asked what the channel holds.
+* ``usergroups.users.list`` (docs.slack.dev/reference/methods/usergroups.users.list):
+  ``{"ok": true, "users": [...]}``; ``no_such_subteam`` for an unknown group.
+* A command's ``response_url`` (docs.slack.dev/interactivity/handling-user-interaction,
+  "Message responses"): a POST of ``{"text", "response_type"}`` is shown (ephemeral, or in the
+  channel), "up to 5 times within 30 minutes". What Slack answers past those limits is not
+  documented; the model answers 404 ``used_url`` / ``expired_url`` (read the safe way: not
+  shown).
 
 Errors are HTTP 200 with ``{"ok": false, "error": ...}`` (``not_in_channel``,
 ``channel_not_found``, ``is_archived``, ``invalid_auth``, ``token_revoked``, ``missing_scope``
@@ -37,7 +51,15 @@ METHODS = (
     "conversations.history",
     "chat.scheduleMessage",
     "chat.scheduledMessages.list",
+    "chat.update",
+    "chat.deleteScheduledMessage",
+    "usergroups.users.list",
 )
+# A scheduled message this close to its time cannot be deleted (chat.deleteScheduledMessage).
+_UNDELETABLE_SECONDS = 60
+# A response_url's limits ("Message responses").
+RESPONSE_USES = 5
+RESPONSE_SECONDS = 30 * 60
 _HISTORY_LIMIT = 999
 # chat.scheduleMessage: "up to 120 days in the future" (api.slack.com/methods/chat.scheduleMessage).
 _SCHEDULE_HORIZON_SECONDS = 120 * 24 * 3600
@@ -60,14 +82,56 @@ class SlackApiModel:
     token: str = "xoxb-FAKE-local-bot-token"
     channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     scheduled: list[dict[str, Any]] = field(default_factory=list)
+    # User groups (S… ids) and their members.
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    # What each command's response_url showed: its answers, in order, and when it was issued.
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    response_issued: dict[str, float] = field(default_factory=dict)
     scripts: dict[str, Script] = field(default_factory=lambda: {m: Script() for m in METHODS})
     clock: Callable[[], float] = time.time
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
-        """The channel's messages, oldest first (thread replies included)."""
+        """The channel's messages, oldest first (thread replies included): scheduled messages
+        whose time has come are posted first, as Slack would have."""
+        self._post_due()
         return list(self.channels.get(channel, []))
+
+    def issue_response_url(self, url: str) -> None:
+        """A command was sent with ``url`` as its response_url (its thirty minutes start)."""
+        with self._lock:
+            self.response_issued.setdefault(url, self.clock())
+            self.responses.setdefault(url, [])
+
+    def answer_response(self, url: str, body: Mapping[str, Any]) -> Reply:
+        """A POST to a command's response_url: shown, within its limits."""
+        with self._lock:
+            issued = self.response_issued.get(url)
+            if issued is None:
+                return Reply(404, {"ok": False, "error": "invalid_url"})
+            if self.clock() > issued + RESPONSE_SECONDS:
+                return Reply(404, {"ok": False, "error": "expired_url"})
+            shown = self.responses[url]
+            if len(shown) >= RESPONSE_USES:
+                return Reply(404, {"ok": False, "error": "used_url"})
+            shown.append(dict(body))
+        return Reply(200, {"ok": True})
+
+    def _post_due(self) -> None:
+        with self._lock:
+            due = [entry for entry in self.scheduled if entry["post_at"] <= self.clock()]
+            for entry in due:
+                self.scheduled.remove(entry)
+                self.channels.setdefault(entry["channel_id"], []).append(
+                    {
+                        "type": "message",
+                        "ts": self._ts(),
+                        "text": entry["text"],
+                        "blocks": [],
+                        "thread_ts": entry["thread_ts"],
+                    }
+                )
 
     def answer(
         self, method: str, arguments: Mapping[str, Any], authorization: str | None
@@ -80,13 +144,17 @@ class SlackApiModel:
         if authorization != f"Bearer {self.token}":
             return _refusal("invalid_auth")
         channel = str(arguments.get("channel", ""))
-        if method != "chat.scheduledMessages.list" and channel not in self.channels:
+        unchanneled = {"chat.scheduledMessages.list", "usergroups.users.list"}
+        if method not in unchanneled and channel not in self.channels:
             return _refusal("channel_not_found")
         handlers = {
             "chat.postMessage": self._post,
             "conversations.history": self._history,
             "chat.scheduleMessage": self._schedule,
             "chat.scheduledMessages.list": self._scheduled_list,
+            "chat.update": self._update,
+            "chat.deleteScheduledMessage": self._delete_scheduled,
+            "usergroups.users.list": self._group_users,
         }
         return handlers[method](channel, arguments)
 
@@ -168,3 +236,39 @@ class SlackApiModel:
             ]
         return Reply(200, {"ok": True, "scheduled_messages": listed,
                            "response_metadata": {"next_cursor": ""}})  # fmt: skip
+
+    def _update(self, channel: str, arguments: Mapping[str, Any]) -> Reply:
+        if not arguments.get("text") and not arguments.get("blocks"):
+            return _refusal("no_text")
+        with self._lock:
+            found = [m for m in self.channels[channel] if m["ts"] == arguments.get("ts")]
+            if not found:
+                return _refusal("message_not_found")
+            message = found[0]
+            message["text"] = arguments.get("text", "")
+            if "blocks" in arguments:
+                message["blocks"] = arguments.get("blocks") or []
+            message["edited"] = {"ts": self._ts()}
+        return Reply(
+            200, {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"]}
+        )
+
+    def _delete_scheduled(self, channel: str, arguments: Mapping[str, Any]) -> Reply:
+        self._post_due()
+        with self._lock:
+            found = [
+                entry
+                for entry in self.scheduled
+                if entry["id"] == arguments.get("scheduled_message_id")
+                and entry["channel_id"] == channel
+            ]
+            if not found or found[0]["post_at"] <= self.clock() + _UNDELETABLE_SECONDS:
+                return _refusal("invalid_scheduled_message_id")
+            self.scheduled.remove(found[0])
+        return Reply(200, {"ok": True})
+
+    def _group_users(self, _channel: str, arguments: Mapping[str, Any]) -> Reply:
+        members = self.groups.get(str(arguments.get("usergroup", "")))
+        if members is None:
+            return _refusal("no_such_subteam")
+        return Reply(200, {"ok": True, "users": list(members)})

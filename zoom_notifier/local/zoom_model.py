@@ -18,6 +18,10 @@ documentation (the real service is the specification):
   (type 1) (developers.zoom.us/docs/api/meetings/#tag/meetings/GET/users/{userId}/meetings).
 * Get Meeting, ``GET /meetings/{meetingId}``: 200, or 404 ``{"code": 3001, "message":
   "Meeting does not exist: {id}."}``.
+* Delete Meeting, ``DELETE /meetings/{meetingId}``: 204 "Meeting deleted", or 404/3001
+  (developers.zoom.us/docs/api/meetings/#tag/meetings/DELETE/meetings/{meetingId}).
+* Update Meeting, ``PATCH /meetings/{meetingId}``: 204 "Meeting updated", or 404/3001; a
+  ``start_time`` without ``Z`` is local time in the body's ``timezone`` (same page, PATCH).
 * Past a rate limit, a create is answered 429 as Zoom answers it
   (:mod:`~zoom_notifier.local.zoom_limits`).
 
@@ -115,7 +119,8 @@ class ZoomModel:
 
     ``access_token`` fixes the token value (tests search outputs for it); by default every
     token is new. Each endpoint has a :class:`~zoom_notifier.local.faults.Script`: ``token``,
-    ``create``, ``listing`` (List Meetings) and ``lookup`` (Get Meeting).
+    ``create``, ``listing`` (List Meetings), ``lookup`` (Get Meeting), ``removal`` (Delete
+    Meeting) and ``update`` (Update Meeting).
     """
 
     account_id: str
@@ -137,6 +142,8 @@ class ZoomModel:
     create: Script = field(default_factory=Script)
     listing: Script = field(default_factory=Script)
     lookup: Script = field(default_factory=Script)
+    removal: Script = field(default_factory=Script)
+    update: Script = field(default_factory=Script)
     meetings: dict[int, dict[str, Any]] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)
     create_requests: list[dict[str, Any]] = field(default_factory=list)
@@ -174,6 +181,12 @@ class ZoomModel:
 
     def answer_get(self, meeting_id: str, authorization: str | None) -> Outcome:
         return self.lookup.play(lambda: self._get(meeting_id, authorization))
+
+    def answer_delete(self, meeting_id: str, authorization: str | None) -> Outcome:
+        return self.removal.play(lambda: self._delete(meeting_id, authorization))
+
+    def answer_patch(self, meeting_id: str, body: bytes, authorization: str | None) -> Outcome:
+        return self.update.play(lambda: self._patch(meeting_id, body, authorization))
 
     # --- what a healthy Zoom does -----------------------------------------------------------
 
@@ -276,8 +289,53 @@ class ZoomModel:
         with self._lock:
             meeting = self.meetings.get(int(meeting_id)) if meeting_id.isdigit() else None
         if meeting is None:
-            return Reply(404, {"code": 3001, "message": f"Meeting does not exist: {meeting_id}."})
+            return _not_found(meeting_id)
         return Reply(200, meeting)
+
+    def _delete(self, meeting_id: str, authorization: str | None) -> Reply:
+        if not self._authorized(authorization):
+            return _INVALID_TOKEN
+        if (missing := self._missing_scope("meeting:write:meeting:admin")) is not None:
+            return missing
+        with self._lock:
+            meeting = self.meetings.pop(int(meeting_id), None) if meeting_id.isdigit() else None
+            if meeting is not None:
+                self.deleted.add(int(meeting_id))
+        if meeting is None:
+            return _not_found(meeting_id)
+        return Reply(204, "")
+
+    def _patch(self, meeting_id: str, body: bytes, authorization: str | None) -> Reply:
+        if not self._authorized(authorization):
+            return _INVALID_TOKEN
+        if (missing := self._missing_scope("meeting:write:meeting:admin")) is not None:
+            return missing
+        try:
+            request = json.loads(body or b"null")
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            return Reply(
+                400, {"code": 300, "message": "Request Body should be a valid JSON object."}
+            )
+        with self._lock:
+            meeting = self.meetings.get(int(meeting_id)) if meeting_id.isdigit() else None
+            if meeting is None:
+                return _not_found(meeting_id)
+            if "start_time" in request:
+                zone = str(request.get("timezone") or meeting["timezone"])
+                start = datetime.fromisoformat(str(request["start_time"]).replace("Z", "+00:00"))
+                if start.tzinfo is None:
+                    start = start.replace(tzinfo=ZoneInfo(zone))
+                meeting["start_time"] = _zoom_time(start)
+                meeting["timezone"] = zone
+            if "topic" in request:
+                meeting["topic"] = str(request["topic"])
+        return Reply(204, "")
+
+
+def _not_found(meeting_id: str) -> Reply:
+    return Reply(404, {"code": 3001, "message": f"Meeting does not exist: {meeting_id}."})
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:

@@ -267,6 +267,13 @@ class InboundSettings(ServiceSettings):
     meetings_table: str = Field(min_length=3, max_length=255)
     inbound_requests_table: str = Field(min_length=3, max_length=255)
     slack_channel: str | None = None
+    # A change of a meeting that exists (cancel, move) calls Zoom and the Slack app, after the
+    # answer: without these two, such a change is refused with the reason.
+    zoom_credentials_secret: str | None = None
+    slack_bot_token_secret: str | None = None
+    zoom_api_url: str = "https://api.zoom.us/v2"
+    zoom_oauth_url: str = "https://zoom.us/oauth/token"
+    slack_api_url: str = "https://slack.com/api/"
 
     @field_validator("slack_channel")
     @classmethod

@@ -60,6 +60,7 @@ __all__ = [
 # this table, so a new call cannot reach Lambda without its model.
 AWS_OPERATIONS = {
     "dynamodb": ("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query"),
+    "lambda": ("Invoke",),
     "s3": ("GetObject", "ListObjectsV2"),
     "secretsmanager": ("GetSecretValue",),
     "sns": ("Publish",),
@@ -209,6 +210,10 @@ class AwsClients:
     async def sns(self) -> SNSClient:
         client: SNSClient = await self._client("sns")
         return client
+
+    async def lambda_(self) -> Any:
+        """Lambda (no typed stubs are installed for it: the one call is ``invoke``)."""
+        return await self._client("lambda")
 
 
 def error_code(exc: ClientError) -> str:

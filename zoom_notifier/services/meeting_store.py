@@ -150,6 +150,20 @@ def _unchanged(expected: MeetingRecord | None) -> tuple[str, dict[str, Any]]:
     )
 
 
+def _same_announcement(expected: MeetingRecord) -> tuple[str, dict[str, Any]]:
+    """The condition that an announced item is still ``expected``: its status, meeting and
+    message, and no announcement claim on it."""
+    return (
+        "#status = :status AND meeting_id = :id AND slack_ts = :ts"
+        " AND attribute_not_exists(notify_owner)",
+        {
+            ":status": {"S": expected.status},
+            ":id": {"N": str(expected.meeting_id or 0)},
+            ":ts": {"S": expected.slack_ts or ""},
+        },
+    )
+
+
 def _key(key: MeetingKey) -> dict[str, Any]:
     return {"date": {"S": key.date}, "template": {"S": key.template}}
 
@@ -432,6 +446,31 @@ class MeetingStore:
                 raise
             return await self.get(expected.key)
         return None
+
+    async def begin_amend(
+        self, asked: MeetingRecord, expected: MeetingRecord
+    ) -> MeetingRecord | None:
+        """Write a person's change of an announced meeting (:func:`amend_asked`) if the item is
+        still ``expected``: that meeting, that announcement, no change of it under way, not
+        being announced. None on success, else the item found."""
+        condition, values = _same_announcement(expected)
+        return await self._conditional_put(
+            asked, condition + " AND attribute_not_exists(amending)", values, "changing"
+        )
+
+    async def end_amend(self, done: MeetingRecord, asked: MeetingRecord) -> MeetingRecord | None:
+        """Record the change ``asked`` began as done (``done``: :func:`amend_cancelled`,
+        :func:`amend_moved`) if it is still the change under way. None on success, else the
+        item found."""
+        return await self._conditional_put(
+            done,
+            "amending = :amending AND changed_at = :changed_at",
+            {
+                ":amending": {"S": asked.amending or ""},
+                ":changed_at": {"S": asked.changed_at or ""},
+            },
+            "recording the change of",
+        )
 
     async def get_many(self, keys: list[MeetingKey]) -> dict[MeetingKey, MeetingRecord]:
         """The items of ``keys`` that exist, read consistently (BatchGetItem, retrying what

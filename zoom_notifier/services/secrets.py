@@ -167,7 +167,9 @@ async def template_webhook_url(
     )
 
 
-async def slack_bot_token(settings: FailureSettings, secrets: SecretSource) -> str:
+async def slack_bot_token(
+    settings: FailureSettings | InboundSettings, secrets: SecretSource
+) -> str:
     """The Slack app's bot token (``xoxb-...``) from ``SLACK_BOT_TOKEN_SECRET``."""
     assert settings.slack_bot_token_secret is not None  # noqa: S101 - app mode only
     raw = await secrets.get(settings.slack_bot_token_secret, setting="SLACK_BOT_TOKEN_SECRET")

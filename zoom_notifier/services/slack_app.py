@@ -27,7 +27,15 @@ from zoom_notifier.runtime.deadline import call_timeout
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
-__all__ = ["CALL_SECONDS", "SLACK_API_URL", "AppChannel", "SlackApp", "refusal_error"]
+__all__ = [
+    "CALL_SECONDS",
+    "GONE_OR_DUE",
+    "SLACK_API_URL",
+    "UNDELETABLE_SECONDS",
+    "AppChannel",
+    "SlackApp",
+    "refusal_error",
+]
 
 SLACK_API_URL = "https://slack.com/api/"
 T = TypeVar("T")
@@ -67,7 +75,19 @@ _REFUSED = {
     "invalid_form_data": "Slack refused the call's form data",
     "invalid_post_type": "Slack refused the call's content type",
     "missing_post_type": "Slack refused the call's content type",
+    # chat.update's (docs.slack.dev/reference/methods/chat.update#errors): nothing was edited.
+    "message_not_found": "the announcement is not in the channel any more (deleted?)",
+    "cant_update_message": "the app may not edit this message",
+    "edit_window_closed": "the message is too old to edit",
+    # usergroups.users.list's (docs.slack.dev/reference/methods/usergroups.users.list#errors).
+    "no_such_subteam": "no such user group",
 }
+# chat.deleteScheduledMessage's answer for a message "already posted to Slack or that will be
+# posted to Slack within 60 seconds of the delete request" (or deleted before): it cannot be
+# taken back (docs.slack.dev/reference/methods/chat.deleteScheduledMessage, Restrictions).
+GONE_OR_DUE = "invalid_scheduled_message_id"
+# Slack's note above, in seconds: a scheduled message due sooner than this cannot be deleted.
+UNDELETABLE_SECONDS = 60
 # The refusals whose fix is about the app and the channel (invite it, unarchive, pick another),
 # never about a webhook: SlackChannelUnavailable, naming the channel.
 _CHANNEL_REFUSALS = frozenset(
@@ -209,6 +229,43 @@ class SlackApp:
             if not cursor:
                 return None
 
+    async def update(self, channel: str, ts: str, payload: Mapping[str, Any]) -> None:
+        """Replace the text and blocks of the message ``ts`` (its metadata stays: Slack keeps
+        it when none is sent). Editing to the same content twice is harmless."""
+        await _call(
+            "chat.update",
+            lambda: self._client.chat_update(
+                channel=channel, ts=ts, text=payload.get("text"), blocks=payload.get("blocks")
+            ),
+            channel=channel,
+        )
+
+    async def delete_scheduled(self, channel: str, scheduled_id: str) -> bool:
+        """Delete a scheduled message: True when deleted, False when Slack says it is posted,
+        due within a minute, or deleted before (:data:`GONE_OR_DUE`)."""
+        from slack_sdk.errors import SlackApiError  # noqa: PLC0415 - app mode only
+
+        try:
+            await _call(
+                "chat.deleteScheduledMessage",
+                lambda: self._client.chat_deleteScheduledMessage(
+                    channel=channel, scheduled_message_id=scheduled_id
+                ),
+                channel=channel,
+                passthrough=frozenset({GONE_OR_DUE}),
+            )
+        except SlackApiError:
+            return False
+        return True
+
+    async def group_members(self, group: str) -> frozenset[str]:
+        """The user ids of the user group ``group`` (an S… id): usergroups.users.list, which
+        needs the ``usergroups:read`` scope."""
+        response = await _call(
+            "usergroups.users.list", lambda: self._client.usergroups_users_list(usergroup=group)
+        )
+        return frozenset(str(user) for user in response.get("users") or [])
+
 
 class AppChannel:
     """One channel through the app, for posts that need no lookup (failure reports: a
@@ -229,9 +286,11 @@ async def _call(
     *,
     may_have_posted: bool = False,
     channel: str | None = None,
+    passthrough: frozenset[str] = frozenset(),
 ) -> Any:
     """Run a Web API call within the time left, raising our error for any failure (never the
-    token)."""
+    token); an ``ok: false`` error in ``passthrough`` is raised as slack_sdk's, for the caller
+    to read."""
     from slack_sdk.errors import SlackApiError  # noqa: PLC0415 - app mode only
 
     timeout = call_timeout(_CALL_TIMEOUT)
@@ -241,6 +300,9 @@ async def _call(
         async with asyncio.timeout(timeout.total):
             return await call()
     except SlackApiError as exc:
+        data = getattr(exc.response, "data", None)
+        if isinstance(data, dict) and data.get("error") in passthrough:
+            raise
         raise _api_error(
             method, exc.response, may_have_posted=may_have_posted, channel=channel
         ) from None

@@ -1,4 +1,5 @@
-"""Zoom's meetings API: create, get and list meetings, with every answer mapped to our errors.
+"""Zoom's meetings API: create, get, list, update and delete meetings, with every answer mapped to
+our errors.
 
 The aiohttp session is injected (one per invocation); the access token comes from
 :mod:`~zoom_notifier.services.zoom_oauth`, each request goes through
@@ -54,7 +55,7 @@ log = get_logger(__name__)
 
 
 class ZoomClient:
-    """The three Zoom calls the service makes, with every failure mapped to our errors."""
+    """The Zoom calls the service makes, with every failure mapped to our errors."""
 
     def __init__(
         self,
@@ -97,11 +98,41 @@ class ZoomClient:
         answer = await self._api("GET", f"/meetings/{meeting_id}")
         if answer.status == 200:
             return meeting_from(answer, "get meeting")
-        data = answer.json()
-        code = data.get("code") if isinstance(data, dict) else None
-        if answer.status == 404 or code == MEETING_NOT_FOUND_CODE:
+        if _not_found(answer):
             return None
         raise error_for(answer, "get meeting")
+
+    async def delete_meeting(self, meeting_id: int) -> bool:
+        """``DELETE /meetings/{id}``: True when this call deleted it, False when Zoom says it
+        no longer exists (deleted before: a retry's proof that the delete is done).
+
+        Zoom answers 204 "Meeting deleted", or 404 with code 3001 "Meeting does not exist"
+        (developers.zoom.us/docs/api/meetings/#tag/meetings/DELETE/meetings/{meetingId}).
+        ``schedule_for_reminder=false``: the host gets no e-mail, the channel is told instead.
+        """
+        answer = await self._api("DELETE", f"/meetings/{meeting_id}?schedule_for_reminder=false")
+        if answer.status == 204:
+            return True
+        if _not_found(answer):
+            return False
+        raise error_for(answer, "delete meeting")
+
+    async def update_start(self, meeting_id: int, start_time: str, timezone: str) -> bool:
+        """``PATCH /meetings/{id}`` with a new start (local ``YYYY-MM-DDTHH:MM:SS`` in
+        ``timezone``): True when updated, False when the meeting no longer exists.
+
+        Zoom answers 204 "Meeting updated", or 404/3001; an update counts against the daily
+        limit of 100 creates/updates (developers.zoom.us/docs/api/meetings/#tag/meetings/
+        PATCH/meetings/{meetingId}). Setting the same start twice is harmless, so a retry
+        simply repeats it.
+        """
+        body = {"start_time": start_time, "timezone": timezone}
+        answer = await self._api("PATCH", f"/meetings/{meeting_id}", body)
+        if answer.status == 204:
+            return True
+        if _not_found(answer):
+            return False
+        raise error_for(answer, "update meeting")
 
     async def _api(self, method: str, path: str, body: dict[str, Any] | None = None) -> ZoomAnswer:
         url = self._api_url + path
@@ -126,6 +157,13 @@ class ZoomClient:
         separated), or ``None`` when the answer lists none."""
         _, scopes = await self._tokens.new_token()
         return scopes
+
+
+def _not_found(answer: ZoomAnswer) -> bool:
+    """Zoom's "Meeting does not exist": HTTP 404, or its code 3001."""
+    data = answer.json()
+    code = data.get("code") if isinstance(data, dict) else None
+    return answer.status == 404 or code == MEETING_NOT_FOUND_CODE
 
 
 def _path_segment(value: str) -> str:

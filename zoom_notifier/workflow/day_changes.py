@@ -1,11 +1,12 @@
 """A person's change of a team's days: skip or unskip one, move one, pause until a date, resume.
 
-Changes are made before the day's meeting exists: the day's item says so (``skipped`` with
-``change``, or ``planned`` with ``moved_to``), and the dispatcher and CreateMeeting read it.
+Before the day's meeting exists, the day's item says so (``skipped`` with ``change``, or
+``planned`` with ``moved_to``), and the dispatcher and CreateMeeting read it. Once the meeting
+exists and is announced, a skip cancels it and a move moves it, at Zoom and in the channel
+(:mod:`.day_amends`: begun here, finished after the answer).
 Each write is conditional on the item read (:meth:`DayChanges.record_change`), so two people
 changing a day at once, or a change racing CreateMeeting's claim, end with one of them, never a
-mixture: the loser reads again and answers from what it finds. A day whose meeting is being
-created, or exists, is not changed here: the answer says so and what to do.
+mixture: the loser reads again and answers from what it finds.
 
 Called by ``/standup`` (``by``: the Slack user id) and by the command line (``by``: "cli").
 """
@@ -26,6 +27,7 @@ from zoom_notifier.domain.template import day_off_topic
 from zoom_notifier.domain.upcoming import who
 from zoom_notifier.runtime.logs import get_logger
 from zoom_notifier.workflow.bounded import for_each
+from zoom_notifier.workflow.day_amends import PendingAmend, begin_amend
 
 if TYPE_CHECKING:
     from zoom_notifier.domain.template import MeetingTemplate
@@ -47,10 +49,13 @@ _PAUSE_WRITES = 16
 
 @dataclass(frozen=True)
 class Changed:
-    """The answer to a change: ``changed`` when the schedule changed (the channel is told)."""
+    """The answer to a change: ``changed`` when the schedule changed (the channel is told);
+    ``pending``: the change of an existing meeting begun, to be finished
+    (:func:`~zoom_notifier.workflow.day_amends.finish_amend`)."""
 
     text: str
     changed: bool = False
+    pending: PendingAmend | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class _Team:
     default_timezone: str
     by: str
     now: datetime
+    amends_refused: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -101,9 +107,13 @@ async def change_days(
     days: DayChanges,
     default_timezone: str,
     now: datetime,
+    amends_refused: str | None = None,
 ) -> Changed:
-    """Make the change ``request`` asks of ``template`` (named ``name``), by ``by``."""
-    team = _Team(name, template, default_timezone, by, now)
+    """Make the change ``request`` asks of ``template`` (named ``name``), by ``by``.
+
+    ``amends_refused``: why a created meeting cannot be changed here (the caller cannot reach
+    Zoom or the Slack app), if it cannot."""
+    team = _Team(name, template, default_timezone, by, now, amends_refused)
     if template.start_time is None or announce_time(template, team.today, default_timezone) is None:
         return Changed(f"*{name}* has no daily start_time: there is no day to change.")
     if request.action == "pause":
@@ -146,6 +156,21 @@ async def _change_day(  # noqa: PLR0911 - one answer per state the day can be in
     days: DayChanges,
 ) -> Changed | None:
     """One attempt: the answer, or None when the item changed under us (read it again)."""
+    if record is not None and request.action in {"skip", "move"} and _has_meeting(record):
+        if team.amends_refused is not None:
+            return Changed(f"{team.label(day)}: its meeting exists, and {team.amends_refused}.")
+        amended = await begin_amend(
+            record,
+            request.action,
+            by=team.by,
+            reason=request.reason,
+            moved_to=request.moved_to,
+            days=days,
+            now=team.now,
+        )
+        if amended is None:
+            return None
+        return Changed(amended.text, changed=amended.changed, pending=amended.pending)
     exists = _exists(team, day, record)
     if exists:
         return Changed(exists)
@@ -186,6 +211,13 @@ async def _change_day(  # noqa: PLR0911 - one answer per state the day can be in
     return Changed(text, changed=True)
 
 
+def _has_meeting(record: MeetingRecord) -> bool:
+    """Whether the day's meeting is being created or exists (or is being changed)."""
+    return record.amending is not None or (
+        record.status in {"creating", "created", "notified"} and record.skip_reason is None
+    )
+
+
 def _exists(team: _Team, day: date, record: MeetingRecord | None) -> str | None:
     """Why the day cannot be changed here: its meeting is being created, or exists."""
     if record is None or (record.status in {"planned", "skipped"} and record.change is not None):
@@ -194,9 +226,8 @@ def _exists(team: _Team, day: date, record: MeetingRecord | None) -> str | None:
         return f"{team.label(day)} there is no meeting: {record.skip_reason}."
     where = f" ({record.join_url})" if record.join_url else ""
     return (
-        f"{team.label(day)}: the meeting is created already{where}, and changing a created "
-        "meeting from Slack is not in this version. Change or delete it in Zoom, and tell the "
-        "channel."
+        f"{team.label(day)}: the meeting is created already{where}: `skip` that day cancels "
+        "it, `move` moves it."
     )
 
 

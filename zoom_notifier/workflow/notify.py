@@ -42,7 +42,13 @@ from zoom_notifier.workflow.ports import (
     MessagePoster,
 )
 
-__all__ = ["ANNOUNCEMENT_EVENT", "Destinations", "notify_meeting", "reminder_pending"]
+__all__ = [
+    "ANNOUNCEMENT_EVENT",
+    "Destinations",
+    "notify_meeting",
+    "reminder_pending",
+    "reminder_time",
+]
 
 log = get_logger(__name__)
 
@@ -235,7 +241,7 @@ async def _remind_once(
     redrive of NotifyMeeting (the record is ``notified`` but has no ``reminder_id``), and looks
     for one scheduled by an interrupted try (by time and text) before scheduling one.
     """
-    post_at = _reminder_time(record)
+    post_at = reminder_time(record)
     channel, thread = record.slack_channel, record.slack_ts
     if post_at is None or record.reminder_id is not None or channel is None or thread is None:
         return
@@ -272,11 +278,12 @@ def reminder_pending(record: MeetingRecord) -> bool:
         record.status == "notified"
         and record.slack_ts is not None
         and record.reminder_id is None
-        and _reminder_time(record) is not None
+        and reminder_time(record) is not None
     )
 
 
-def _reminder_time(record: MeetingRecord) -> int | None:
+def reminder_time(record: MeetingRecord) -> int | None:
+    """When the reminder of ``record``'s meeting posts (epoch seconds), if it has one."""
     start = utc_instant(record.start_time, record.timezone or "UTC")
     if record.reminder_minutes is None or record.meeting_id is None or start is None:
         return None

@@ -21,11 +21,13 @@ from zoom_notifier.domain.models import (
 from zoom_notifier.domain.template import MeetingTemplate, TemplateListing
 
 __all__ = [
+    "AnnouncementEdits",
     "AppPoster",
     "DayChanges",
     "DispatchedDays",
     "ExecutionReader",
     "ExecutionStarter",
+    "MeetingChanges",
     "MeetingLookup",
     "MeetingRepository",
     "MessagePoster",
@@ -103,6 +105,14 @@ class DayChanges(MeetingLookup, Protocol):
 
     async def remove_change(self, expected: MeetingRecord) -> MeetingRecord | None: ...
 
+    async def begin_amend(
+        self, asked: MeetingRecord, expected: MeetingRecord
+    ) -> MeetingRecord | None: ...
+
+    async def end_amend(
+        self, done: MeetingRecord, asked: MeetingRecord
+    ) -> MeetingRecord | None: ...
+
 
 class OperatorReporter(Protocol):
     """The failure topic (:class:`~zoom_notifier.services.failure_topic.FailureTopic`): what is
@@ -160,6 +170,31 @@ class ZoomMeetings(Protocol):
     async def get_meeting(self, meeting_id: int) -> ZoomMeeting | None: ...
 
     async def list_scheduled_meetings(self, user_id: str) -> list[ZoomMeetingSummary]: ...
+
+
+class MeetingChanges(Protocol):
+    """What a change of an existing meeting needs of Zoom (delete it, or move its start)."""
+
+    async def delete_meeting(self, meeting_id: int) -> bool: ...
+
+    async def update_start(self, meeting_id: int, start_time: str, timezone: str) -> bool: ...
+
+
+class AnnouncementEdits(Protocol):
+    """What a change of an announced meeting needs of the Slack app: edit the announcement,
+    take back its reminder, schedule another (found first, if an earlier try scheduled it)."""
+
+    async def update(self, channel: str, ts: str, payload: Mapping[str, Any]) -> None: ...
+
+    async def delete_scheduled(self, channel: str, scheduled_id: str) -> bool: ...
+
+    async def schedule(self, channel: str, thread_ts: str, post_at: int, text: str) -> str: ...
+
+    async def find_scheduled(self, channel: str, post_at: int, text: str) -> str | None: ...
+
+    async def post(
+        self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any] | None
+    ) -> str: ...
 
 
 class AppPoster(Protocol):

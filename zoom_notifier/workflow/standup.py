@@ -24,6 +24,7 @@ from zoom_notifier.domain.standup_command import (
 )
 from zoom_notifier.domain.upcoming import UpcomingDay, upcoming
 from zoom_notifier.runtime.logs import get_logger
+from zoom_notifier.workflow.day_amends import PendingAmend
 from zoom_notifier.workflow.day_changes import change_days
 from zoom_notifier.workflow.template_reads import read_templates
 
@@ -48,6 +49,8 @@ class Answer:
 
     text: str
     in_channel: bool = False
+    # A change of an existing meeting, begun: the caller finishes it after answering.
+    pending: PendingAmend | None = None
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -100,9 +103,11 @@ async def answer_standup(
     default_channel: str | None,
     timezone: str,
     now: datetime,
+    amends_refused: str | None = None,
 ) -> Answer:
     """The answer to ``command``, for the templates of its channel: what is ahead, or a
-    change of the schedule (announced in the channel)."""
+    change of the schedule (announced in the channel). ``amends_refused``: why a created
+    meeting cannot be changed (see :func:`~zoom_notifier.workflow.day_changes.change_days`)."""
     listing = await catalog.listing()
     reads = await read_templates(catalog, listing, known)
     names = channel_templates(reads.templates, command.channel_id, default_channel)
@@ -126,7 +131,9 @@ async def answer_standup(
         return Answer(help_text(command.command))
     chosen = [request.template] if request.template else names
     if request.action in CHANGES:
-        return await _change(command, request, chosen, reads.templates, meetings, timezone, now)
+        return await _change(
+            command, request, chosen, reads.templates, meetings, timezone, now, amends_refused
+        )
     parts = [
         await _next_days(name, reads.templates[name], request, meetings, timezone, now)
         for name in chosen
@@ -142,6 +149,7 @@ async def _change(
     days: DayChanges,
     timezone: str,
     now: datetime,
+    amends_refused: str | None,
 ) -> Answer:
     """A change of one team's days, announced in the channel when it is made."""
     if len(chosen) > 1:
@@ -161,8 +169,9 @@ async def _change(
         days=days,
         default_timezone=timezone,
         now=now,
+        amends_refused=amends_refused,
     )
-    return Answer(changed.text, in_channel=changed.changed)
+    return Answer(changed.text, in_channel=changed.changed, pending=changed.pending)
 
 
 def _not_a_manager(template: MeetingTemplate, user: str) -> str | None:

@@ -173,22 +173,23 @@ async def test_a_change_the_day_cannot_take_is_refused_and_nothing_is_written(
     assert store.items == {}
 
 
-async def test_a_created_meeting_is_not_changed_here_and_the_answer_says_what_to_do(
+async def test_a_created_but_unannounced_meeting_is_not_changed_and_the_answer_says_why(
     store: MemoryStore, zoom: ZoomModel
 ) -> None:
     await create(templates_of(), store, zoom)
     before = await store.get(KEY)
 
-    attempts: list[tuple[str, dict[str, Any]]] = [
-        ("skip", {}),
-        ("move", {"moved_to": "11:00"}),
-        ("unskip", {}),
+    # Created but not announced yet: the announcement is on its way, so a change waits for it.
+    attempts: list[tuple[str, dict[str, Any], str]] = [
+        ("skip", {}, "being created and announced right now"),
+        ("move", {"moved_to": "11:00"}, "being created and announced right now"),
+        ("unskip", {}, "the meeting is created already"),
     ]
-    for action, fields in attempts:
+    for action, fields, says in attempts:
         answer = await change(store, action, **fields)
         assert not answer.changed
-        assert "the meeting is created already" in answer.text
-        assert "Change or delete it in Zoom" in answer.text
+        assert answer.pending is None
+        assert says in answer.text
     assert await store.get(KEY) == before
     assert len(zoom.meetings) == 1
 

@@ -1,0 +1,61 @@
+"""The inbound function's work after its answer: an asynchronous invocation of itself.
+
+A Function URL's answer ends the invocation (Lambda freezes it), and Slack waits three seconds
+for that answer, while a change of an existing meeting calls Zoom and Slack. So the answer says
+the change is under way, and the function invokes itself with ``InvocationType="Event"``: Lambda
+queues the event (HTTP 202) and retries it twice on a failure
+(docs.aws.amazon.com/lambda/latest/dg/invocation-async.html). The job names the day, never a
+change: the item says what to do (:mod:`zoom_notifier.workflow.day_amends`), so a job run twice
+does the change once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zoom_notifier.domain.models import MeetingKey
+from zoom_notifier.errors import AwsUnavailable
+from zoom_notifier.services.aws import aws_errors
+
+__all__ = ["DEFERRED_KEY", "ChangeJob", "DeferredChanges"]
+
+# The key of an asynchronous event of ours (a Function URL's event never has it at its top).
+DEFERRED_KEY = "zoom_notifier_finish_change"
+
+
+class ChangeJob(BaseModel):
+    """A change to finish: the day, and where to say how it went."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: MeetingKey
+    channel: str = Field(min_length=1, max_length=32)
+    # The command's response_url (a credential: registered as a secret where it is read).
+    response_url: str = Field(max_length=2048)
+    command: str = Field(max_length=40)
+    text: str = Field(max_length=4000)
+    requested_at: float
+
+
+class DeferredChanges:
+    """Queue a :class:`ChangeJob` for this function (``AWS_LAMBDA_FUNCTION_NAME``)."""
+
+    def __init__(self, client: Any, function_name: str | None = None) -> None:
+        self._client = client
+        self._function = function_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+
+    async def defer(self, job: ChangeJob) -> None:
+        with aws_errors(f"queueing the change of {job.key.date}/{job.key.template}"):
+            response = await self._client.invoke(
+                FunctionName=self._function,
+                InvocationType="Event",
+                Payload=json.dumps({DEFERRED_KEY: job.model_dump(mode="json")}).encode(),
+            )
+        if int(response.get("StatusCode", 0)) != 202:
+            raise AwsUnavailable(
+                f"Lambda did not queue the change (HTTP {response.get('StatusCode')})"
+            )
