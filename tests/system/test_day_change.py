@@ -3,15 +3,23 @@ items ``/standup`` writes, recorded as an operator's, and ``calendar --stack`` s
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aioresponses import aioresponses
 
 from tests.support import fakes
+from tests.support.memory import ModelZoom
+from tests.support.mounted import mount_slack_api
 from zoom_notifier.domain.models import MeetingKey
+from zoom_notifier.local.aws import LocalAws
+from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.operator.cli import main
 from zoom_notifier.services.meeting_store import record_from_item
+from zoom_notifier.services.slack_app import SLACK_API_URL
 
 
 def _day(days: int) -> str:
@@ -104,3 +112,57 @@ def test_a_pause_and_resume_and_the_refusals_name_the_problem(
         cli(capsys, "move", "--to", "25:00")
     assert usage.value.code == 2
     assert "'25:00' is not a time of day (HH:MM, 24 hours)" in capsys.readouterr().err
+
+
+@pytest.fixture
+def app_stack(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
+    """The stack in Slack app mode, every function's environment applied to this process."""
+    deployed = fakes.deploy_stack(local_aws, slack_app=True)
+    for name, value in deployed.environment.items():
+        monkeypatch.setenv(name, value)
+    fakes.put_stack_template(deployed, {**fakes.TEMPLATE, "timezone": "UTC"}, name="default")
+    return deployed
+
+
+def test_an_operator_cancels_an_announced_meeting_at_zoom_and_in_the_channel(
+    app_stack: LocalStack,
+    zoom: ZoomModel,
+    http: aioresponses,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    workspace = SlackApiModel(channels={fakes.SLACK_APP_CHANNEL: []})
+    mount_slack_api(workspace, http, base_url=SLACK_API_URL)
+    meeting_id = asyncio.run(
+        ModelZoom(zoom).create_meeting(fakes.ZOOM_USER, {"topic": "Daily stand-up", "type": 2})
+    ).id
+    ts = workspace.answer(
+        "chat.postMessage",
+        {"channel": fakes.SLACK_APP_CHANNEL, "text": "Daily stand-up: join"},
+        f"Bearer {workspace.token}",
+    ).body["ts"]  # type: ignore[union-attr]
+    today = _day(0)
+    start = (datetime.now(UTC) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    app_stack.client("dynamodb").put_item(
+        TableName=app_stack.physical_ids["MeetingsTable"],
+        Item={
+            "date": {"S": today}, "template": {"S": "default"}, "status": {"S": "notified"},
+            "meeting_id": {"N": str(meeting_id)}, "join_url": {"S": fakes.JOIN_URL},
+            "topic": {"S": "Daily stand-up"}, "start_time": {"S": start},
+            "timezone": {"S": "UTC"}, "slack_channel": {"S": fakes.SLACK_APP_CHANNEL},
+            "slack_ts": {"S": ts}, "notified_at": {"S": datetime.now(UTC).isoformat()},
+            "expires_at": {"N": str(int(datetime.now(UTC).timestamp()) + 86400)},
+        },
+    )  # fmt: skip
+
+    code, out, err = cli(capsys, "skip", "--date", today, "--reason", "offsite")
+
+    assert (code, err) == (0, ""), err
+    said = f"an operator cancelled default on {datetime.fromisoformat(today):%a} {today}: offsite"
+    assert out == said
+    assert meeting_id not in zoom.meetings
+    announcement, told = workspace.messages(fakes.SLACK_APP_CHANNEL)
+    assert announcement["text"].startswith("Cancelled: ")
+    assert told["text"] == said.replace("default on", "*default* on")
+    item = _item(app_stack, today)
+    assert item is not None
+    assert (item["status"], item["amending"], item["changed_by"]) == ("skipped", None, "cli")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aioboto3
 import pytest
@@ -23,6 +24,7 @@ import yaml
 
 from tests.support import fakes
 from zoom_notifier.domain.meeting_records import CLAIM_SECONDS, NOTIFY_CLAIM_SECONDS
+from zoom_notifier.errors import SlackUnavailable
 from zoom_notifier.handlers import create_meeting, dispatch, inbound, notify_failure, notify_meeting
 from zoom_notifier.inbound.slack_door import SLACK_COMMANDS_PATH
 from zoom_notifier.inbound.slack_signature import sign
@@ -47,6 +49,7 @@ from zoom_notifier.runtime.config import (
 from zoom_notifier.runtime.container import reset_container
 from zoom_notifier.services import aws
 from zoom_notifier.services.aws import AWS_OPERATIONS
+from zoom_notifier.services.deferred_changes import DEFERRED_KEY
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
@@ -121,7 +124,7 @@ def test_the_environment_satisfies_the_handlers_settings(
 
 # IAM actions named otherwise than the API operation (docs.aws.amazon.com/service-authorization/
 # latest/reference/list_amazons3.html: ListObjectsV2 is authorized by s3:ListBucket).
-_IAM_ACTION = {"s3:ListObjectsV2": "s3:ListBucket"}
+_IAM_ACTION = {"s3:ListObjectsV2": "s3:ListBucket", "lambda:Invoke": "lambda:InvokeFunction"}
 
 
 @dataclass
@@ -195,6 +198,26 @@ def _exercise(
             reply = inbound.handler(event, context)
             assert reply["statusCode"] == 200
             assert "can't" not in reply["body"], reply["body"]
+        # A skip of an announced meeting queues its job (Lambda Invoke: moto queues it and runs
+        # nothing), and the job reads Zoom's app and the bot token.
+        now = datetime.now(UTC)
+        today = now.astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
+        start = (now + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        resources.put_announced_meeting(today, start)
+        body = command_form("skip today", channel="C0FAKE00001", user="U0FAKE001")
+        timestamp = str(int(time.time()))
+        headers = {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": sign(fakes.SLACK_SIGNING_SECRET, timestamp, body),
+        }
+        reply = inbound.handler(request_event("POST", "/slack/commands", headers, body), context)
+        assert "Cancelling *default*" in reply["body"], reply["body"]
+        job = {"key": {"date": today, "template": "default"}, "channel": "C0FAKE00001",
+               "response_url": "https://hooks.slack.com/commands/T0/1/fake", "command": "/standup",
+               "text": "skip today", "requested_at": time.time()}  # fmt: skip
+        with pytest.raises(SlackUnavailable):  # Slack is not mounted here: Lambda retries
+            inbound.handler({DEFERRED_KEY: job}, context)
     elif handler.endswith("notify_meeting.handler"):
         resources.put_created_meeting("2026-11-27")
         slack.script.set(answer(410, "channel_is_archived"))  # release
@@ -245,6 +268,11 @@ EXPECTED_RESOURCE = {
         {"Fn::GetAtt": ["InboundRequestsTable", "Arn"]},
         {"Fn::GetAtt": ["MeetingsTable", "Arn"]},
     ],
+    # The inbound function queues its own jobs (by name: its ARN would be a cycle).
+    "InboundFunction lambda:InvokeFunction": {
+        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+        "${AWS::StackName}-inbound"
+    },
     # The dispatcher finds the days moved onto a tick through the table's index only.
     "DispatchFunction dynamodb:Query": {"Fn::Sub": "${MeetingsTable.Arn}/index/MovedMeetings"},
     # The stack's own executions only (the state machine is named after the stack).
@@ -274,10 +302,17 @@ def test_each_role_grants_exactly_what_the_code_calls_on_the_exact_resources(
     zoom: ZoomModel,
     slack: SlackModel,
     aws_resources: fakes.AwsResources,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     function = FUNCTIONS[logical_id]
     role_id = function["Role"]["Fn::GetAtt"][0]
     variables = function["Environment"]["Variables"]
+    if logical_id == "InboundFunction":  # app mode: the bot token too
+        aws_resources.secretsmanager.create_secret(
+            Name="zoom-notifier/slack-bot-token", SecretString=fakes.SLACK_BOT_TOKEN
+        )
+        monkeypatch.setenv("SLACK_BOT_TOKEN_SECRET", "zoom-notifier/slack-bot-token")
+        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "zoom-notifier-test-inbound")
 
     _exercise(function["Handler"], zoom, slack, aws_resources)
 
@@ -473,6 +508,9 @@ _METHOD_SCOPES = {
     "chat.postMessage": {"chat:write"},
     "chat.scheduleMessage": {"chat:write"},
     "chat.scheduledMessages.list": set(),  # no scope beyond the token's
+    "chat.update": {"chat:write"},
+    "chat.deleteScheduledMessage": {"chat:write"},
+    "usergroups.users.list": {"usergroups:read"},
     "conversations.history": {"channels:history", "groups:history"},
 }
 

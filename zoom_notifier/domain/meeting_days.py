@@ -107,7 +107,7 @@ def _year(country: str, subdivision: str | None, year: int) -> dict[date, str]:
 
 
 # A Slack user id (U..., or W... in Enterprise Grid).
-MANAGER_ID = r"^[UW][A-Z0-9]{2,20}$"
+MANAGER_ID = r"^[UWS][A-Z0-9]{2,20}$"
 
 
 class SlackDestination(BaseModel):
@@ -121,7 +121,8 @@ class SlackDestination(BaseModel):
     # App mode: the channel's id (C..., G...; never a direct message), where the app is a member.
     channel: str | None = None
     # App mode: who may change the schedule from Slack (/standup skip, move, pause): Slack user
-    # ids (U..., W...; user groups are not read). Absent: anyone in the channel.
+    # ids (U..., W...) and user-group ids (S..., read with usergroups:read). Absent: anyone in
+    # the channel.
     managers: tuple[Annotated[str, StringConstraints(pattern=MANAGER_ID)], ...] | None = Field(
         default=None, min_length=1, max_length=100
     )

@@ -16,17 +16,16 @@ from typing import TYPE_CHECKING
 
 from zoom_notifier.errors import ZoomNotifierError
 from zoom_notifier.runtime.logs import bind, get_logger, register_invocation_secret
+from zoom_notifier.services.change_clients import change_clients
 from zoom_notifier.services.command_responses import respond
 from zoom_notifier.services.meeting_store import MeetingStore
-from zoom_notifier.services.secrets import parse_zoom_credentials, slack_bot_token
-from zoom_notifier.services.slack_app import SlackApp
-from zoom_notifier.services.zoom import ZoomClient
 from zoom_notifier.workflow.day_amends import finish_amend
 
 if TYPE_CHECKING:
     from zoom_notifier.runtime.config import InboundSettings
     from zoom_notifier.runtime.connections import Connections
     from zoom_notifier.services.deferred_changes import ChangeJob
+    from zoom_notifier.services.slack_app import SlackApp
 
 __all__ = ["fix_command", "run_change_job"]
 
@@ -56,16 +55,17 @@ async def run_change_job(
     register_invocation_secret(job.response_url)
     bind(date=job.key.date, template=job.key.template, slack_channel=job.channel)
     assert settings.zoom_credentials_secret is not None  # noqa: S101 - checked by the caller
-    raw = await io.secrets.get(settings.zoom_credentials_secret, setting="ZOOM_CREDENTIALS_SECRET")
-    credentials = parse_zoom_credentials(
-        raw, f"secret ZOOM_CREDENTIALS_SECRET={settings.zoom_credentials_secret!r}"
+    assert settings.slack_bot_token_secret is not None  # noqa: S101
+    clients = await change_clients(
+        io.http,
+        io.secrets,
+        zoom_secret=settings.zoom_credentials_secret,
+        bot_token_secret=settings.slack_bot_token_secret,
+        zoom_api_url=settings.zoom_api_url,
+        zoom_oauth_url=settings.zoom_oauth_url,
+        slack_api_url=settings.slack_api_url,
     )
-    zoom = ZoomClient(
-        io.http, credentials, api_url=settings.zoom_api_url, oauth_url=settings.zoom_oauth_url
-    )
-    app = SlackApp(
-        io.http, await slack_bot_token(settings, io.secrets), base_url=settings.slack_api_url
-    )
+    zoom, app = clients.zoom, clients.app
     store = MeetingStore(await io.aws.dynamodb(), settings.meetings_table)
     try:
         amended = await finish_amend(job.key, zoom=zoom, app=app, days=store, now=now)

@@ -22,7 +22,7 @@ from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handle
 from zoom_notifier.runtime.logs import bind, get_logger, register_invocation_secret
 from zoom_notifier.services.deferred_changes import DEFERRED_KEY, ChangeJob, DeferredChanges
 from zoom_notifier.services.meeting_store import MeetingStore
-from zoom_notifier.services.secrets import slack_signing_secret
+from zoom_notifier.services.secrets import slack_bot_token, slack_signing_secret
 from zoom_notifier.services.seen_requests import SeenRequests
 from zoom_notifier.services.template_source import TemplateSource
 from zoom_notifier.workflow.clock import utc_now
@@ -66,6 +66,7 @@ async def serve(
             timezone=settings.meeting_timezone,
             now=utc_now(),
             amends_refused=_amends_refused(settings),
+            groups=_UserGroups(settings, io),
         )
     except TransientError as exc:
         log.warning("command not answered: AWS failing", error=exc.name, cause=exc.cause)
@@ -81,6 +82,24 @@ async def serve(
             answer = await _start(answer, answer.pending, command, meetings, io, now)
     log.info("command answered", action=command.text.split(" ", 1)[0] or "next")
     return HttpResponse.json(answer.payload())
+
+
+class _UserGroups:
+    """Who is in a managers' user group, read through the Slack app only when a template names
+    one and the person typing is not named themselves."""
+
+    def __init__(self, settings: InboundSettings, io: Connections) -> None:
+        self._settings = settings
+        self._io = io
+
+    async def group_members(self, group: str) -> frozenset[str]:
+        from zoom_notifier.services.slack_app import SlackApp  # noqa: PLC0415 - groups only
+
+        if self._settings.slack_bot_token_secret is None:
+            raise ConfigurationError("SLACK_BOT_TOKEN_SECRET is not set: user groups are unread")
+        token = await slack_bot_token(self._settings, self._io.secrets)
+        app = SlackApp(self._io.http, token, base_url=self._settings.slack_api_url)
+        return await app.group_members(group)
 
 
 def _amends_refused(settings: InboundSettings) -> str | None:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from zoom_notifier.domain.models import MeetingRecord
     from zoom_notifier.domain.standup_command import StandupRequest
     from zoom_notifier.domain.template import MeetingTemplate
+    from zoom_notifier.runtime.connections import Connections
+    from zoom_notifier.services.meeting_store import MeetingStore
     from zoom_notifier.workflow.day_changes import Changed
 
 __all__ = ["UnknownTemplate", "change_stack_days", "changed_days"]
@@ -41,6 +43,10 @@ def change_stack_days(
         )
     parsed = parse_template(view.templates[template], template)
     deployment = view.deployment
+    secrets = (
+        deployment.outputs.get("ZoomCredentialsSecretArn"),
+        deployment.outputs.get("SlackBotTokenSecretArn"),
+    )
     return asyncio.run(
         _change(
             deployment.region,
@@ -49,6 +55,7 @@ def change_stack_days(
             parsed,
             request,
             deployment.parameters.get("MeetingTimezone", "UTC"),
+            secrets,
         )
     )
 
@@ -60,23 +67,81 @@ async def _change(
     template: MeetingTemplate,
     request: StandupRequest,
     timezone: str,
+    secrets: tuple[str | None, str | None],
 ) -> Changed:
+    """The change, and a change of an existing meeting (app mode) carried out at once: the
+    operator's terminal waits for Zoom and Slack, and the channel is told."""
     import aioboto3  # noqa: PLC0415
 
+    from zoom_notifier.runtime.connections import Connections  # noqa: PLC0415
     from zoom_notifier.services.aws import AwsClients  # noqa: PLC0415
     from zoom_notifier.services.meeting_store import MeetingStore  # noqa: PLC0415
+    from zoom_notifier.services.secrets import SecretSource  # noqa: PLC0415
     from zoom_notifier.workflow.day_changes import change_days  # noqa: PLC0415
 
+    zoom_secret, bot_secret = secrets
+    refused = (
+        None
+        if zoom_secret and bot_secret
+        else "the stack has no Slack app (SlackBotTokenSecretArn): change it in Zoom"
+    )
     async with AwsClients(aioboto3.Session(region_name=region)) as aws:
-        return await change_days(
+        store = MeetingStore(await aws.dynamodb(), table)
+        changed = await change_days(
             name,
             template,
             request,
             by=OPERATOR,
-            days=MeetingStore(await aws.dynamodb(), table),
+            days=store,
             default_timezone=timezone,
             now=datetime.now(UTC),
+            amends_refused=refused,
         )
+        if changed.pending is None or zoom_secret is None or bot_secret is None:
+            return changed
+        import aiohttp  # noqa: PLC0415
+
+        async with aiohttp.ClientSession() as http:
+            io = Connections(aws, http, SecretSource(aws))
+            return await _finish(changed, io, store, zoom_secret, bot_secret)
+
+
+async def _finish(
+    begun: Changed, io: Connections, store: MeetingStore, zoom_secret: str, bot_secret: str
+) -> Changed:
+    import os  # noqa: PLC0415
+
+    from zoom_notifier.errors import ZoomNotifierError  # noqa: PLC0415
+    from zoom_notifier.services.change_clients import change_clients  # noqa: PLC0415
+    from zoom_notifier.workflow.day_amends import finish_amend  # noqa: PLC0415
+    from zoom_notifier.workflow.day_changes import Changed  # noqa: PLC0415
+
+    assert begun.pending is not None  # noqa: S101
+    # The functions' own settings, for a run against the local stack's stand-ins.
+    clients = await change_clients(
+        io.http,
+        io.secrets,
+        zoom_secret=zoom_secret,
+        bot_token_secret=bot_secret,
+        zoom_api_url=os.environ.get("ZOOM_API_URL", "https://api.zoom.us/v2"),
+        zoom_oauth_url=os.environ.get("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token"),
+        slack_api_url=os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
+    )
+    key = begun.pending.asked.key
+    try:
+        done = await finish_amend(
+            key, zoom=clients.zoom, app=clients.app, days=store, now=datetime.now(UTC)
+        )
+    except ZoomNotifierError as exc:
+        # The mark stays on the day: nothing is forgotten, the same command takes it up.
+        return Changed(
+            f"{begun.text} stopped: {exc.cause}. The change is kept as begun; run the same "
+            "command again in five minutes to finish it."
+        )
+    if done.changed and begun.pending.asked.slack_channel:
+        # The channel hears of the operator's change, as of anyone's.
+        await clients.app.post(begun.pending.asked.slack_channel, {"text": done.text}, None)
+    return Changed(done.text, changed=done.changed)
 
 
 def changed_days(

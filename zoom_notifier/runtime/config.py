@@ -281,3 +281,13 @@ class InboundSettings(ServiceSettings):
         if value is not None and (problem := slack_channel_problem(value)) is not None:
             raise ValueError(problem)
         return value
+
+    @model_validator(mode="after")
+    def _outbound_urls(self) -> InboundSettings:
+        for name, url, host in (
+            ("ZOOM_API_URL", self.zoom_api_url, None),
+            ("ZOOM_OAUTH_URL", self.zoom_oauth_url, None),
+            ("SLACK_API_URL", self.slack_api_url, "slack.com"),
+        ):
+            check_url(url, name=name, allow_loopback=self.allow_loopback_urls, host=host)
+        return self

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from zoom_notifier.domain.models import MeetingKey
-from zoom_notifier.errors import AwsUnavailable
+from zoom_notifier.errors import AwsUnavailable, ConfigurationError
 from zoom_notifier.services.aws import aws_errors
 
 __all__ = ["DEFERRED_KEY", "ChangeJob", "DeferredChanges"]
@@ -49,6 +49,11 @@ class DeferredChanges:
         self._function = function_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
 
     async def defer(self, job: ChangeJob) -> None:
+        if not self._function:
+            # Lambda always sets it; only a run outside Lambda can miss it.
+            raise ConfigurationError(
+                "AWS_LAMBDA_FUNCTION_NAME is not set: the change cannot be queued"
+            )
         with aws_errors(f"queueing the change of {job.key.date}/{job.key.template}"):
             response = await self._client.invoke(
                 FunctionName=self._function,

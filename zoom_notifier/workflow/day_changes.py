@@ -219,7 +219,13 @@ def _has_meeting(record: MeetingRecord) -> bool:
 
 
 def _exists(team: _Team, day: date, record: MeetingRecord | None) -> str | None:
-    """Why the day cannot be changed here: its meeting is being created, or exists."""
+    """Why the day cannot be changed here: its meeting is being created, or exists, or was
+    cancelled (deleted at Zoom, so an unskip cannot bring it back)."""
+    if record is not None and record.status == "skipped" and record.meeting_id is not None:
+        return (
+            f"{team.label(day)}: its meeting was cancelled ({record.skip_reason}) and is "
+            "deleted in Zoom; it cannot be brought back. Create one in Zoom if you meet anyway."
+        )
     if record is None or (record.status in {"planned", "skipped"} and record.change is not None):
         return None
     if record.status == "skipped" or record.skip_reason is not None:

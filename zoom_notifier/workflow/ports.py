@@ -197,6 +197,12 @@ class AnnouncementEdits(Protocol):
     ) -> str: ...
 
 
+class GroupMembers(Protocol):
+    """Who is in a Slack user group (an S… id): a template's managers may name one."""
+
+    async def group_members(self, group: str) -> frozenset[str]: ...
+
+
 class AppPoster(Protocol):
     """Slack app mode (:class:`~zoom_notifier.services.slack_app.SlackApp`): a post carries metadata
     and can be found again; so can a scheduled reminder (by channel, time and text)."""

@@ -23,6 +23,7 @@ from zoom_notifier.domain.standup_command import (
     parse_standup,
 )
 from zoom_notifier.domain.upcoming import UpcomingDay, upcoming
+from zoom_notifier.errors import ZoomNotifierError
 from zoom_notifier.runtime.logs import get_logger
 from zoom_notifier.workflow.day_amends import PendingAmend
 from zoom_notifier.workflow.day_changes import change_days
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
     from zoom_notifier.domain.template import MeetingTemplate, TemplateRead
     from zoom_notifier.inbound.slash_command import SlashCommand
-    from zoom_notifier.workflow.ports import DayChanges, TemplateCatalog
+    from zoom_notifier.workflow.ports import DayChanges, GroupMembers, TemplateCatalog
 
 __all__ = ["SEARCH_DAYS", "answer_standup", "channel_templates", "help_text"]
 
@@ -104,10 +105,12 @@ async def answer_standup(
     timezone: str,
     now: datetime,
     amends_refused: str | None = None,
+    groups: GroupMembers | None = None,
 ) -> Answer:
     """The answer to ``command``, for the templates of its channel: what is ahead, or a
     change of the schedule (announced in the channel). ``amends_refused``: why a created
-    meeting cannot be changed (see :func:`~zoom_notifier.workflow.day_changes.change_days`)."""
+    meeting cannot be changed (see :func:`~zoom_notifier.workflow.day_changes.change_days`);
+    ``groups``: who is in a user group a template names among its managers."""
     listing = await catalog.listing()
     reads = await read_templates(catalog, listing, known)
     names = channel_templates(reads.templates, command.channel_id, default_channel)
@@ -132,8 +135,9 @@ async def answer_standup(
     chosen = [request.template] if request.template else names
     if request.action in CHANGES:
         return await _change(
-            command, request, chosen, reads.templates, meetings, timezone, now, amends_refused
-        )
+            command, request, chosen, reads.templates, meetings, timezone, now, amends_refused,
+            groups,
+        )  # fmt: skip
     parts = [
         await _next_days(name, reads.templates[name], request, meetings, timezone, now)
         for name in chosen
@@ -150,6 +154,7 @@ async def _change(
     timezone: str,
     now: datetime,
     amends_refused: str | None,
+    groups: GroupMembers | None,
 ) -> Answer:
     """A change of one team's days, announced in the channel when it is made."""
     if len(chosen) > 1:
@@ -158,7 +163,7 @@ async def _change(
             f"`{command.command} {chosen[0]} {command.text.strip()}`."
         )
     template = templates[chosen[0]]
-    refusal = _not_a_manager(template, command.user_id)
+    refusal = await _not_a_manager(template, command.user_id, groups)
     if refusal:
         return Answer(refusal)
     changed = await change_days(
@@ -174,15 +179,39 @@ async def _change(
     return Answer(changed.text, in_channel=changed.changed, pending=changed.pending)
 
 
-def _not_a_manager(template: MeetingTemplate, user: str) -> str | None:
-    """Why ``user`` may not change ``template``'s days (it names managers, not them)."""
+async def _not_a_manager(
+    template: MeetingTemplate, user: str, groups: GroupMembers | None
+) -> str | None:
+    """Why ``user`` may not change ``template``'s days (it names managers, not them, nor a
+    group of theirs). A group that cannot be read counts as not theirs, and the answer says so:
+    refusing is the safe reading."""
     slack = template.notifier.slack if template.notifier else None
     if slack is None or slack.managers is None or user in slack.managers:
         return None
+    unread: list[str] = []
+    for group in (manager for manager in slack.managers if manager.startswith("S")):
+        if groups is None:
+            unread.append(group)
+            continue
+        try:
+            if user in await groups.group_members(group):
+                return None
+        except ZoomNotifierError as exc:
+            log.warning("a managers' user group could not be read", group=group, error=exc.name)
+            unread.append(group)
+    named = ", ".join(
+        f"<!subteam^{manager}>" if manager.startswith("S") else f"<@{manager}>"
+        for manager in slack.managers
+    )
+    unreadable = (
+        f" (the user group {', '.join(unread)} could not be read just now: the app needs the "
+        "`usergroups:read` scope)"
+        if unread
+        else ""
+    )
     return (
-        "Only this team's managers change its meetings: "
-        + ", ".join(f"<@{manager}>" for manager in slack.managers)
-        + ". You can still ask what is ahead."
+        f"Only this team's managers change its meetings: {named}{unreadable}. You can still "
+        "ask what is ahead."
     )
 
 

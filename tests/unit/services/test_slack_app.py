@@ -215,3 +215,51 @@ async def test_a_failure_report_carries_no_metadata(app: SlackApp, model: SlackA
 
     (message,) = model.messages(CHANNEL)
     assert "metadata" not in message
+
+
+async def test_an_edit_replaces_the_text_and_blocks_and_keeps_the_metadata(
+    app: SlackApp, model: SlackApiModel
+) -> None:
+    ts = await app.post(CHANNEL, {"text": "x"}, {"event_type": EVENT, "event_payload": PAYLOAD})
+
+    edited = {"text": "Cancelled", "blocks": [{"type": "section", "text": {"type": "mrkdwn",
+              "text": "cancelled"}}]}  # fmt: skip
+    await app.update(CHANNEL, ts, edited)
+    await app.update(CHANNEL, ts, edited)  # a retry: the same message, the same content
+
+    (message,) = model.messages(CHANNEL)
+    assert (message["text"], message["blocks"]) == ("Cancelled", edited["blocks"])
+    assert message["metadata"]["event_payload"] == PAYLOAD
+
+
+async def test_an_edit_of_a_message_deleted_by_a_person_says_so(
+    app: SlackApp, model: SlackApiModel
+) -> None:
+    with pytest.raises(SlackWebhookRejected, match="message_not_found"):
+        await app.update(CHANNEL, "1700000000.000001", {"text": "x"})
+
+
+async def test_a_scheduled_message_is_deleted_once_and_never_when_due_within_a_minute(
+    app: SlackApp, model: SlackApiModel
+) -> None:
+    now = 1_800_000_000.0
+    model.clock = lambda: now
+    ts = await app.post(CHANNEL, {"text": "x"}, {"event_type": EVENT, "event_payload": PAYLOAD})
+    early = await app.schedule(CHANNEL, ts, int(now) + 600, "early")
+    due = await app.schedule(CHANNEL, ts, int(now) + 45, "due")
+
+    assert await app.delete_scheduled(CHANNEL, early) is True
+    assert await app.delete_scheduled(CHANNEL, early) is False  # deleted before
+    # "You cannot delete scheduled messages … that will be posted within 60 seconds."
+    assert await app.delete_scheduled(CHANNEL, due) is False
+    assert [entry["text"] for entry in model.scheduled] == ["due"]
+
+
+async def test_a_user_group_s_members_are_read_and_an_unknown_group_is_refused(
+    app: SlackApp, model: SlackApiModel
+) -> None:
+    model.groups["S0FAKELEADS"] = ["U0ALICE0001", "U0BOB000001"]
+
+    assert await app.group_members("S0FAKELEADS") == {"U0ALICE0001", "U0BOB000001"}
+    with pytest.raises(SlackWebhookRejected, match="no_such_subteam"):
+        await app.group_members("S0NOTAGROUP")

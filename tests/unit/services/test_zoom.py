@@ -215,3 +215,52 @@ async def test_the_models_app_without_the_write_scope_is_told_which_scope_to_add
 
     with pytest.raises(ZoomAuthFailed, match=r"lacks the scope\(s\) meeting:write:meeting:admin"):
         await client.create_meeting(fakes.ZOOM_USER, {"topic": "t"})
+
+
+async def _created(client: ZoomClient) -> int:
+    """A meeting the model holds, as CreateMeeting would have made it."""
+    body = {"topic": "Daily stand-up", "type": 2, "start_time": "2026-11-27T09:30:00",
+            "timezone": "Europe/Paris", "duration": 15}  # fmt: skip
+    return (await client.create_meeting(fakes.ZOOM_USER, body)).id
+
+
+async def test_a_delete_is_true_once_and_then_false_as_proof_it_is_gone(
+    zoom: ZoomModel, client: ZoomClient
+) -> None:
+    meeting_id = await _created(client)
+
+    assert await client.delete_meeting(meeting_id) is True
+    assert meeting_id not in zoom.meetings
+    assert await client.delete_meeting(meeting_id) is False  # 404, code 3001: deleted before
+
+
+async def test_an_update_moves_the_start_in_the_meeting_s_zone(
+    zoom: ZoomModel, client: ZoomClient
+) -> None:
+    meeting_id = await _created(client)
+
+    assert await client.update_start(meeting_id, "2026-11-27T10:15:00", "Europe/Paris") is True
+
+    assert zoom.meetings[meeting_id]["start_time"] == "2026-11-27T09:15:00Z"
+    zoom.meetings.clear()
+    assert await client.update_start(meeting_id, "2026-11-27T10:15:00", "Europe/Paris") is False
+
+
+@pytest.mark.parametrize(
+    ("fault", "raised"),
+    [
+        (answer(400, {"code": 3000, "message": "Cannot access meeting."}), ZoomRequestRejected),
+        (answer(429, {"code": 429, "message": "Too many requests"}), ZoomRateLimited),
+        (REFUSED, ZoomUnavailable),
+    ],
+)
+async def test_a_failed_delete_or_update_is_our_error(
+    zoom: ZoomModel, client: ZoomClient, fault: Fault, raised: type[Exception]
+) -> None:
+    zoom.removal.set(fault)
+    zoom.update.set(fault)
+
+    with pytest.raises(raised):
+        await client.delete_meeting(fakes.MEETING_ID)
+    with pytest.raises(raised):
+        await client.update_start(fakes.MEETING_ID, "2026-11-27T10:15:00", "Europe/Paris")

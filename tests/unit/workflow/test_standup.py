@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 
 from tests.support import fakes
-from tests.support.memory import MemoryStore, MemoryTemplates
+from tests.support.memory import MemoryStore, MemoryTemplates, ModelApp
 from zoom_notifier.domain.meeting_records import created_record
 from zoom_notifier.domain.models import MeetingKey, ZoomMeeting
 from zoom_notifier.domain.template import TemplateRead
 from zoom_notifier.errors import AwsUnavailable
 from zoom_notifier.inbound.slash_command import SlashCommand
+from zoom_notifier.local.faults import TIMEOUT_BEFORE
+from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.workflow.standup import answer_standup, channel_templates
 
 CHANNEL = "C0FAKE00001"
@@ -207,7 +209,11 @@ async def test_a_failing_listing_is_raised_for_the_handler_to_answer() -> None:
 
 
 async def reply_to(
-    text: str, files: dict[str, bytes], store: MemoryStore, user: str = "U0FAKE001"
+    text: str,
+    files: dict[str, bytes],
+    store: MemoryStore,
+    user: str = "U0FAKE001",
+    groups: ModelApp | None = None,
 ) -> dict[str, Any]:
     typed = command(text).model_copy(update={"user_id": user})
     reply = await answer_standup(
@@ -218,6 +224,7 @@ async def reply_to(
         default_channel=CHANNEL,
         timezone="Europe/Paris",
         now=NOW,
+        groups=groups,
     )
     return reply.payload()
 
@@ -262,6 +269,33 @@ async def test_only_a_template_s_managers_change_its_days_and_others_may_still_a
     record = await store.get(MeetingKey(date="2026-12-03", template="default"))
     assert record is not None
     assert record.changed_by == "U0MANAGER01"
+
+
+async def test_a_member_of_a_managers_user_group_changes_the_days_and_others_do_not() -> None:
+    store = MemoryStore()
+    workspace = SlackApiModel(channels={CHANNEL: []}, groups={"S0LEADS0001": ["U0LEAD00001"]})
+    files = {"default": template(slack={"managers": ["U0MANAGER01", "S0LEADS0001"]})}
+
+    refused = await reply_to("skip", files, store, groups=ModelApp(workspace))
+    allowed = await reply_to("skip", files, store, user="U0LEAD00001", groups=ModelApp(workspace))
+
+    assert refused["text"] == (
+        "Only this team's managers change its meetings: <@U0MANAGER01>, <!subteam^S0LEADS0001>. "
+        "You can still ask what is ahead."
+    )
+    assert allowed["response_type"] == "in_channel"
+
+
+async def test_a_managers_group_that_cannot_be_read_refuses_and_says_why() -> None:
+    store = MemoryStore()
+    workspace = SlackApiModel(channels={CHANNEL: []}, groups={"S0LEADS0001": ["U0LEAD00001"]})
+    workspace.scripts["usergroups.users.list"].set(TIMEOUT_BEFORE)
+    files = {"default": template(slack={"managers": ["S0LEADS0001"]})}
+
+    refused = await reply_to("skip", files, store, user="U0LEAD00001", groups=ModelApp(workspace))
+
+    assert "the user group S0LEADS0001 could not be read just now" in refused["text"]
+    assert store.items == {}
 
 
 async def test_a_change_in_a_channel_of_several_teams_names_the_team() -> None:
