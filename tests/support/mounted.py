@@ -133,3 +133,10 @@ def mount_slack_api(model: SlackApiModel, http: aioresponses, *, base_url: str) 
         pattern = re.compile(rf"^{re.escape(base_url.rstrip('/'))}/{re.escape(method)}(\?.*)?$")
         for verb in (http.get, http.post):
             verb(pattern, callback=method_callback(method), repeat=True)
+
+    def response(url: URL, **kwargs: Any) -> CallbackResult:
+        return _result(url, model.answer_response(str(url), kwargs.get("json") or {}))
+
+    # Commands' response_urls (issued with SlackApiModel.issue_response_url).
+    responses = re.compile(r"^https://hooks\.slack\.com/commands/.*$")
+    http.post(responses, callback=response, repeat=True)

@@ -312,7 +312,7 @@ def test_each_role_grants_exactly_what_the_code_calls_on_the_exact_resources(
             Name="zoom-notifier/slack-bot-token", SecretString=fakes.SLACK_BOT_TOKEN
         )
         monkeypatch.setenv("SLACK_BOT_TOKEN_SECRET", "zoom-notifier/slack-bot-token")
-        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "zoom-notifier-test-inbound")
+        monkeypatch.setenv("INBOUND_FUNCTION_NAME", "zoom-notifier-test-inbound")
 
     _exercise(function["Handler"], zoom, slack, aws_resources)
 

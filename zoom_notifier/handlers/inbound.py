@@ -4,7 +4,6 @@ the function's own asynchronous jobs: a change of an existing meeting, finished 
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,7 +78,7 @@ async def serve(
         )
     else:
         if answer.pending is not None:
-            answer = await _start(answer, answer.pending, command, meetings, io, now)
+            answer = await _start(answer, answer.pending, command, meetings, io, now, settings)
     log.info("command answered", action=command.text.split(" ", 1)[0] or "next")
     return HttpResponse.json(answer.payload())
 
@@ -119,6 +118,7 @@ async def _start(
     meetings: MeetingStore,
     io: Connections,
     now: float,
+    settings: InboundSettings,
 ) -> Answer:
     """Queue the job that finishes a begun change; if it cannot be queued, take the change
     back (nothing was done yet) and say so."""
@@ -131,7 +131,7 @@ async def _start(
         requested_at=now,
     )
     try:
-        await DeferredChanges(await io.aws.lambda_()).defer(job)
+        await DeferredChanges(await io.aws.lambda_(), settings.inbound_function_name).defer(job)
     except (TransientError, PermanentError) as exc:
         log.error("a change could not be queued", error=exc.name, cause=exc.cause)
     else:
@@ -174,7 +174,7 @@ async def finish_change(
 
     if _amends_refused(settings) is not None:
         raise ConfigurationError(str(_amends_refused(settings)))
-    function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+    function = settings.inbound_function_name or ""
     stack = function.removesuffix("-inbound") if function.endswith("-inbound") else None
     outcome = await run_change_job(event.job, settings, io, now=utc_now(), stack=stack)
     return FinishedChange(outcome=outcome)

@@ -110,9 +110,19 @@ def _dispatch(
     headers: Any,
     response_headers: dict[str, str],
 ) -> bytes:
-    del qualifier, headers
+    del qualifier
     name = _function_name(function_name)
     handler = _registry.handlers.get(name)
+    if handler is not None and headers.get("X-Amz-Invocation-Type") == "Event":
+        # Lambda queues an asynchronous event (HTTP 202) and runs it later, retrying twice on
+        # a function error (docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
+        threading.Thread(
+            target=_run_event,
+            args=(backend, name, body),
+            name=f"async-{name}",
+            daemon=True,
+        ).start()
+        return b""
     if handler is None:
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps(
@@ -144,6 +154,22 @@ def _dispatch(
             }
         ).encode()
     return json.dumps(result).encode()
+
+
+# Between an asynchronous event's tries (Lambda waits about a minute, then two; a local run
+# cannot wait that long, the order is what matters).
+ASYNC_RETRY_SECONDS = 1.0
+
+
+def _run_event(backend: LambdaSimpleBackend, name: str, body: Any) -> None:
+    for attempt in range(3):
+        # A failed event's result is kept nowhere without a destination; the log has it.
+        headers: dict[str, str] = {}
+        _dispatch(backend, name, None, body, {}, headers)
+        if "x-amz-function-error" not in headers:
+            return
+        if attempt < 2:
+            time.sleep(ASYNC_RETRY_SECONDS)
 
 
 _dynamodb_lock = threading.Lock()

@@ -7,11 +7,13 @@ the outcome, so a demo that "looks fine" but is wrong exits non-zero.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import TextIO
+from functools import partial
+from typing import Any, TextIO, TypeVar
 from zoneinfo import ZoneInfo
 
 from zoom_notifier.domain.template import parse_template
@@ -31,7 +33,7 @@ from zoom_notifier.local.runner import (
 )
 from zoom_notifier.local.scenarios import Scenario
 from zoom_notifier.local.slack_api_model import SlackApiModel
-from zoom_notifier.local.slack_commands import command_form
+from zoom_notifier.local.slack_commands import SlashCommands, command_form
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
 
@@ -229,6 +231,7 @@ def run_two_teams(
 
 
 _APP_CHANNEL = "C0DEMO0001"
+T = TypeVar("T")
 
 
 def run_slack_app(
@@ -285,7 +288,7 @@ def run_slack_app(
     return outcome
 
 
-def run_slash_command(
+def run_slash_command(  # noqa: PLR0915 - one scenario, told in order
     scenario: Scenario, day: str, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
 ) -> DemoOutcome:
     """The day runs in app mode; then commands are typed in the channel, and bad ones refused."""
@@ -312,6 +315,13 @@ def run_slash_command(
         template = json.loads(DEMO_TEMPLATE.read_text())
         # Every day, so that today (whatever day the demo runs) has its meeting and its link.
         template["notifier"] = {"days": ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]}
+        # Two hours from now, so that the meeting can still be moved and cancelled (before
+        # 22:00 Paris; later, the changes after the announcement are left out).
+        paris_now = datetime.now(ZoneInfo("Europe/Paris"))
+        later = paris_now + timedelta(hours=2)
+        amendable = later.date() == paris_now.date() and later.hour < 23
+        if amendable:
+            template["start_time"] = f"{later:%H}:00"
         local.upload_template(json.dumps(template).encode())
         # Today: the commands answer about the days from now, and today's link is the run's.
         today = datetime.now(ZoneInfo("Europe/Paris")).date().isoformat()
@@ -340,6 +350,10 @@ def run_slash_command(
               f"{replayed.status}", file=out)  # fmt: skip
         print(f"/standup in a channel with no team -> {elsewhere.status}:", file=out)
         print(f"  │ {elsewhere.text}", file=out)
+        if amendable:
+            problems += _change_after_announcement(
+                local, commands, slack_api, workspace, zoom_model, later, out
+            )
         meetings = local.meetings()
     for line in meeting_lines(meetings):
         print(line, file=out)
@@ -355,6 +369,61 @@ def run_slash_command(
         problems.append("the commands changed the channel: expected only the announcement")
     outcome.problems += problems
     return outcome
+
+
+def _change_after_announcement(
+    local: LocalRun,
+    commands: SlashCommands,
+    slack_api: SlackApiServer,
+    workspace: SlackApiModel,
+    zoom_model: ZoomModel,
+    start: datetime,
+    out: TextIO,
+) -> list[str]:
+    """Move today's announced meeting an hour later, then cancel it: each answered at once,
+    finished by the inbound function's own job, told through the response_url."""
+    problems: list[str] = []
+    moved_to = f"{start.hour + 1:02d}:00"
+    for number, text in enumerate((f"move {moved_to} today", "skip today offsite"), start=10):
+        response_url = slack_api.response_url(number)
+        body = command_form(text, channel=_APP_CHANNEL, user="U0ALICE01", response_url=response_url)
+        answer = commands.post(body, commands.signed_headers(body))
+        print(f"\n@alice types /standup {text} -> {answer.status}", file=out)
+        print(f"  │ {answer.text}", file=out)
+        told = _wait_for(partial(_responses, workspace, response_url))
+        for response in told or []:
+            print(f"  then, {response['response_type']}: {response['text']}", file=out)
+        if not told:
+            problems.append(f"/standup {text}: no result through its response_url")
+        (announcement,) = [m for m in workspace.messages(_APP_CHANNEL) if "metadata" in m]
+        print("  The announcement now:", file=out)
+        for line in slack_lines(announcement):
+            print(f"    {line}", file=out)
+        if text.startswith("move"):
+            starts = [meeting["start_time"] for meeting in zoom_model.meetings.values()]
+            print(f"  At Zoom: the meeting starts {starts}", file=out)
+            if "Moved to" not in json.dumps(announcement):
+                problems.append("the moved meeting's announcement does not say it moved")
+    print(f"  At Zoom: {len(zoom_model.meetings)} meeting(s) left", file=out)
+    if zoom_model.meetings:
+        problems.append("the cancelled meeting is still at Zoom")
+    del local
+    return problems
+
+
+def _responses(workspace: SlackApiModel, url: str) -> list[dict[str, Any]] | None:
+    return workspace.responses.get(url) or None
+
+
+def _wait_for(probe: Callable[[], T | None], seconds: float = 30.0) -> T | None:
+    """``probe``'s first answer that is not None, polled for ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found is not None:
+            return found
+        time.sleep(0.1)
+    return None
 
 
 def run_silent_day(
@@ -460,7 +529,8 @@ def _check(
     undelivered = [delivery for delivery in deliveries if delivery.error]
     expectations = [
         ("execution statuses", statuses, scenario.statuses),
-        ("Zoom meetings created", len(zoom.meetings), scenario.meetings),
+        # Meetings deleted since (a cancelled one) were created all the same.
+        ("Zoom meetings created", len(zoom.meetings) + len(zoom.deleted), scenario.meetings),
         ("announcements posted", len(slack.announcements), scenario.announcements),
         ("failure reports posted", len(slack.failure_reports), scenario.failure_posts),
         ("failure reports not delivered", len(undelivered), scenario.undelivered_failures),

@@ -221,7 +221,19 @@ class SlackApiServer(LoopbackServer[SlackApiModel]):
 
             return answer
 
+        async def response(request: web.Request) -> web.StreamResponse:
+            # A command's response_url (SlackApiModel.issue_response_url gave it out).
+            body = await request.json() if request.content_type == "application/json" else {}
+            return await _respond(request, model.answer_response(str(request.url), body))
+
         app = web.Application()
         for method in METHODS:
             app.router.add_route("*", f"/api/{method}", handler(method))
+        app.router.add_post("/commands/{tail:.*}", response)
         return app
+
+    def response_url(self, number: int) -> str:
+        """A command's response_url on this server, issued (its thirty minutes start now)."""
+        url = f"{self.url}/commands/T0LOCAL01/{number}/local"
+        self.model.issue_response_url(url)
+        return url

@@ -113,7 +113,10 @@ SCENARIOS = {
             "Slack app mode, the team's side: after the day's meeting is announced, Alice "
             "types /standup, /standup next 3 and /standup help in the channel, signed as Slack "
             "signs; a forged signature, a replay of her first request and a command from a "
-            "channel with no team are refused, and nothing changes.",
+            "channel with no team are refused. Then she moves the announced meeting an hour "
+            "later and cancels it: each answered at once, done at Zoom and in the "
+            "announcement by the inbound function's own job, and told through the command's "
+            "response_url.",
             slack_app=True,
             slash_command=True,
         ),

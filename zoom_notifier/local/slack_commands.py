@@ -30,8 +30,17 @@ class CommandAnswer:
         return str(self.message.get("text", ""))
 
 
+LOCAL_RESPONSE_URL = "http://127.0.0.1:9/commands/T0LOCAL01/1/local"
+
+
 def command_form(
-    text: str, *, channel: str, user: str, command: str = "/standup", team: str = "T0LOCAL01"
+    text: str,
+    *,
+    channel: str,
+    user: str,
+    command: str = "/standup",
+    team: str = "T0LOCAL01",
+    response_url: str = LOCAL_RESPONSE_URL,
 ) -> bytes:
     """The form Slack sends for ``command text`` typed by ``user`` in ``channel``."""
     return urlencode(
@@ -46,7 +55,7 @@ def command_form(
             "command": command,
             "text": text,
             "api_app_id": "A0LOCAL01",
-            "response_url": "http://127.0.0.1:9/commands/T0LOCAL01/1/local",
+            "response_url": response_url,
             "trigger_id": "1.2.local",
         }
     ).encode()

@@ -271,6 +271,8 @@ class InboundSettings(ServiceSettings):
     # answer: without these two, such a change is refused with the reason.
     zoom_credentials_secret: str | None = None
     slack_bot_token_secret: str | None = None
+    # The function's own name (the stack's "<stack>-inbound"): its jobs are invoked by it.
+    inbound_function_name: str | None = Field(default=None, min_length=1, max_length=140)
     zoom_api_url: str = "https://api.zoom.us/v2"
     zoom_oauth_url: str = "https://zoom.us/oauth/token"
     slack_api_url: str = "https://slack.com/api/"

@@ -12,7 +12,6 @@ does the change once.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,17 +41,17 @@ class ChangeJob(BaseModel):
 
 
 class DeferredChanges:
-    """Queue a :class:`ChangeJob` for this function (``AWS_LAMBDA_FUNCTION_NAME``)."""
+    """Queue a :class:`ChangeJob` for the function ``function_name`` (INBOUND_FUNCTION_NAME)."""
 
-    def __init__(self, client: Any, function_name: str | None = None) -> None:
+    def __init__(self, client: Any, function_name: str | None) -> None:
         self._client = client
-        self._function = function_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self._function = function_name
 
     async def defer(self, job: ChangeJob) -> None:
         if not self._function:
-            # Lambda always sets it; only a run outside Lambda can miss it.
             raise ConfigurationError(
-                "AWS_LAMBDA_FUNCTION_NAME is not set: the change cannot be queued"
+                "INBOUND_FUNCTION_NAME is not set: the change cannot be queued (the stack "
+                "predates this version: make deploy)"
             )
         with aws_errors(f"queueing the change of {job.key.date}/{job.key.template}"):
             response = await self._client.invoke(
