@@ -190,23 +190,7 @@ class AwsResources:
 
     def put_announced_meeting(self, date: str, start_time: str, timezone: str = "UTC") -> None:
         """The item of a meeting created and announced in Slack app mode, written directly."""
-        self.dynamodb.put_item(
-            TableName=TABLE,
-            Item={
-                "date": {"S": date},
-                "template": {"S": "default"},
-                "status": {"S": "notified"},
-                "meeting_id": {"N": str(MEETING_ID)},
-                "join_url": {"S": JOIN_URL},
-                "topic": {"S": "Daily stand-up"},
-                "start_time": {"S": start_time},
-                "timezone": {"S": timezone},
-                "notified_at": {"S": "2026-11-27T07:00:00+00:00"},
-                "slack_channel": {"S": SLACK_APP_CHANNEL},
-                "slack_ts": {"S": "1800000000.000100"},
-                "expires_at": {"N": str(int(time.time()) + 86400)},
-            },
-        )
+        self.dynamodb.put_item(TableName=TABLE, Item=announced_item(date, start_time, timezone))
 
     def item(self, date: str, template: str = "default") -> dict[str, Any] | None:
         response = self.dynamodb.get_item(
@@ -221,6 +205,32 @@ class AwsResources:
 
     def items(self) -> list[dict[str, Any]]:
         return list(self.dynamodb.scan(TableName=TABLE)["Items"])
+
+
+def announced_item(
+    date: str,
+    start_time: str,
+    timezone: str = "UTC",
+    *,
+    meeting_id: int = MEETING_ID,
+    slack_ts: str = "1800000000.000100",
+) -> dict[str, Any]:
+    """The DynamoDB item of a meeting created and announced in Slack app mode (in
+    :data:`SLACK_APP_CHANNEL`, as the message ``slack_ts``)."""
+    return {
+        "date": {"S": date},
+        "template": {"S": "default"},
+        "status": {"S": "notified"},
+        "meeting_id": {"N": str(meeting_id)},
+        "join_url": {"S": JOIN_URL},
+        "topic": {"S": "Daily stand-up"},
+        "start_time": {"S": start_time},
+        "timezone": {"S": timezone},
+        "notified_at": {"S": "2026-11-27T07:00:00+00:00"},
+        "slack_channel": {"S": SLACK_APP_CHANNEL},
+        "slack_ts": {"S": slack_ts},
+        "expires_at": {"N": str(int(time.time()) + 86400)},
+    }
 
 
 def deployed_environment() -> dict[str, str]:

@@ -144,15 +144,8 @@ def test_an_operator_cancels_an_announced_meeting_at_zoom_and_in_the_channel(
     start = (datetime.now(UTC) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     app_stack.client("dynamodb").put_item(
         TableName=app_stack.physical_ids["MeetingsTable"],
-        Item={
-            "date": {"S": today}, "template": {"S": "default"}, "status": {"S": "notified"},
-            "meeting_id": {"N": str(meeting_id)}, "join_url": {"S": fakes.JOIN_URL},
-            "topic": {"S": "Daily stand-up"}, "start_time": {"S": start},
-            "timezone": {"S": "UTC"}, "slack_channel": {"S": fakes.SLACK_APP_CHANNEL},
-            "slack_ts": {"S": ts}, "notified_at": {"S": datetime.now(UTC).isoformat()},
-            "expires_at": {"N": str(int(datetime.now(UTC).timestamp()) + 86400)},
-        },
-    )  # fmt: skip
+        Item=fakes.announced_item(today, start, meeting_id=meeting_id, slack_ts=ts),
+    )
 
     code, out, err = cli(capsys, "skip", "--date", today, "--reason", "offsite")
 

@@ -4,22 +4,33 @@ refusal a bare status; never a 500, never a write without a valid signature."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from aioresponses import aioresponses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support import fakes
+from tests.support.memory import ModelZoom
+from tests.support.mounted import mount_slack_api
+from zoom_notifier.errors import AwsUnavailable, SlackUnavailable
 from zoom_notifier.handlers import inbound
 from zoom_notifier.inbound.slack_signature import sign
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.function_url import request_event
+from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
 from zoom_notifier.local.slack_commands import command_form
 from zoom_notifier.local.stack import LocalStack
+from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.runtime.container import reset_container
+from zoom_notifier.services.deferred_changes import DEFERRED_KEY, ChangeJob, DeferredChanges
+from zoom_notifier.services.slack_app import SLACK_API_URL
 
 CHANNEL = fakes.SLACK_APP_CHANNEL
 FORM = "application/x-www-form-urlencoded"
@@ -203,3 +214,139 @@ def test_arbitrary_signed_bodies_are_answered_or_refused_never_a_500(
     answer = call(body, signed(body))
 
     assert answer["statusCode"] in {200, 400, 401, 415}
+
+
+# --- a change of an announced meeting: answered at once, finished by the function's own job ---
+
+
+@pytest.fixture
+def announced(app_stack: LocalStack, zoom: ZoomModel) -> int:
+    """Today's meeting at Zoom, announced in the channel, three hours from now."""
+    meeting = asyncio.run(
+        ModelZoom(zoom).create_meeting(fakes.ZOOM_USER, {"topic": "Daily stand-up", "type": 2})
+    )
+    now = datetime.now(UTC)
+    today = now.astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
+    start = (now + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    app_stack.client("dynamodb").put_item(
+        TableName=app_stack.physical_ids["MeetingsTable"],
+        Item=fakes.announced_item(today, start, meeting_id=meeting.id, slack_ts=ANNOUNCEMENT_TS),
+    )
+    return meeting.id
+
+
+ANNOUNCEMENT_TS = "1800000000.000100"
+RESPONSE_URL = "https://hooks.slack.com/commands/T0LOCAL01/1/fake"
+
+
+@pytest.fixture
+def workspace(http: aioresponses) -> SlackApiModel:
+    """The channel, its announcement, and the command's response_url."""
+    announcement = {"type": "message", "ts": ANNOUNCEMENT_TS, "text": "Daily stand-up"}
+    model = SlackApiModel(channels={CHANNEL: [announcement | {"metadata": {}}]})
+    mount_slack_api(model, http, base_url=SLACK_API_URL)
+    model.issue_response_url(RESPONSE_URL)
+    return model
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The jobs the function queued for itself (Lambda's asynchronous invoke), as events."""
+    events: list[dict[str, Any]] = []
+
+    async def defer(self: DeferredChanges, job: ChangeJob) -> None:
+        events.append({DEFERRED_KEY: job.model_dump(mode="json")})
+
+    monkeypatch.setattr(DeferredChanges, "defer", defer)
+    return events
+
+
+async def queue(self: DeferredChanges, job: ChangeJob) -> None:
+    """Lambda's asynchronous invoke accepting the job (and running it later)."""
+
+
+def type_command(text: str) -> dict[str, Any]:
+    body = command_form(text, channel=CHANNEL, user="U0FAKE001", response_url=RESPONSE_URL)
+    answer = call(body, signed(body))
+    assert answer["statusCode"] == 200
+    return dict(json.loads(answer["body"]))
+
+
+@pytest.mark.usefixtures("app_stack")
+def test_a_skip_after_the_announcement_is_answered_then_done_by_the_job_and_told(
+    announced: int,
+    zoom: ZoomModel,
+    workspace: SlackApiModel,
+    queued: list[dict[str, Any]],
+) -> None:
+    answer = type_command("skip today offsite")
+
+    assert answer["text"].startswith("Cancelling *default* on ")
+    assert announced in zoom.meetings  # nothing done within Slack's 3 seconds
+    (event,) = queued
+    assert inbound.handler(event, fakes.FakeContext()) == {"outcome": "changed"}
+
+    assert announced not in zoom.meetings
+    (message,) = workspace.messages(CHANNEL)
+    assert message["text"].startswith("Cancelled: ")
+    (told,) = workspace.responses[RESPONSE_URL]
+    assert told["response_type"] == "in_channel"
+    assert told["text"].startswith("<@U0FAKE001> cancelled *default* on ")
+    assert told["text"].endswith(": offsite")
+    # Lambda's retry of the same event changes nothing more and says so to the typist.
+    assert inbound.handler(event, fakes.FakeContext()) == {"outcome": "nothing to do"}
+    assert len(workspace.messages(CHANNEL)) == 1
+
+
+@pytest.mark.usefixtures("app_stack")
+def test_a_job_whose_response_url_is_used_up_tells_the_channel_instead(
+    announced: int, zoom: ZoomModel, workspace: SlackApiModel, queued: list[dict[str, Any]]
+) -> None:
+    type_command("skip today")
+    workspace.responses[RESPONSE_URL].extend([{}] * 5)  # Slack's five uses, spent
+
+    inbound.handler(queued[0], fakes.FakeContext())
+
+    announcement, told = workspace.messages(CHANNEL)
+    assert announcement["text"].startswith("Cancelled: ")
+    assert "cancelled *default*" in told["text"]
+    assert announced not in zoom.meetings
+
+
+@pytest.mark.usefixtures("app_stack")
+def test_a_job_that_fails_tells_the_typist_and_is_retried_by_lambda(
+    announced: int, zoom: ZoomModel, workspace: SlackApiModel, queued: list[dict[str, Any]]
+) -> None:
+    type_command("skip today")
+    workspace.scripts["chat.update"].set(slack_error("internal_error"))
+
+    with pytest.raises(SlackUnavailable):
+        inbound.handler(queued[0], fakes.FakeContext())
+
+    (told,) = workspace.responses[RESPONSE_URL]
+    assert told["response_type"] == "ephemeral"
+    assert "is not changed yet" in told["text"]
+    assert "zoom-notifier skip --stack" in told["text"]
+    inbound.handler(queued[0], fakes.FakeContext())  # the retry
+    assert workspace.messages(CHANNEL)[0]["text"].startswith("Cancelled: ")
+
+
+@pytest.mark.usefixtures("app_stack")
+def test_a_job_that_cannot_be_queued_takes_the_change_back(
+    announced: int, zoom: ZoomModel, workspace: SlackApiModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refused(self: DeferredChanges, job: ChangeJob) -> None:
+        raise AwsUnavailable("Lambda: TooManyRequestsException")
+
+    monkeypatch.setattr(DeferredChanges, "defer", refused)
+
+    answer = type_command("skip today")
+
+    assert answer["text"] == (
+        "I could not start the change just now (AWS is failing); nothing is changed. Try "
+        "again in a minute."
+    )
+    assert announced in zoom.meetings
+    monkeypatch.setattr(DeferredChanges, "defer", queue)
+    # Nothing was left marked: the command, typed again, begins the change.
+    assert type_command("skip today offsite")["text"].startswith("Cancelling")
