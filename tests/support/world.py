@@ -17,8 +17,9 @@ from aioresponses import aioresponses
 from botocore.exceptions import ClientError
 
 from tests.support import fakes
-from tests.support.mounted import mount_slack, mount_zoom
+from tests.support.mounted import mount_slack, mount_slack_api, mount_zoom
 from zoom_notifier.handlers import notify_failure
+from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.executions import (
     ExecutionReport,
     failure_messages,
@@ -26,12 +27,14 @@ from zoom_notifier.local.executions import (
     run_execution,
 )
 from zoom_notifier.local.faults import Fault, Script
+from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.runtime.container import reset_container
 from zoom_notifier.services import aws as aws_module
+from zoom_notifier.services.slack_app import SLACK_API_URL
 
 __all__ = [
     "DAY",
@@ -198,3 +201,18 @@ def fail_slack(*faults: Fault, forever: Fault | None = None) -> Arrange:
 def heal(world: World) -> None:
     """Zoom and Slack work again."""
     world.zoom.create, world.zoom.token, world.slack.script = Script(), Script(), Script()
+
+
+def app_mode_stack(
+    local_aws: LocalAws, http: aioresponses, monkeypatch: pytest.MonkeyPatch
+) -> tuple[LocalStack, ZoomModel, SlackApiModel]:
+    """The stack deployed in Slack app mode (its functions' environment applied), Zoom's model
+    and the workspace's (its one channel, the bot token the stack's secret holds) mounted."""
+    stack = fakes.deploy_stack(local_aws, slack_app=True)
+    for name, value in stack.environment.items():
+        monkeypatch.setenv(name, value)
+    zoom = fakes.zoom_model()
+    mount_zoom(zoom, http, api_url=fakes.ZOOM_API, oauth_url=fakes.OAUTH_URL)
+    workspace = SlackApiModel(token=fakes.SLACK_BOT_TOKEN, channels={fakes.SLACK_APP_CHANNEL: []})
+    mount_slack_api(workspace, http, base_url=SLACK_API_URL)
+    return stack, zoom, workspace

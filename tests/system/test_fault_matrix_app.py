@@ -17,8 +17,7 @@ import pytest
 from aioresponses import aioresponses
 
 from tests.support import fakes
-from tests.support.mounted import mount_slack_api, mount_zoom
-from tests.support.world import DAY
+from tests.support.world import DAY, app_mode_stack
 from zoom_notifier.local.aws import LambdaTimedOut, LocalAws
 from zoom_notifier.local.executions import redrive_execution, run_execution
 from zoom_notifier.local.faults import (
@@ -35,7 +34,6 @@ from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.services import meeting_store as store_module
-from zoom_notifier.services.slack_app import SLACK_API_URL
 
 CHANNEL = fakes.SLACK_APP_CHANNEL
 
@@ -124,14 +122,7 @@ ROWS = [
 def app_stack(
     local_aws: LocalAws, http: aioresponses, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[LocalStack, ZoomModel, SlackApiModel]:
-    stack = fakes.deploy_stack(local_aws, slack_app=True)
-    for name, value in stack.environment.items():
-        monkeypatch.setenv(name, value)
-    zoom = fakes.zoom_model()
-    mount_zoom(zoom, http, api_url=fakes.ZOOM_API, oauth_url=fakes.OAUTH_URL)
-    workspace = SlackApiModel(token=fakes.SLACK_BOT_TOKEN, channels={CHANNEL: []})
-    mount_slack_api(workspace, http, base_url=SLACK_API_URL)
-    return stack, zoom, workspace
+    return app_mode_stack(local_aws, http, monkeypatch)
 
 
 def _stop_before_once(monkeypatch: pytest.MonkeyPatch, name: str) -> None:

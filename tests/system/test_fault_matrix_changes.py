@@ -19,7 +19,7 @@ import pytest
 from aioresponses import aioresponses
 
 from tests.support import fakes
-from tests.support.mounted import mount_slack_api, mount_zoom
+from tests.support.world import app_mode_stack
 from zoom_notifier.handlers import inbound
 from zoom_notifier.inbound.slack_signature import sign
 from zoom_notifier.local.aws import LocalAws
@@ -30,7 +30,6 @@ from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
 from zoom_notifier.local.slack_commands import command_form
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.local.zoom_model import ZoomModel
-from zoom_notifier.services.slack_app import SLACK_API_URL
 
 CHANNEL = fakes.SLACK_APP_CHANNEL
 ALICE, BOB = "U0ALICE0001", "U0BOB000001"
@@ -56,13 +55,7 @@ class Day:
 def world(
     local_aws: LocalAws, http: aioresponses, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[LocalStack, ZoomModel, SlackApiModel, Day]:
-    stack = fakes.deploy_stack(local_aws, slack_app=True)
-    for name, value in stack.environment.items():
-        monkeypatch.setenv(name, value)
-    zoom = fakes.zoom_model()
-    mount_zoom(zoom, http, api_url=fakes.ZOOM_API, oauth_url=fakes.OAUTH_URL)
-    workspace = SlackApiModel(token=fakes.SLACK_BOT_TOKEN, channels={CHANNEL: []})
-    mount_slack_api(workspace, http, base_url=SLACK_API_URL)
+    stack, zoom, workspace = app_mode_stack(local_aws, http, monkeypatch)
     day = Day()
     template = {**fakes.TEMPLATE, "timezone": day.zone, "start_time": day.start,
                 "notifier": {"reminder_minutes": 5}}  # fmt: skip

@@ -236,14 +236,9 @@ class ZoomModel:
             return missing
         if (limited := self.limits.check_create(user_id)) is not None:
             return limited
-        try:
-            request = json.loads(body or b"null")
-        except ValueError:
-            request = None
-        if not isinstance(request, dict):
-            return Reply(
-                400, {"code": 300, "message": "Request Body should be a valid JSON object."}
-            )
+        request = _json_object(body)
+        if isinstance(request, Reply):
+            return request
         with self._lock:
             self.create_requests.append(request)
             meeting_id = next(self._ids)
@@ -310,14 +305,9 @@ class ZoomModel:
             return _INVALID_TOKEN
         if (missing := self._missing_scope("meeting:write:meeting:admin")) is not None:
             return missing
-        try:
-            request = json.loads(body or b"null")
-        except ValueError:
-            request = None
-        if not isinstance(request, dict):
-            return Reply(
-                400, {"code": 300, "message": "Request Body should be a valid JSON object."}
-            )
+        request = _json_object(body)
+        if isinstance(request, Reply):
+            return request
         with self._lock:
             meeting = self.meetings.get(int(meeting_id)) if meeting_id.isdigit() else None
             if meeting is None:
@@ -347,3 +337,14 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     return user, password
+
+
+def _json_object(body: bytes) -> dict[str, Any] | Reply:
+    """A request body that must be a JSON object, or Zoom's answer when it is not (code 300)."""
+    try:
+        request = json.loads(body or b"null")
+    except ValueError:
+        request = None
+    if not isinstance(request, dict):
+        return Reply(400, {"code": 300, "message": "Request Body should be a valid JSON object."})
+    return request

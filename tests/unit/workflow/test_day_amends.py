@@ -62,10 +62,11 @@ def body(**notifier: Any) -> dict[str, Any]:
 
 
 async def announced(
-    store: MemoryStore, zoom: ZoomModel, workspace: SlackApiModel, clock: Clock, **notifier: Any
+    store: MemoryStore, zoom: ZoomModel, workspace: SlackApiModel | None, clock: Clock
 ) -> MeetingRecord:
-    """The day's meeting created at Zoom and announced in the channel, with its reminder."""
-    templates = MemoryTemplates({"default": json.dumps(body(**notifier)).encode()})
+    """The day's meeting created at Zoom and announced in the channel, with its reminder
+    (without ``workspace``: announced by the webhook)."""
+    templates = MemoryTemplates({"default": json.dumps(body()).encode()})
     await create_on(DAY, templates, store, zoom)
     result = await notify_step.notify_meeting(
         NotifyInput(date=DAY),
@@ -73,13 +74,13 @@ async def announced(
         slack=ModelSlack(fakes.slack_model()),
         owner=OWNER,
         now=clock,
-        app=ModelApp(workspace),
-        app_channel=APP_CHANNEL,
+        app=ModelApp(workspace) if workspace else None,
+        app_channel=APP_CHANNEL if workspace else None,
     )
     assert result.outcome == "notified"
     record = await store.get(KEY)
     assert record is not None
-    assert record.slack_ts is not None
+    assert (record.slack_ts is not None) == (workspace is not None)
     return record
 
 
@@ -354,16 +355,7 @@ async def test_a_move_sooner_than_five_minutes_is_refused(
 async def test_a_webhook_announcement_cannot_be_edited_and_the_answer_says_what_to_do(
     store: MemoryStore, zoom: ZoomModel, clock: Clock
 ) -> None:
-    templates = MemoryTemplates({"default": json.dumps(body()).encode()})
-    await create_on(DAY, templates, store, zoom)
-    result = await notify_step.notify_meeting(
-        NotifyInput(date=DAY),
-        store=store,
-        slack=ModelSlack(fakes.slack_model()),
-        owner=OWNER,
-        now=clock,
-    )
-    assert result.outcome == "notified"
+    await announced(store, zoom, None, clock)
 
     answer = await ask(store, clock, "skip")
 
