@@ -172,8 +172,8 @@ async def finish_change(
     """Finish the change a command began: at Zoom, in the channel, then say how it went."""
     from zoom_notifier.handlers.change_jobs import run_change_job  # noqa: PLC0415 - jobs only
 
-    if _amends_refused(settings) is not None:
-        raise ConfigurationError(str(_amends_refused(settings)))
+    if (refused := _amends_refused(settings)) is not None:
+        raise ConfigurationError(refused)
     function = settings.inbound_function_name or ""
     stack = function.removesuffix("-inbound") if function.endswith("-inbound") else None
     outcome = await run_change_job(event.job, settings, io, now=utc_now(), stack=stack)
