@@ -41,8 +41,8 @@ sys.path[:0] = [str(REPOSITORY), str(REPOSITORY / "infrastructure")]
 import package  # noqa: E402
 from package import build, find_python, template_target  # noqa: E402
 
+from zoom_notifier.inbound.request_signature import sign  # noqa: E402
 from zoom_notifier.inbound.slack_door import SLACK_COMMANDS_PATH  # noqa: E402
-from zoom_notifier.inbound.slack_signature import sign  # noqa: E402
 from zoom_notifier.local.aws import LocalAws  # noqa: E402
 from zoom_notifier.local.deployment import EXAMPLE_TEMPLATE_PATH  # noqa: E402
 from zoom_notifier.local.function_url import request_event  # noqa: E402

@@ -25,6 +25,7 @@ __all__ = [
     "AnnouncementUncertain",
     "AwsUnavailable",
     "ConfigurationError",
+    "DayItemBusy",
     "DeadlineExceeded",
     "InvalidExecutionInput",
     "InvalidMeetingRecord",
@@ -123,6 +124,11 @@ class DeadlineExceeded(TransientError):
 
 class AwsUnavailable(TransientError):
     """An AWS call was throttled, failed server-side, or could not be made."""
+
+
+class DayItemBusy(TransientError):
+    """The day's item changed under each try to record a Zoom event (a burst of events at
+    once); the event is answered so that Zoom sends it again."""
 
 
 # --- permanent ---------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from zoom_notifier.local.faults import NetworkFault, Outcome, Reply
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.services.meeting_store import LIFE_ATTRIBUTES
 from zoom_notifier.services.slack_app import GONE_OR_DUE, refusal_error
 from zoom_notifier.services.slack_webhook import check_webhook_answer
 from zoom_notifier.services.zoom import error_for, meeting_from, meeting_list_from
@@ -186,6 +187,28 @@ class MemoryStore:
         ):
             return found
         self.put(done)
+        return None
+
+    async def key_of_meeting(self, meeting_id: int) -> MeetingKey | None:
+        for record in self.items.values():
+            if record.meeting_id == meeting_id:
+                return record.key
+        return None
+
+    async def update_life(
+        self, before: MeetingRecord, after: MeetingRecord
+    ) -> MeetingRecord | None:
+        """MeetingStore.update_life's conditions: the meeting, and every life attribute that
+        changes (and the version) as ``before`` read them."""
+        found = self.items.get((before.date, before.template))
+        if found is None:
+            return before
+        changed = [n for n in LIFE_ATTRIBUTES if getattr(before, n) != getattr(after, n)]
+        if found.meeting_id != before.meeting_id or any(
+            getattr(found, name) != getattr(before, name) for name in {*changed, "life_version"}
+        ):
+            return found
+        self.put(found.model_copy(update={name: getattr(after, name) for name in changed}))
         return None
 
     async def moves(self, day: str) -> dict[str, str]:
@@ -452,6 +475,25 @@ class ModelApp:
 
     async def group_members(self, group: str) -> frozenset[str]:
         return frozenset(self._call("usergroups.users.list", {"usergroup": group})["users"])
+
+    async def reply(
+        self, channel: str, thread_ts: str, text: str, metadata: Mapping[str, Any]
+    ) -> str:
+        arguments = {"channel": channel, "thread_ts": thread_ts, "text": text}
+        return str(self._call("chat.postMessage", {**arguments, "metadata": dict(metadata)})["ts"])
+
+    async def find_reply(
+        self, channel: str, thread_ts: str, event_type: str, payload: Mapping[str, Any]
+    ) -> str | None:
+        arguments = {"channel": channel, "ts": thread_ts, "include_all_metadata": True}
+        for message in self._call("conversations.replies", arguments)["messages"][1:]:
+            found = message.get("metadata") or {}
+            carried = found.get("event_payload") or {}
+            if found.get("event_type") == event_type and all(
+                carried.get(key) == value for key, value in payload.items()
+            ):
+                return str(message["ts"])
+        return None
 
     async def find_scheduled(self, channel: str, post_at: int, text: str) -> str | None:
         listed = self._call("chat.scheduledMessages.list", {"channel": channel})

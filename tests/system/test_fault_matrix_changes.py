@@ -21,7 +21,7 @@ from aioresponses import aioresponses
 from tests.support import fakes
 from tests.support.world import app_mode_stack
 from zoom_notifier.handlers import inbound
-from zoom_notifier.inbound.slack_signature import sign
+from zoom_notifier.inbound.request_signature import sign
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.executions import run_execution
 from zoom_notifier.local.faults import TIMEOUT_AFTER, Fault

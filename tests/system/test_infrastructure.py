@@ -26,8 +26,8 @@ from tests.support import fakes
 from zoom_notifier.domain.meeting_records import CLAIM_SECONDS, NOTIFY_CLAIM_SECONDS
 from zoom_notifier.errors import SlackUnavailable
 from zoom_notifier.handlers import create_meeting, dispatch, inbound, notify_failure, notify_meeting
+from zoom_notifier.inbound.request_signature import sign
 from zoom_notifier.inbound.slack_door import SLACK_COMMANDS_PATH
-from zoom_notifier.inbound.slack_signature import sign
 from zoom_notifier.local.cloudformation import load_template
 from zoom_notifier.local.deployment import TEMPLATE_PATH
 from zoom_notifier.local.faults import answer

@@ -164,6 +164,9 @@ class MeetingDefinition(BaseModel):
     # Stop the team's meetings for a while (a holiday fortnight, a re-org) without deleting the
     # template: through this date (inclusive), or until the key is removed (true).
     paused_until: date | Literal[True] | None = None
+    # Post the cloud recording's link in the announcement's thread once Zoom says it is ready
+    # (Slack app mode and Zoom's event notifications; the account needs cloud recording).
+    recording: bool = False
 
     def delivery(self) -> Delivery:
         """What the item records of this definition for NotifyMeeting."""
@@ -171,6 +174,7 @@ class MeetingDefinition(BaseModel):
             slack_webhook_secret=self.slack.webhook_secret if self.slack else None,
             slack_channel=self.slack.channel if self.slack else None,
             reminder_minutes=self.reminder_minutes,
+            recording=self.recording or None,
         )
 
     @field_validator("paused_until", mode="before")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from zoom_notifier.domain.dispatch import INVALID_EXECUTION_PREFIX
+from zoom_notifier.domain.meeting_life import attended, present
 from zoom_notifier.domain.models import (
     ExecutionDescription,
     ExecutionStatusChange,
@@ -34,11 +35,13 @@ __all__ = [
     "escape",
     "failure_alert",
     "failure_report",
+    "life_announcement",
     "local_start",
     "meeting_announcement",
     "moved_announcement",
     "other_alert",
     "read_failure",
+    "recording_reply",
     "reminder_text",
     "repost_command",
     "skip_announcement",
@@ -172,6 +175,57 @@ def moved_announcement(record: MeetingRecord) -> dict[str, Any]:
     blocks = [*message["blocks"], {"type": "context", "elements": [
         {"type": "mrkdwn", "text": note}]}]  # fmt: skip
     return {"text": message["text"], "blocks": blocks}
+
+
+def _minutes_between(start: str | None, end: str | None) -> int | None:
+    begun, ended = utc_instant(start or "", "UTC"), utc_instant(end or "", "UTC")
+    if begun is None or ended is None or ended < begun:
+        return None
+    return round((ended - begun).total_seconds() / 60)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def life_announcement(record: MeetingRecord) -> dict[str, Any]:
+    """The announcement as the meeting's life stands (Zoom's events): as posted while it is
+    scheduled; live, since when and how many are in; ended, when, how long it lasted and how
+    many distinct people attended (no link any more); deleted at Zoom (no link)."""
+    base = moved_announcement(record) if record.change == "move" else meeting_announcement(record)
+    if record.life is None:
+        return base
+    topic = record.topic or "Zoom meeting"
+    if record.life == "live":
+        since = local_start(record.live_since, record.timezone)
+        line = ":red_circle: *Live*" + (f" since {escape(since)}" if since else "")
+        line += f" · {_count(present(record), 'person', 'people')} in the meeting"
+        blocks = [base["blocks"][0], _section(line), *base["blocks"][1:]]
+        return {"text": _cut(f"Live: {escape(topic)}", FALLBACK_TEXT_LIMIT), "blocks": blocks}
+    if record.life == "ended":
+        ended = local_start(record.ended_at, record.timezone)
+        lasted = _minutes_between(record.live_since, record.ended_at)
+        line = ":white_check_mark: *Ended*" + (f" at {escape(ended)}" if ended else "")
+        if lasted is not None:
+            line += f" after {_count(lasted, 'minute', 'minutes')}"
+        line += f" · {_count(attended(record), 'person', 'people')} attended (distinct)"
+        headline = f"Ended: {escape(topic)}"
+    else:
+        line = ":wastebasket: *Deleted at Zoom*: this meeting no longer exists."
+        headline = f"Deleted at Zoom: {escape(topic)}"
+    return {
+        "text": _cut(headline, FALLBACK_TEXT_LIMIT),
+        "blocks": [base["blocks"][0], _section(f":calendar: {record.date}\n{line}")],
+    }
+
+
+def recording_reply(record: MeetingRecord) -> str:
+    """The thread reply with the recording's share link (and its passcode when the link does not
+    carry it, as the announcement gives the meeting's): never a download link or token."""
+    text = f":movie_camera: The recording is ready: <{record.recording_url}|watch it in Zoom>"
+    if record.recording_passcode:
+        text += f" (passcode `{escape(record.recording_passcode)}`)"
+    return text
 
 
 def reminder_text(record: MeetingRecord, minutes: int) -> str:

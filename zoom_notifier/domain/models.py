@@ -33,10 +33,12 @@ __all__ = [
     "ExecutionStatusChange",
     "FailureAlertResult",
     "FailureMessage",
+    "Life",
     "MeetingKey",
     "MeetingRecord",
     "NotifyInput",
     "NotifyResult",
+    "Presence",
     "SkippedResult",
     "SnsEvent",
     "ZoomMeeting",
@@ -203,6 +205,23 @@ Status = Literal["planned", "creating", "created", "skipped", "notified"]
 Change = Literal["skip", "move", "pause"]
 # A person's change of a day whose meeting exists and is announced (app mode): begun, not done.
 Amend = Literal["cancel", "move"]
+# What Zoom's events said of the meeting (app mode): it is live, it ended, it was deleted at
+# Zoom. Absent: scheduled. Moved only forward (zoom_notifier.domain.meeting_life).
+Life = Literal["live", "ended", "deleted"]
+
+
+class Presence(BaseModel):
+    """One participant of a meeting (kept by a hash of who they are): the latest time they
+    joined and the latest time they left (Zoom's UTC form); in while joined is the later."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
+
+    joined: str | None = None
+    left: str | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.joined is not None and (self.left is None or self.joined > self.left)
 
 
 class Delivery(BaseModel):
@@ -217,6 +236,8 @@ class Delivery(BaseModel):
     reminder_minutes: int | None = None
     # When the day's announcement is due (epoch seconds): what its delay is measured from.
     announce_at: int | None = None
+    # The template asks for the recording's link in the announcement's thread (app mode).
+    recording: bool | None = None
 
 
 class MeetingRecord(BaseModel):
@@ -278,6 +299,26 @@ class MeetingRecord(BaseModel):
     # ``changed_by`` at ``changed_at``. Cleared by the write that records it done.
     amending: Amend | None = None
     amend_to: LocalTime | None = None
+    # Zoom's events of the meeting (app mode): its life, since when it is live and when it
+    # ended (Zoom's UTC form), who was in (Presence by participant hash), the version of all
+    # this (one more per change) and the version the announcement shows, when it was last
+    # edited, and when the edit queued for it is due (its mark: one job per burst of events).
+    life: Life | None = None
+    live_since: str | None = None
+    ended_at: str | None = None
+    attendance: dict[str, Presence] | None = None
+    life_version: int | None = None
+    life_shown: int | None = None
+    life_edited_at: int | None = None
+    life_edit_due: int | None = None
+    # The template's notifier.recording; the recording's link once Zoom says it is ready (and
+    # its passcode when the link does not carry it), and the thread reply that gave it (its
+    # ts, or when a post began whose outcome is unknown).
+    recording: bool | None = None
+    recording_url: str | None = None
+    recording_passcode: str | None = None
+    recording_ts: str | None = None
+    recording_attempt_started_at: int | None = None
     expires_at: int
 
     _real = field_validator("date")(_real_date)

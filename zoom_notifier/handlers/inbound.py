@@ -1,5 +1,6 @@
-"""``Inbound``: the Function URL's requests (Slack's slash command, ``/slack/commands``), and
-the function's own asynchronous jobs: a change of an existing meeting, finished after the answer
+"""``Inbound``: the Function URL's requests (Slack's slash command, ``/slack/commands``; Zoom's
+event notifications, ``/zoom/events``), and the function's own asynchronous jobs: a change of an
+existing meeting, finished after the answer, and an announcement edited to follow its meeting
 (:mod:`zoom_notifier.services.deferred_changes`)."""
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from zoom_notifier.runtime.container import STATE
 from zoom_notifier.runtime.http_runtime import HttpFunction, http_handler
 from zoom_notifier.runtime.lambda_runtime import Invocation, Step, lambda_handler
 from zoom_notifier.runtime.logs import bind, get_logger, register_invocation_secret
-from zoom_notifier.services.deferred_changes import DEFERRED_KEY, ChangeJob, DeferredChanges
+from zoom_notifier.services.deferred_changes import (
+    DEFERRED_KEY,
+    REFRESH_KEY,
+    ChangeJob,
+    DeferredChanges,
+    RefreshJob,
+)
 from zoom_notifier.services.meeting_store import MeetingStore
 from zoom_notifier.services.secrets import slack_bot_token, slack_signing_secret
 from zoom_notifier.services.seen_requests import SeenRequests
@@ -33,9 +40,18 @@ __all__ = ["FinishedChange", "handler", "serve"]
 log = get_logger(__name__)
 
 
+# Where the Zoom app sends its event notifications (inbound.zoom_door.ZOOM_EVENTS_PATH; here
+# as text, so that a slash command's cold start does not import that door).
+ZOOM_EVENTS_PATH = "/zoom/events"
+
+
 async def serve(
     request: HttpRequest, settings: InboundSettings, io: Connections, now: float
 ) -> HttpResponse:
+    if request.path == ZOOM_EVENTS_PATH:
+        from zoom_notifier.handlers.zoom_events import serve_zoom_event  # noqa: PLC0415
+
+        return await serve_zoom_event(request, settings, io, now)
     if request.path != SLACK_COMMANDS_PATH:
         raise Refused(404, "no such path")
     if request.method != "POST":
@@ -180,8 +196,36 @@ async def finish_change(
     return FinishedChange(outcome=outcome)
 
 
+class RefreshEvent(BaseModel):
+    """The function's own asynchronous event: edit an announcement."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    job: RefreshJob = Field(alias=REFRESH_KEY)
+
+
+class RefreshedAnnouncement(BaseModel):
+    """What an edit job did (the log has it)."""
+
+    outcome: str
+
+
+async def refresh_announcement(
+    event: RefreshEvent, settings: InboundSettings, _invocation: Invocation, io: Connections
+) -> RefreshedAnnouncement:
+    """Bring an announcement up to date with what Zoom's events told of its meeting."""
+    from zoom_notifier.handlers.zoom_events import run_refresh_job  # noqa: PLC0415 - jobs only
+
+    if settings.slack_bot_token_secret is None:
+        raise ConfigurationError(
+            "SLACK_BOT_TOKEN_SECRET is not set: an announcement cannot be edited"
+        )
+    return RefreshedAnnouncement(outcome=await run_refresh_job(event.job, settings, io))
+
+
 _serve_url = http_handler(HttpFunction("Inbound", InboundSettings, serve))
 _finish = lambda_handler(Step("Inbound", InboundSettings, DeferredEvent, finish_change))
+_refresh = lambda_handler(Step("Inbound", InboundSettings, RefreshEvent, refresh_announcement))
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
@@ -189,6 +233,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     deferred jobs (an event only this function's role may send)."""
     if isinstance(event, dict) and DEFERRED_KEY in event:
         return _finish(event, context)
+    if isinstance(event, dict) and REFRESH_KEY in event:
+        return _refresh(event, context)
     return _serve_url(event, context)
 
 

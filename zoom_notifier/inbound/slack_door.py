@@ -1,7 +1,7 @@
 """The door Slack's requests come through: signed, fresh, first seen, then read.
 
 In this order, each step refusing with a bare status: the signature and its timestamp
-(:mod:`.slack_signature`, ``401``), then whether the same signed request was answered before
+(:mod:`.request_signature`, ``401``), then whether the same signed request was answered before
 (a replay within the window, ``401``), and only then the body's form
 (:mod:`.slash_command`, ``415``/``400``). Nothing of an unsigned body is read.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from zoom_notifier.inbound.function_url import HttpRequest, Refused
-from zoom_notifier.inbound.slack_signature import signature_problem
+from zoom_notifier.inbound.request_signature import signature_problem
 from zoom_notifier.inbound.slash_command import SlashCommand, read_slash_command
 
 __all__ = ["SLACK_COMMANDS_PATH", "RequestLog", "signed_command"]

@@ -4,7 +4,7 @@ docs.slack.dev/interactivity/implementing-slash-commands ("Preparing your app to
 commands"): Slack POSTs ``application/x-www-form-urlencoded`` with ``team_id``,
 ``channel_id``, ``user_id``, ``command``, ``text``, ``response_url`` (a URL on
 hooks.slack.com that takes up to five answers within thirty minutes), ``trigger_id``,
-``api_app_id`` and more. Only a signed body is read here (:mod:`.slack_signature` first).
+``api_app_id`` and more. Only a signed body is read here (:mod:`.request_signature` first).
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ scripts, and the answers Slack documents.
   messages between ``oldest`` and ``latest`` (default: now; both exclusive unless
   ``inclusive``), ``limit`` (default 100, at most 999), cursor pagination in
   ``response_metadata.next_cursor``; metadata only with ``include_all_metadata``.
+* ``conversations.replies`` (docs.slack.dev/reference/methods/conversations.replies): the
+  thread of ``ts``, its parent first and then its replies oldest first, cursor pagination in
+  ``response_metadata.next_cursor``; metadata only with ``include_all_metadata``;
+  ``thread_not_found`` for a ``ts`` that is no message of the channel.
 * ``chat.scheduleMessage`` (api.slack.com/methods/chat.scheduleMessage): ``{"ok": true,
   "channel", "scheduled_message_id", "post_at"}``; ``time_in_past`` for a ``post_at`` before now,
   ``time_too_far`` for one more than 120 days ahead.
@@ -49,6 +53,7 @@ __all__ = ["METHODS", "SlackApiModel", "slack_error"]
 METHODS = (
     "chat.postMessage",
     "conversations.history",
+    "conversations.replies",
     "chat.scheduleMessage",
     "chat.scheduledMessages.list",
     "chat.update",
@@ -73,6 +78,20 @@ def _refusal(error: str, **extra: Any) -> Reply:
 def slack_error(error: str, **extra: Any) -> Fault:
     """A scripted Web API error (one that depends on the workspace, not on the request)."""
     return answer(200, {"ok": False, "error": error, **extra})
+
+
+def _page(found: list[dict[str, Any]], arguments: Mapping[str, Any]) -> Reply:
+    """One page of messages as conversations.history and .replies give it: ``limit`` of them
+    from the ``cursor``, their metadata only with ``include_all_metadata``."""
+    limit = min(int(arguments.get("limit") or 100), _HISTORY_LIMIT)
+    start = int(arguments.get("cursor") or 0)
+    page = found[start : start + limit]
+    metadata = str(arguments.get("include_all_metadata", "")).lower() in {"1", "true"}
+    shown = [m if metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+    more = start + limit < len(found)
+    body: dict[str, Any] = {"ok": True, "messages": shown, "has_more": more}
+    body["response_metadata"] = {"next_cursor": str(start + limit) if more else ""}
+    return Reply(200, body)
 
 
 @dataclass
@@ -150,6 +169,7 @@ class SlackApiModel:
         handlers = {
             "chat.postMessage": self._post,
             "conversations.history": self._history,
+            "conversations.replies": self._replies,
             "chat.scheduleMessage": self._schedule,
             "chat.scheduledMessages.list": self._scheduled_list,
             "chat.update": self._update,
@@ -183,8 +203,6 @@ class SlackApiModel:
         oldest = float(arguments.get("oldest") or 0)
         latest = float(arguments.get("latest") or self.clock() + 1)
         inclusive = str(arguments.get("inclusive", "")).lower() in {"1", "true"}
-        limit = min(int(arguments.get("limit") or 100), _HISTORY_LIMIT)
-        start = int(arguments.get("cursor") or 0)
         with self._lock:
             found = [
                 m for m in reversed(self.channels[channel])
@@ -192,13 +210,19 @@ class SlackApiModel:
                 and (oldest < float(m["ts"]) < latest
                      or (inclusive and float(m["ts"]) in {oldest, latest}))
             ]  # fmt: skip
-        page = found[start : start + limit]
-        metadata = str(arguments.get("include_all_metadata", "")).lower() in {"1", "true"}
-        shown = [m if metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
-        more = start + limit < len(found)
-        body: dict[str, Any] = {"ok": True, "messages": shown, "has_more": more}
-        body["response_metadata"] = {"next_cursor": str(start + limit) if more else ""}
-        return Reply(200, body)
+        return _page(found, arguments)
+
+    def _replies(self, channel: str, arguments: Mapping[str, Any]) -> Reply:
+        parent = str(arguments.get("ts", ""))
+        self._post_due()
+        with self._lock:
+            messages = self.channels[channel]
+            if not any(m["ts"] == parent and "thread_ts" not in m for m in messages):
+                return _refusal("thread_not_found")
+            thread = [m for m in messages if m["ts"] == parent] + [
+                m for m in messages if m.get("thread_ts") == parent
+            ]
+        return _page(thread, arguments)
 
     def _schedule(self, channel: str, arguments: Mapping[str, Any]) -> Reply:
         post_at = int(arguments.get("post_at") or 0)

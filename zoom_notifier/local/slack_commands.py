@@ -1,6 +1,6 @@
 """What Slack does when someone types a slash command: a signed form POSTed to the app's
 Request URL (docs.slack.dev/interactivity/implementing-slash-commands), for the demo and the
-tests. Signed exactly as Slack signs (:func:`zoom_notifier.inbound.slack_signature.sign`).
+tests. Signed exactly as Slack signs (:func:`zoom_notifier.inbound.request_signature.sign`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from zoom_notifier.inbound.slack_signature import sign
+from zoom_notifier.inbound.request_signature import sign
 
 __all__ = ["CommandAnswer", "SlashCommands", "command_form"]
 

@@ -319,7 +319,7 @@ def _signed_help(url: str, secret: str, channel: str) -> int:
     import urllib.request  # noqa: PLC0415
     from urllib.parse import urlencode  # noqa: PLC0415
 
-    from zoom_notifier.inbound.slack_signature import sign  # noqa: PLC0415
+    from zoom_notifier.inbound.request_signature import sign  # noqa: PLC0415
 
     body = urlencode(
         {

@@ -271,6 +271,12 @@ class InboundSettings(ServiceSettings):
     # answer: without these two, such a change is refused with the reason.
     zoom_credentials_secret: str | None = None
     slack_bot_token_secret: str | None = None
+    # The Zoom app's event notifications (/zoom/events): the secret token they are signed
+    # with. Unset: that path is not served (404).
+    zoom_webhook_secret: str | None = Field(default=None, min_length=1, max_length=2048)
+    # The fewest seconds between two edits of one announcement as its meeting's life goes on
+    # (Slack's chat.update limits): the events between are shown by the next edit.
+    announcement_edit_seconds: int = Field(default=10, ge=0, le=60)
     # The function's own name (the stack's "<stack>-inbound"): its jobs are invoked by it.
     inbound_function_name: str | None = Field(default=None, min_length=1, max_length=140)
     zoom_api_url: str = "https://api.zoom.us/v2"

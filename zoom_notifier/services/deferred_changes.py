@@ -1,4 +1,5 @@
-"""The inbound function's work after its answer: an asynchronous invocation of itself.
+"""The inbound function's work after its answer: an asynchronous invocation of itself (a
+change a command began, or an edit of an announcement Zoom's events call for).
 
 A Function URL's answer ends the invocation (Lambda freezes it), and Slack waits three seconds
 for that answer, while a change of an existing meeting calls Zoom and Slack. So the answer says
@@ -20,10 +21,11 @@ from zoom_notifier.domain.models import MeetingKey
 from zoom_notifier.errors import AwsUnavailable, ConfigurationError
 from zoom_notifier.services.aws import aws_errors
 
-__all__ = ["DEFERRED_KEY", "ChangeJob", "DeferredChanges"]
+__all__ = ["DEFERRED_KEY", "REFRESH_KEY", "ChangeJob", "DeferredChanges", "RefreshJob"]
 
-# The key of an asynchronous event of ours (a Function URL's event never has it at its top).
+# The keys of an asynchronous event of ours (a Function URL's event never has them at its top).
 DEFERRED_KEY = "zoom_notifier_finish_change"
+REFRESH_KEY = "zoom_notifier_refresh_announcement"
 
 
 class ChangeJob(BaseModel):
@@ -40,26 +42,42 @@ class ChangeJob(BaseModel):
     requested_at: float
 
 
+class RefreshJob(BaseModel):
+    """An announcement to bring up to date with what Zoom's events told of its meeting."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: MeetingKey
+
+
 class DeferredChanges:
-    """Queue a :class:`ChangeJob` for the function ``function_name`` (INBOUND_FUNCTION_NAME)."""
+    """Queue a job for the function ``function_name`` (INBOUND_FUNCTION_NAME)."""
 
     def __init__(self, client: Any, function_name: str | None) -> None:
         self._client = client
         self._function = function_name
 
     async def defer(self, job: ChangeJob) -> None:
+        """Queue the job that finishes a change."""
+        await self._queue(DEFERRED_KEY, job.model_dump(mode="json"), "change", job.key)
+
+    async def refresh(self, key: MeetingKey) -> None:
+        """Queue the job that edits the announcement of ``key``'s meeting."""
+        await self._queue(REFRESH_KEY, RefreshJob(key=key).model_dump(mode="json"), "edit", key)
+
+    async def _queue(self, name: str, job: dict[str, Any], what: str, key: MeetingKey) -> None:
         if not self._function:
             raise ConfigurationError(
-                "INBOUND_FUNCTION_NAME is not set: the change cannot be queued (the stack "
+                f"INBOUND_FUNCTION_NAME is not set: the {what} cannot be queued (the stack "
                 "predates this version: make deploy)"
             )
-        with aws_errors(f"queueing the change of {job.key.date}/{job.key.template}"):
+        with aws_errors(f"queueing the {what} of {key.date}/{key.template}"):
             response = await self._client.invoke(
                 FunctionName=self._function,
                 InvocationType="Event",
-                Payload=json.dumps({DEFERRED_KEY: job.model_dump(mode="json")}).encode(),
+                Payload=json.dumps({name: job}).encode(),
             )
         if int(response.get("StatusCode", 0)) != 202:
             raise AwsUnavailable(
-                f"Lambda did not queue the change (HTTP {response.get('StatusCode')})"
+                f"Lambda did not queue the {what} (HTTP {response.get('StatusCode')})"
             )

@@ -42,11 +42,30 @@ from zoom_notifier.services.aws import aws_errors, error_code
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb.client import DynamoDBClient
 
-__all__ = ["MOVED_INDEX", "MeetingStore", "record_from_item"]
+__all__ = ["LIFE_ATTRIBUTES", "MEETING_ID_INDEX", "MOVED_INDEX", "MeetingStore", "record_from_item"]
 
 # The sparse index of the moved days (items with ``moved_date``), by date: what the dispatcher
 # reads on each tick to start a moved day at its new time (infrastructure/template.yaml).
 MOVED_INDEX = "MovedMeetings"
+# The sparse index of the items with a meeting (``meeting_id``), keys only: how a Zoom event
+# (which names a meeting, not a day) finds its day without a scan.
+MEETING_ID_INDEX = "MeetingsByZoomId"
+# What Zoom's events change of an item (zoom_notifier.domain.meeting_life): written with
+# UpdateItem, so that no other attribute of the item is ever rewritten from an older read.
+LIFE_ATTRIBUTES = (
+    "life",
+    "live_since",
+    "ended_at",
+    "attendance",
+    "life_version",
+    "life_shown",
+    "life_edited_at",
+    "life_edit_due",
+    "recording_url",
+    "recording_passcode",
+    "recording_ts",
+    "recording_attempt_started_at",
+)
 # BatchGetItem's limit of keys per call
 # (docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
 _BATCH_KEYS = 100
@@ -82,8 +101,15 @@ _NUMBER_ATTRIBUTES = frozenset(
         "reminder_minutes",
         "announce_at",
         "expires_at",
+        "life_version",
+        "life_shown",
+        "life_edited_at",
+        "life_edit_due",
+        "recording_attempt_started_at",
     }
 )
+# The attributes of another DynamoDB type than N or S.
+_OTHER_TYPES = {"attendance": "M", "recording": "BOOL"}
 
 
 def _wrong_types(item: dict[str, Any]) -> list[str]:
@@ -91,7 +117,7 @@ def _wrong_types(item: dict[str, Any]) -> list[str]:
     wrong = []
     for name in MeetingRecord.model_fields:
         value = item.get(name)
-        expected = "N" if name in _NUMBER_ATTRIBUTES else "S"
+        expected = _OTHER_TYPES.get(name) or ("N" if name in _NUMBER_ATTRIBUTES else "S")
         if isinstance(value, dict) and set(value) != {expected}:
             found = ", ".join(sorted(value)) or "nothing"
             wrong.append(f"'{name}' is stored as {found}, not {expected}")
@@ -162,6 +188,11 @@ def _same_announcement(expected: MeetingRecord) -> tuple[str, dict[str, Any]]:
             ":ts": {"S": expected.slack_ts or ""},
         },
     )
+
+
+def _stored(record: MeetingRecord, name: str) -> Any:
+    """One attribute of ``record`` as it is stored (a model's fields as a map)."""
+    return record.model_dump(include={name}, exclude_none=True)[name]
 
 
 def _key(key: MeetingKey) -> dict[str, Any]:
@@ -519,6 +550,90 @@ class MeetingStore:
             start = response.get("LastEvaluatedKey")
             if not start:
                 return moved
+
+    async def key_of_meeting(self, meeting_id: int) -> MeetingKey | None:
+        """The day whose item holds the Zoom meeting ``meeting_id``, if any (the
+        MeetingsByZoomId index: eventually consistent, within a second of the meeting's
+        creation, long before Zoom can tell anything of it)."""
+        with aws_errors(
+            f"finding meeting {meeting_id} in table {self._table!r}",
+            permanent=self._missing_table(),
+        ):
+            response = await self._client.query(
+                TableName=self._table,
+                IndexName=MEETING_ID_INDEX,
+                KeyConditionExpression="meeting_id = :id",
+                ExpressionAttributeValues={":id": {"N": str(meeting_id)}},
+                Limit=10,
+            )
+        for item in response.get("Items", []):
+            day, template = item.get("date", {}), item.get("template", {})
+            if "S" in day and "S" in template:
+                try:
+                    return MeetingKey(date=day["S"], template=template["S"])
+                except ValidationError:
+                    continue
+        return None
+
+    async def update_life(
+        self, before: MeetingRecord, after: MeetingRecord
+    ) -> MeetingRecord | None:
+        """Write the :data:`LIFE_ATTRIBUTES` ``after`` changes of ``before``, if the item still
+        holds this meeting and those attributes (and the life's version) as ``before`` read them:
+        None on success, else the item found (absent: ``before`` unchanged is returned)."""
+        changed = [
+            name for name in LIFE_ATTRIBUTES if getattr(before, name) != getattr(after, name)
+        ]
+        if not changed:
+            return None
+        names = {f"#{name}": name for name in {*changed, "life_version"}}
+        values: dict[str, Any] = {":id": {"N": str(before.meeting_id or 0)}}
+        conditions = ["meeting_id = :id"]
+        for name in {*changed, "life_version"}:
+            old = getattr(before, name)
+            if old is None:
+                conditions.append(f"attribute_not_exists(#{name})")
+            else:
+                values[f":old_{name}"] = _serializer.serialize(_stored(before, name))
+                conditions.append(f"#{name} = :old_{name}")
+        sets, removes = [], []
+        for name in changed:
+            if getattr(after, name) is None:
+                removes.append(f"#{name}")
+            else:
+                values[f":new_{name}"] = _serializer.serialize(_stored(after, name))
+                sets.append(f"#{name} = :new_{name}")
+        expression = " ".join(
+            part
+            for part in (
+                f"SET {', '.join(sets)}" if sets else "",
+                f"REMOVE {', '.join(removes)}" if removes else "",
+            )
+            if part
+        )
+        try:
+            with aws_errors(
+                self._action("recording the meeting's life of", before.key),
+                permanent=self._missing_table(),
+                expected=_CONDITION_FAILED,
+            ):
+                await self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(before.key),
+                    UpdateExpression=expression,
+                    ConditionExpression=" AND ".join(conditions),
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as exc:
+            if error_code(exc) not in _CONDITION_FAILED:
+                raise
+            old_item: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+            if old_item is None:
+                return await self.get(before.key) or before
+            return record_from_item(old_item, before.key)
+        return None
 
     async def _put_if_held(
         self, record: MeetingRecord, owner: str, verb: str, lease: Lease

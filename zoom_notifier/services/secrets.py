@@ -37,6 +37,7 @@ __all__ = [
     "SecretSource",
     "ZoomCredentials",
     "parse_bot_token",
+    "parse_secret_token",
     "parse_signing_secret",
     "parse_webhook_url",
     "parse_zoom_credentials",
@@ -45,10 +46,12 @@ __all__ = [
     "slack_webhook_url",
     "template_webhook_url",
     "zoom_credentials",
+    "zoom_secret_token",
 ]
 
 SECRET_TTL_SECONDS = 300.0
 _SIGNING_SECRET = re.compile(r"[A-Za-z0-9]{16,128}")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,30 @@ async def slack_signing_secret(settings: InboundSettings, secrets: SecretSource)
     secret_id = settings.slack_signing_secret
     raw = await secrets.get(secret_id, setting="SLACK_SIGNING_SECRET")
     return parse_signing_secret(raw, f"secret SLACK_SIGNING_SECRET={secret_id!r}")
+
+
+async def zoom_secret_token(settings: InboundSettings, secrets: SecretSource) -> str:
+    """The Zoom app's event notifications secret token from ``ZOOM_WEBHOOK_SECRET``."""
+    secret_id = settings.zoom_webhook_secret
+    assert secret_id is not None  # noqa: S101 - the path is served only when it is set
+    raw = await secrets.get(secret_id, setting="ZOOM_WEBHOOK_SECRET")
+    return parse_secret_token(raw, f"secret ZOOM_WEBHOOK_SECRET={secret_id!r}")
+
+
+def parse_secret_token(secret_value: str, name: str) -> str:
+    """Zoom's secret token (plain, or JSON ``{"secret_token": ...}``); never echoed.
+
+    Zoom shows it on the app's Features -> Access page (Event Subscriptions); any run of 16 to
+    128 letters, digits, ``-`` and ``_`` is taken, and the template's placeholder is refused.
+    """
+    value = _plain_or_json(secret_value, "secret_token", name, "a secret token")
+    if not isinstance(value, str) or not _SECRET_TOKEN.fullmatch(value):
+        raise ConfigurationError(
+            f"{name} must hold the Zoom app's secret token (Features -> Access -> Secret "
+            'Token), plainly or as JSON {"secret_token": ...}'
+        )
+    register_secret(value)
+    return value
 
 
 def parse_signing_secret(secret_value: str, name: str) -> str:

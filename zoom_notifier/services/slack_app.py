@@ -198,6 +198,57 @@ class SlackApp:
             if not cursor:
                 return None
 
+    async def reply(
+        self, channel: str, thread_ts: str, text: str, metadata: Mapping[str, Any]
+    ) -> str:
+        """Post ``text`` as a reply in the thread of ``thread_ts``, with ``metadata``; its ts."""
+        response = await _call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=text,
+                metadata=dict(metadata),
+                unfurl_links=False,
+            ),
+            may_have_posted=True,
+            channel=channel,
+        )
+        return str(response["ts"])
+
+    async def find_reply(
+        self, channel: str, thread_ts: str, event_type: str, payload: Mapping[str, Any]
+    ) -> str | None:
+        """The ``ts`` of a reply in the thread of ``thread_ts`` whose metadata is ``event_type``
+        with ``payload`` (all of its keys equal), if any: conversations.replies pages the whole
+        thread (docs.slack.dev/reference/methods/conversations.replies; metadata only with
+        ``include_all_metadata``), so None is proof there is none."""
+        cursor: str | None = None
+
+        def replies() -> Awaitable[Any]:
+            return self._client.conversations_replies(
+                channel=channel,
+                ts=thread_ts,
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+
+        while True:
+            page = await _call("conversations.replies", replies, channel=channel)
+            for message in page.get("messages") or []:
+                found = message.get("metadata") or {}
+                carried = found.get("event_payload") or {}
+                if (
+                    message.get("ts") != thread_ts
+                    and found.get("event_type") == event_type
+                    and all(carried.get(key) == value for key, value in payload.items())
+                ):
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+
     async def schedule(self, channel: str, thread_ts: str, post_at: int, text: str) -> str:
         """Schedule ``text`` as a reply in ``thread_ts`` at ``post_at``; its id."""
         response = await _call(

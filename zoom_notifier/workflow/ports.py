@@ -25,9 +25,12 @@ __all__ = [
     "AppPoster",
     "DayChanges",
     "DispatchedDays",
+    "EditJobs",
     "ExecutionReader",
     "ExecutionStarter",
+    "LifeEdits",
     "MeetingChanges",
+    "MeetingLives",
     "MeetingLookup",
     "MeetingRepository",
     "MessagePoster",
@@ -195,6 +198,39 @@ class AnnouncementEdits(Protocol):
     async def post(
         self, channel: str, payload: Mapping[str, Any], metadata: Mapping[str, Any] | None
     ) -> str: ...
+
+
+class MeetingLives(MeetingLookup, Protocol):
+    """The days' items as Zoom's events reach them
+    (:class:`~zoom_notifier.services.meeting_store.MeetingStore`): found by meeting id, and
+    their life written alone, as read."""
+
+    async def key_of_meeting(self, meeting_id: int) -> MeetingKey | None: ...
+
+    async def update_life(
+        self, before: MeetingRecord, after: MeetingRecord
+    ) -> MeetingRecord | None: ...
+
+
+class EditJobs(Protocol):
+    """Where the edit of an announcement is queued (the inbound function's own job)."""
+
+    async def refresh(self, key: MeetingKey) -> None: ...
+
+
+class LifeEdits(Protocol):
+    """What following a meeting's life needs of the Slack app: edit the announcement, and
+    reply in its thread once (a reply found again by its metadata)."""
+
+    async def update(self, channel: str, ts: str, payload: Mapping[str, Any]) -> None: ...
+
+    async def reply(
+        self, channel: str, thread_ts: str, text: str, metadata: Mapping[str, Any]
+    ) -> str: ...
+
+    async def find_reply(
+        self, channel: str, thread_ts: str, event_type: str, payload: Mapping[str, Any]
+    ) -> str | None: ...
 
 
 class GroupMembers(Protocol):

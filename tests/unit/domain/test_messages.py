@@ -15,8 +15,10 @@ from zoom_notifier.domain.messages import (
     console_url,
     escape,
     failure_alert,
+    life_announcement,
     local_start,
     meeting_announcement,
+    recording_reply,
     trim,
 )
 from zoom_notifier.domain.models import MeetingRecord
@@ -201,3 +203,81 @@ def test_a_broken_template_s_daily_report_says_the_fix_is_enough() -> None:
     assert "starts at its own time" in text
     assert "redrive-execution" not in text  # a redrive would create the meeting hours early
     assert f"zoom-notifier rerun {arn}" in text  # only for a time that has passed
+
+
+# --- the announcement as its meeting's life stands (Zoom's events) ---------------------------
+
+
+def _life(**update: Any) -> MeetingRecord:
+    return MeetingRecord.model_validate(
+        {
+            "date": "2026-12-04",
+            "template": "default",
+            "status": "notified",
+            "meeting_id": 81234567890,
+            "join_url": "https://zoom.example/j/81234567890",
+            "topic": "Daily stand-up",
+            "start_time": "2026-12-04T08:30:00Z",
+            "timezone": "Europe/Paris",
+            "expires_at": 1900000000,
+            **update,
+        }
+    )
+
+
+def _text(message: dict[str, Any]) -> str:
+    return json.dumps(message["blocks"], ensure_ascii=False)
+
+
+def test_a_scheduled_meeting_s_announcement_is_the_one_posted() -> None:
+
+    assert life_announcement(_life()) == meeting_announcement(_life())
+
+
+def test_a_live_meeting_says_since_when_in_its_zone_and_how_many_are_in() -> None:
+
+    record = _life(
+        life="live",
+        live_since="2026-12-04T08:31:00Z",
+        attendance={"a": {"joined": "2026-12-04T08:31:00Z"}, "b": {"joined": "x", "left": "y"}},
+    )
+    message = life_announcement(record)
+
+    assert "*Live* since 09:31 (Europe/Paris) · 1 person in the meeting" in _text(message)
+    assert "Join meeting" in _text(message)
+    assert message["text"] == "Live: Daily stand-up"
+
+
+def test_an_ended_meeting_says_how_long_and_how_many_attended_and_loses_its_link() -> None:
+
+    record = _life(
+        life="ended",
+        live_since="2026-12-04T08:31:00Z",
+        ended_at="2026-12-04T08:47:00Z",
+        attendance={"a": {"joined": "1"}, "b": {"joined": "1"}, "c": {"joined": "1"}},
+    )
+    shown = _text(life_announcement(record))
+
+    assert "*Ended* at 09:47 (Europe/Paris) after 16 minutes · 3 people attended" in shown
+    assert "zoom.example/j" not in shown
+    assert "Join meeting" not in shown
+
+
+def test_a_meeting_deleted_at_zoom_says_so_without_its_link() -> None:
+
+    shown = _text(life_announcement(_life(life="deleted")))
+
+    assert "Deleted at Zoom" in shown
+    assert "zoom.example/j" not in shown
+
+
+def test_the_recording_reply_gives_the_share_link_and_a_passcode_only_when_separate() -> None:
+
+    spliced = recording_reply(_life(recording_url="https://zoom.example/rec/share/a?pwd=b"))
+    separate = recording_reply(
+        _life(recording_url="https://zoom.example/rec/share/a", recording_passcode="p<1>")
+    )
+
+    assert "<https://zoom.example/rec/share/a?pwd=b|watch it in Zoom>" in spliced
+    assert "passcode" not in spliced
+    assert "passcode `p&lt;1&gt;`" in separate

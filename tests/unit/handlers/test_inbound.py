@@ -21,7 +21,7 @@ from tests.support.memory import ModelZoom
 from tests.support.mounted import mount_slack_api
 from zoom_notifier.errors import AwsUnavailable, SlackUnavailable
 from zoom_notifier.handlers import inbound
-from zoom_notifier.inbound.slack_signature import sign
+from zoom_notifier.inbound.request_signature import sign
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.function_url import request_event
 from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error

@@ -285,3 +285,64 @@ async def test_many_days_are_read_in_one_go_and_the_moves_by_date(store: Meeting
     assert await store.moves("2026-11-27") == {"default": "11:00"}
     assert await store.moves("2026-11-28") == {"team-b": "08:00"}
     assert await store.moves("2026-11-29") == {}
+
+
+# --- Zoom's events: the day by meeting id, and the life written alone -----------------------
+
+
+async def test_a_meeting_s_day_is_found_by_its_id_through_the_index(
+    store: MeetingStore, aws_resources: fakes.AwsResources
+) -> None:
+    aws_resources.dynamodb.put_item(
+        TableName=fakes.TABLE, Item=fakes.announced_item("2026-12-04", "2026-12-04T08:30:00Z")
+    )
+
+    found = await store.key_of_meeting(fakes.MEETING_ID)
+
+    assert found == MeetingKey(date="2026-12-04", template="default")
+    assert await store.key_of_meeting(12345) is None
+
+
+async def test_the_life_is_written_alone_and_only_as_read(
+    store: MeetingStore, aws_resources: fakes.AwsResources
+) -> None:
+    aws_resources.dynamodb.put_item(
+        TableName=fakes.TABLE, Item=fakes.announced_item("2026-12-04", "2026-12-04T08:30:00Z")
+    )
+    key = MeetingKey(date="2026-12-04", template="default")
+    before = await store.get(key)
+    assert before is not None
+    live = before.model_copy(
+        update={
+            "life": "live",
+            "life_version": 1,
+            "attendance": {"abc": {"joined": "2026-12-04T08:31:00Z"}},
+            "life_edit_due": 1800000000,
+        }
+    )
+
+    assert await store.update_life(before, live) is None
+    # An operator's note on the item meanwhile survives: only the life's attributes are set.
+    aws_resources.dynamodb.update_item(
+        TableName=fakes.TABLE,
+        Key={"date": {"S": key.date}, "template": {"S": key.template}},
+        UpdateExpression="SET note = :n",
+        ExpressionAttributeValues={":n": {"S": "kept"}},
+    )
+    # A writer that read before the first write loses, and is given the item as it is.
+    stale = await store.update_life(before, before.model_copy(update={"life": "ended"}))
+    assert stale is not None
+    assert (stale.life, stale.life_version) == ("live", 1)
+    cleared = live.model_copy(update={"life_edit_due": None, "life_shown": 1})
+    assert await store.update_life(live, cleared) is None
+
+    after = await store.get(key)
+    assert after is not None
+    assert (after.life, after.life_shown, after.life_edit_due) == ("live", 1, None)
+    assert after.attendance is not None
+    assert after.attendance["abc"].joined == "2026-12-04T08:31:00Z"
+    item = aws_resources.dynamodb.get_item(
+        TableName=fakes.TABLE, Key={"date": {"S": key.date}, "template": {"S": key.template}}
+    )["Item"]
+    assert item["note"] == {"S": "kept"}
+    assert "M" in item["attendance"]

@@ -263,3 +263,33 @@ async def test_a_user_group_s_members_are_read_and_an_unknown_group_is_refused(
     assert await app.group_members("S0FAKELEADS") == {"U0ALICE0001", "U0BOB000001"}
     with pytest.raises(SlackWebhookRejected, match="no_such_subteam"):
         await app.group_members("S0NOTAGROUP")
+
+
+async def test_a_thread_reply_carries_its_metadata_and_is_found_in_the_thread(
+    app: SlackApp, model: SlackApiModel
+) -> None:
+    parent = await app.post(CHANNEL, {"text": "Stand-up"}, None)
+    other = await app.post(CHANNEL, {"text": "Another"}, None)
+    metadata = {"event_type": "zoom_notifier_recording", "event_payload": PAYLOAD}
+
+    assert await app.find_reply(CHANNEL, parent, "zoom_notifier_recording", PAYLOAD) is None
+    ts = await app.reply(CHANNEL, parent, "The recording is ready", metadata)
+
+    assert await app.find_reply(CHANNEL, parent, "zoom_notifier_recording", PAYLOAD) == ts
+    assert await app.find_reply(CHANNEL, other, "zoom_notifier_recording", PAYLOAD) is None
+    reply = next(m for m in model.messages(CHANNEL) if m.get("thread_ts") == parent)
+    assert reply["text"] == "The recording is ready"
+
+
+async def test_the_thread_search_pages_through_a_long_thread(
+    app: SlackApp, model: SlackApiModel
+) -> None:
+    parent = await app.post(CHANNEL, {"text": "Stand-up"}, None)
+    for n in range(250):
+        await app.reply(CHANNEL, parent, f"chatter {n}", {"event_type": "x", "event_payload": {}})
+    metadata = {"event_type": "zoom_notifier_recording", "event_payload": PAYLOAD}
+    ts = await app.reply(CHANNEL, parent, "The recording is ready", metadata)
+
+    # Two pages of 200: the reply is on the second.
+    assert await app.find_reply(CHANNEL, parent, "zoom_notifier_recording", PAYLOAD) == ts
+    assert len(model.messages(CHANNEL)) == 252

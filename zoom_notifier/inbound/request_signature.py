@@ -1,15 +1,21 @@
-"""Slack's request signature: is this request from Slack, now?
+"""The request signature Slack and Zoom both use: is this request theirs, now?
 
 docs.slack.dev/authentication/verifying-requests-from-slack: Slack sends
 ``X-Slack-Request-Timestamp`` and ``X-Slack-Signature: v0=`` + the hex HMAC-SHA256, keyed by
 the app's signing secret, of ``v0:{timestamp}:{raw body}``; compare in constant time, and
 refuse a timestamp more than five minutes from now (a replay).
 
+developers.zoom.us/docs/api/webhooks/#verify-webhook-events: Zoom signs its event notifications
+the same way, with ``x-zm-request-timestamp`` (epoch seconds) and ``x-zm-signature: v0=`` + the
+hex HMAC-SHA256, keyed by the app's secret token, of ``v0:{timestamp}:{raw body}``; the window is
+ours (Zoom documents none), the same five minutes.
+
 Written over the standard library rather than with ``slack_sdk.signature.SignatureVerifier``:
 importing that module imports the whole ``slack_sdk`` package (about 0.3 s of a cold start
 Slack's three seconds cannot spare), and it raises on a timestamp that is not a number or a
 signature that is not ASCII, which here must be a refusal. The tests check this verdict
-against the SDK's on the same inputs, and against Slack's documented example.
+against the SDK's on the same inputs, against Slack's documented example, and against the
+computation of Zoom's sample (github.com/zoom/webhook-sample).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from slack_sdk.signature import SignatureVerifier
 
-from zoom_notifier.inbound.slack_signature import (
+from zoom_notifier.inbound.request_signature import (
     TIMESTAMP_TOLERANCE_SECONDS,
     sign,
     signature_problem,
