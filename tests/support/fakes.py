@@ -70,6 +70,8 @@ TEMPLATE: dict[str, Any] = {
 
 # Obviously fake, in the signing secret's form (letters and digits).
 SLACK_SIGNING_SECRET = "fakesigningsecret0000000000000000"
+# The Zoom app's event notifications secret token (Features -> Access -> Secret Token).
+ZOOM_SECRET_TOKEN = "FAKE-zoom-secret-token-0001"
 SIGNING_SECRET_ID = "zoom-notifier/slack-signing-secret"
 REQUESTS_TABLE = "zoom-notifier-inbound-requests"
 
@@ -395,6 +397,7 @@ def deploy_stack(
             "SlackWebhookSecret": WEBHOOK_URL,
             "SlackBotTokenSecret": SLACK_BOT_TOKEN,
             "SlackSigningSecret": SLACK_SIGNING_SECRET,
+            "ZoomWebhookSecret": ZOOM_SECRET_TOKEN,
         },
         transform=transform,
         function_urls=function_urls,

@@ -10,7 +10,9 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aioresponses import aioresponses
@@ -39,6 +41,7 @@ from zoom_notifier.services.slack_app import SLACK_API_URL
 __all__ = [
     "DAY",
     "Arrange",
+    "Day",
     "SimulatedCrash",
     "World",
     "fail_slack",
@@ -47,6 +50,8 @@ __all__ = [
     "heal",
     "once",
     "throttle",
+    "throttle_dynamodb",
+    "wait_for",
 ]
 
 DAY = "2026-11-27"
@@ -160,6 +165,12 @@ def once(
 
 def throttle(world: World, operation: str, times: int) -> None:
     """DynamoDB answers ``operation`` with ProvisionedThroughputExceeded ``times`` times."""
+    throttle_dynamodb(world.monkeypatch, operation, times)
+
+
+def throttle_dynamodb(monkeypatch: pytest.MonkeyPatch, operation: str, times: int) -> list[int]:
+    """DynamoDB answers ``operation`` with ProvisionedThroughputExceeded ``times`` times (the
+    sessions made from now on); the list holds how many refusals are left."""
     original = aws_module._new_session
     left = [times]
 
@@ -177,7 +188,8 @@ def throttle(world: World, operation: str, times: int) -> None:
         created._session.register("before-call.dynamodb", refuse)
         return created
 
-    world.monkeypatch.setattr(aws_module, "_new_session", session)
+    monkeypatch.setattr(aws_module, "_new_session", session)
+    return left
 
 
 Arrange = Callable[[World], None]
@@ -201,6 +213,29 @@ def fail_slack(*faults: Fault, forever: Fault | None = None) -> Arrange:
 def heal(world: World) -> None:
     """Zoom and Slack work again."""
     world.zoom.create, world.zoom.token, world.slack.script = Script(), Script(), Script()
+
+
+class Day:
+    """Today's meeting, three hours ahead in a zone where that is still today."""
+
+    def __init__(self) -> None:
+        now = datetime.now(UTC)
+        for zone in ("UTC", "Pacific/Honolulu", "Asia/Tokyo"):
+            local = now.astimezone(ZoneInfo(zone))
+            later = local + timedelta(hours=3)
+            if later.date() == local.date() and later.hour < 22:
+                break
+        self.zone = zone
+        self.date = local.date().isoformat()
+        self.start = f"{later:%H}:00"
+        self.moved_to = f"{later.hour + 1:02d}:00"
+
+
+def wait_for(probe: Callable[[], bool], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not probe():
+        assert time.monotonic() < deadline, "the job did not finish in time"
+        time.sleep(0.1)
 
 
 def app_mode_stack(

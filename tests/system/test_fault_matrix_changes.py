@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ import pytest
 from aioresponses import aioresponses
 
 from tests.support import fakes
-from tests.support.world import app_mode_stack
+from tests.support.world import Day, app_mode_stack, wait_for
 from zoom_notifier.handlers import inbound
 from zoom_notifier.inbound.request_signature import sign
 from zoom_notifier.local.aws import LocalAws
@@ -33,22 +33,6 @@ from zoom_notifier.local.zoom_model import ZoomModel
 
 CHANNEL = fakes.SLACK_APP_CHANNEL
 ALICE, BOB = "U0ALICE0001", "U0BOB000001"
-
-
-class Day:
-    """Today's meeting, three hours ahead in a zone where that is still today."""
-
-    def __init__(self) -> None:
-        now = datetime.now(UTC)
-        for zone in ("UTC", "Pacific/Honolulu", "Asia/Tokyo"):
-            local = now.astimezone(ZoneInfo(zone))
-            later = local + timedelta(hours=3)
-            if later.date() == local.date() and later.hour < 22:
-                break
-        self.zone = zone
-        self.date = local.date().isoformat()
-        self.start = f"{later:%H}:00"
-        self.moved_to = f"{later.hour + 1:02d}:00"
 
 
 @pytest.fixture
@@ -86,13 +70,6 @@ def send(event: dict[str, Any]) -> tuple[int, str]:
     answer = inbound.handler(event, fakes.FakeContext())
     text = json.loads(answer["body"])["text"] if answer["body"] else ""
     return int(answer["statusCode"]), str(text)
-
-
-def wait_for(probe: Callable[[], bool], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not probe():
-        assert time.monotonic() < deadline, "the job did not finish"
-        time.sleep(0.1)
 
 
 def settled(stack: LocalStack, workspace: SlackApiModel, day: Day, url: str) -> Callable[[], bool]:

@@ -36,6 +36,7 @@ from zoom_notifier.local.slack_api_model import METHODS
 from zoom_notifier.local.slack_commands import command_form
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event, notification
+from zoom_notifier.local.zoom_events import zoom_signature
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.runtime.config import (
     CreateSettings,
@@ -49,7 +50,7 @@ from zoom_notifier.runtime.config import (
 from zoom_notifier.runtime.container import reset_container
 from zoom_notifier.services import aws
 from zoom_notifier.services.aws import AWS_OPERATIONS
-from zoom_notifier.services.deferred_changes import DEFERRED_KEY
+from zoom_notifier.services.deferred_changes import DEFERRED_KEY, REFRESH_KEY
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
@@ -218,6 +219,23 @@ def _exercise(
                "text": "skip today", "requested_at": time.time()}  # fmt: skip
         with pytest.raises(SlackUnavailable):  # Slack is not mounted here: Lambda retries
             inbound.handler({DEFERRED_KEY: job}, context)
+        # Zoom's event of that meeting: its day by the index (Query), its life written
+        # (UpdateItem), its edit queued (Invoke); then the edit job itself.
+        started = json.dumps(
+            {"event": "meeting.started", "payload": {"object": {"id": str(fakes.MEETING_ID)}}}
+        ).encode()
+        stamp = str(int(time.time()))
+        zoom_headers = {
+            "content-type": "application/json",
+            "x-zm-request-timestamp": stamp,
+            "x-zm-signature": zoom_signature(fakes.ZOOM_SECRET_TOKEN, stamp, started),
+        }
+        reply = inbound.handler(
+            request_event("POST", "/zoom/events", zoom_headers, started), context
+        )
+        assert reply["statusCode"] == 200, reply
+        with pytest.raises(SlackUnavailable):
+            inbound.handler({REFRESH_KEY: {"key": {"date": today, "template": "default"}}}, context)
     elif handler.endswith("notify_meeting.handler"):
         resources.put_created_meeting("2026-11-27")
         slack.script.set(answer(410, "channel_is_archived"))  # release
@@ -273,6 +291,8 @@ EXPECTED_RESOURCE = {
         "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
         "${AWS::StackName}-inbound"
     },
+    # Zoom's events find their day through the table's index of meeting ids only.
+    "InboundFunction dynamodb:Query": {"Fn::Sub": "${MeetingsTable.Arn}/index/MeetingsByZoomId"},
     # The dispatcher finds the days moved onto a tick through the table's index only.
     "DispatchFunction dynamodb:Query": {"Fn::Sub": "${MeetingsTable.Arn}/index/MovedMeetings"},
     # The stack's own executions only (the state machine is named after the stack).
@@ -313,6 +333,10 @@ def test_each_role_grants_exactly_what_the_code_calls_on_the_exact_resources(
         )
         monkeypatch.setenv("SLACK_BOT_TOKEN_SECRET", "zoom-notifier/slack-bot-token")
         monkeypatch.setenv("INBOUND_FUNCTION_NAME", "zoom-notifier-test-inbound")
+        aws_resources.secretsmanager.create_secret(
+            Name="zoom-notifier/zoom-secret-token", SecretString=fakes.ZOOM_SECRET_TOKEN
+        )
+        monkeypatch.setenv("ZOOM_WEBHOOK_SECRET", "zoom-notifier/zoom-secret-token")
 
     _exercise(function["Handler"], zoom, slack, aws_resources)
 
@@ -512,6 +536,7 @@ _METHOD_SCOPES = {
     "chat.deleteScheduledMessage": {"chat:write"},
     "usergroups.users.list": {"usergroups:read"},
     "conversations.history": {"channels:history", "groups:history"},
+    "conversations.replies": {"channels:history", "groups:history"},
 }
 
 

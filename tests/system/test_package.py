@@ -77,6 +77,10 @@ LAZY_MODULES = {
     "zoom_notifier.handlers.change_jobs",
     "zoom_notifier.services.change_clients",
     "zoom_notifier.services.command_responses",
+    # Zoom's event notifications and their edit job: never on a slash command's path.
+    "zoom_notifier.handlers.zoom_events",
+    "zoom_notifier.inbound.zoom_door",
+    "zoom_notifier.workflow.meeting_events",
 }
 
 

@@ -7,6 +7,7 @@ the outcome, so a demo that "looks fine" but is wrong exits non-zero.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +36,9 @@ from zoom_notifier.local.scenarios import Scenario
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_commands import SlashCommands, command_form
 from zoom_notifier.local.slack_model import SlackModel
+from zoom_notifier.local.zoom_events import ZoomEvents, http_transport
 from zoom_notifier.local.zoom_model import ZoomModel
+from zoom_notifier.runtime.container import reset_container
 
 __all__ = ["DEMO_TEMPLATE", "DemoOutcome", "run_demo"]
 
@@ -80,6 +83,8 @@ def run_demo(
         return run_two_teams(scenario, out, log_stream=log_stream, log_level=log_level)
     if scenario.slash_command:
         return run_slash_command(scenario, day, out, log_stream=log_stream, log_level=log_level)
+    if scenario.meeting_life:
+        return run_meeting_life(scenario, out, log_stream=log_stream, log_level=log_level)
     if scenario.slack_app:
         return run_slack_app(scenario, day, out, log_stream=log_stream, log_level=log_level)
     if scenario.silent_day:
@@ -369,6 +374,116 @@ def run_slash_command(  # noqa: PLR0915 - one scenario, told in order
         problems.append("the commands changed the channel: expected only the announcement")
     outcome.problems += problems
     return outcome
+
+
+def run_meeting_life(
+    scenario: Scenario, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
+) -> DemoOutcome:
+    """Today's meeting is announced in app mode; then Zoom's events tell its life, and the
+    announcement is shown after each step."""
+    zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
+    workspace = SlackApiModel(channels={_APP_CHANNEL: []})
+    access = SlackAppAccess("", workspace.token, _APP_CHANNEL)
+    with (
+        ZoomServer(zoom_model) as zoom,
+        SlackApiServer(workspace) as slack_api,
+        LocalRun(
+            zoom=replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url),
+            webhook_url="https://hooks.slack.com/services/TUNUSED/BUNUSED/unused",
+            meeting_timezone="Europe/Paris",
+            allow_loopback=True,
+            log_stream=log_stream,
+            log_level=log_level,
+            slack_app=replace(access, api_url=slack_api.api_url),
+        ) as local,
+    ):
+        assert local.zoom_events_url is not None  # noqa: S101 - app mode serves them
+        # Two seconds between edits instead of the deployed ten, so that the demo is quick (the
+        # run restores the environment when it ends).
+        os.environ["ANNOUNCEMENT_EDIT_SECONDS"] = "2"
+        reset_container()
+        print(f"Scenario {scenario.name}: {scenario.story}", file=out)
+        print(f"The Zoom app's event notification endpoint URL: {local.zoom_events_url}", file=out)
+        template = json.loads(DEMO_TEMPLATE.read_text())
+        template["notifier"] = {"days": list(_EVERY_DAY), "recording": True}
+        local.upload_template(json.dumps(template).encode())
+        today = datetime.now(ZoneInfo("Europe/Paris")).date().isoformat()
+        report = local.execute({"date": today})
+        print(f"\nExecution, input {json.dumps({'date': today})}:", file=out)
+        print("\n".join(execution_lines(report)), file=out)
+        events = ZoomEvents(
+            zoom_model, http_transport(local.zoom_events_url), access.zoom_secret_token
+        )
+        problems = _meeting_life(events, workspace, out)
+    outcome = _check(scenario, [report], zoom_model, SlackModel(), [])
+    outcome.problems = [p for p in outcome.problems if not p.startswith("announcements posted")]
+    outcome.problems += problems
+    return outcome
+
+
+_EVERY_DAY = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def _meeting_life(events: ZoomEvents, workspace: SlackApiModel, out: TextIO) -> list[str]:
+    """Zoom's events of today's meeting, one step at a time, and the announcement after each."""
+    problems: list[str] = []
+    validated, _ = events.validate("qgg8vlvZRS6UYooatFL8Aw")
+    forged, _ = events.validate("qgg8vlvZRS6UYooatFL8Aw", secret="FAKE-not-the-apps-token")
+    print(f"\nZoom validates the endpoint -> {validated}; signed with another token -> {forged}",
+          file=out)  # fmt: skip
+    (meeting_id,) = events.zoom.meetings
+    # The host starts it a minute late, as hosts do.
+    scheduled = str(events.zoom.meetings[meeting_id]["start_time"]).replace("Z", "+00:00")
+    begun = datetime.fromisoformat(scheduled) + timedelta(minutes=1)
+
+    def at(minutes: int) -> str:
+        return (begun + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    people = [events.participant(name) for name in ("Ada", "Grace", "Alan")]
+    steps: list[tuple[str, Callable[[], list[Any]], str]] = [
+        ("the meeting starts", lambda: [events.started(meeting_id, at(0))], "*Live*"),
+        (
+            "Ada, Grace and Alan join at once, then Alan leaves",
+            lambda: [
+                *(events.joined(meeting_id, person, at(0), at(1)) for person in people),
+                events.left(meeting_id, people[2], at(0), at(9)),
+            ],
+            "2 people in the meeting",
+        ),
+        ("the meeting ends", lambda: [events.ended(meeting_id, at(0), at(16))], "*Ended*"),
+        ("the recording is ready", lambda: [events.recording_completed(meeting_id, at(0))], ""),
+    ]
+    for what, send, expected in steps:
+        deliveries = send()
+        answers = ", ".join("/".join(delivery.tries) for delivery in deliveries)
+        print(f"\nZoom: {what} -> answered {answers}", file=out)
+        shown = _wait_for(partial(_announcement_showing, workspace, expected))
+        if shown is None:
+            problems.append(f"after {what!r} the announcement does not show {expected!r}")
+            continue
+        print("  The announcement now:", file=out)
+        for line in slack_lines(shown):
+            print(f"    {line}", file=out)
+    replies = _wait_for(partial(_thread_replies, workspace))
+    for reply in replies or []:
+        print(f"  In its thread: {' '.join(slack_lines({'text': reply['text']}))}", file=out)
+    if not replies or len(replies) != 1:
+        problems.append(f"the recording's reply: expected 1 in the thread, got {replies}")
+    body = events.body("meeting.ended", {"id": str(meeting_id)})
+    status, _ = events.transport(body, events.signed(body, secret="FAKE-not-the-apps-token"))
+    print(f"\nA forged meeting.ended -> {status}", file=out)
+    if (validated, forged, status) != (200, 401, 401):
+        problems.append(f"validation/forged answered {validated}/{forged}/{status}")
+    return problems
+
+
+def _announcement_showing(workspace: SlackApiModel, text: str) -> dict[str, Any] | None:
+    (announcement,) = [m for m in workspace.messages(_APP_CHANNEL) if "metadata" in m]
+    return announcement if text in json.dumps(announcement, ensure_ascii=False) else None
+
+
+def _thread_replies(workspace: SlackApiModel) -> list[dict[str, Any]] | None:
+    return [m for m in workspace.messages(_APP_CHANNEL) if "thread_ts" in m] or None
 
 
 def _change_after_announcement(

@@ -15,6 +15,10 @@ _EMOJI = {
     ":calendar:": "📅",
     ":link:": "🔗",
     ":key:": "🔑",
+    ":red_circle:": "🔴",
+    ":white_check_mark:": "✅",
+    ":wastebasket:": "🗑️",
+    ":movie_camera:": "🎥",
     ":rotating_light:": "🚨",
     ":warning:": "⚠️",
 }
@@ -42,6 +46,12 @@ def slack_lines(payload: dict[str, Any]) -> list[str]:
             text = block["text"]
             rendered = _mrkdwn(text["text"]) if text["type"] == "mrkdwn" else text["text"]
             lines.extend(rendered.splitlines())
+        elif block.get("type") == "context":
+            lines.extend(
+                _mrkdwn(element["text"]) if element.get("type") == "mrkdwn" else element["text"]
+                for element in block.get("elements", [])
+                if "text" in element
+            )
         elif block.get("type") == "actions":
             lines.extend(
                 f"[ {element['text']['text']} ] → {element['url']}"

@@ -21,6 +21,7 @@ from zoom_notifier.domain.dispatch import execution_arn
 from zoom_notifier.errors import ConfigurationError
 from zoom_notifier.handlers import dispatch, notify_failure
 from zoom_notifier.inbound.slack_door import SLACK_COMMANDS_PATH
+from zoom_notifier.inbound.zoom_door import ZOOM_EVENTS_PATH
 from zoom_notifier.local.aws import LambdaContext, LocalAws
 from zoom_notifier.local.executions import (
     ExecutionReport,
@@ -66,6 +67,8 @@ class SlackAppAccess:
     # What the app's slash command requests are signed with (Basic Information -> Signing
     # Secret); the local stand-in signs with it too.
     signing_secret: str = "fakesigningsecretfakesigningsecr"
+    # What the Zoom app's event notifications are signed with (its Secret Token).
+    zoom_secret_token: str = "FAKE-local-zoom-secret-token"
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ class LocalRun:
         self.stack: LocalStack | None = None
         # Slack app mode: types slash commands to the inbound function's URL, signed.
         self.slash_commands: SlashCommands | None = None
+        # Slack app mode: where the Zoom app sends its event notifications.
+        self.zoom_events_url: str | None = None
         # The handlers' log lines go through this, which keeps the metrics they carry.
         self.metrics = MetricRecorder(log_stream)
         self._alarm_states: dict[str, AlarmState] = {}
@@ -201,6 +206,7 @@ class LocalRun:
                 "SlackWebhookSecret": self._webhook_url,
                 "SlackBotTokenSecret": self._slack_app.token if self._slack_app else "",
                 "SlackSigningSecret": self._slack_app.signing_secret if self._slack_app else "",
+                "ZoomWebhookSecret": self._slack_app.zoom_secret_token if self._slack_app else "",
             },
             transform=shorten_retries,
             function_urls={"InboundFunctionUrl": inbound.function_url} if inbound else {},
@@ -224,6 +230,7 @@ class LocalRun:
             self.slash_commands = SlashCommands(
                 inbound.url + SLACK_COMMANDS_PATH, self._slack_app.signing_secret
             )
+            self.zoom_events_url = inbound.url + ZOOM_EVENTS_PATH
 
     @property
     def endpoint(self) -> str:

@@ -34,6 +34,9 @@ class Scenario:
     # Slack app mode: after the day's run, people type /standup in the channel (signed as
     # Slack signs), and a forged, a replayed and a misplaced command are refused.
     slash_command: bool = False
+    # Slack app mode: after the day's run, Zoom's event notifications tell the meeting's life
+    # (started, joins, a leave, ended, the recording) and the announcement follows it.
+    meeting_life: bool = False
     statuses: tuple[str, ...] = ("SUCCEEDED",)
     meetings: int = 1
     announcements: int = 1
@@ -119,6 +122,16 @@ SCENARIOS = {
             "response_url.",
             slack_app=True,
             slash_command=True,
+        ),
+        Scenario(
+            "meeting-life",
+            "Slack app mode, the meeting's life: Zoom validates the endpoint, then sends its "
+            "event notifications, signed, as the meeting starts, three people join at once and "
+            "one leaves, it ends, and its cloud recording is ready. The announcement is edited "
+            "at each stage (the burst of joins in one edit), the recording's link is replied in "
+            "its thread once, and a forged event is refused.",
+            slack_app=True,
+            meeting_life=True,
         ),
         Scenario(
             "silent-day",

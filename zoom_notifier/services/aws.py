@@ -59,7 +59,7 @@ __all__ = [
 # service is refused here, and the tests compare every call they see the handlers make with
 # this table, so a new call cannot reach Lambda without its model.
 AWS_OPERATIONS = {
-    "dynamodb": ("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query"),
+    "dynamodb": ("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
     "lambda": ("Invoke",),
     "s3": ("GetObject", "ListObjectsV2"),
     "secretsmanager": ("GetSecretValue",),
