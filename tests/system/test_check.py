@@ -552,3 +552,28 @@ def test_in_slack_app_mode_the_signing_secret_and_the_slash_command_url_are_chec
     assert fix_after(lines, "FAIL", "slash command").startswith(
         f"fix: aws secretsmanager put-secret-value --secret-id {arn}"
     )
+
+
+def test_in_slack_app_mode_zoom_s_events_are_checked_with_a_signed_url_validation(
+    app_stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arn = app_stack.physical_ids["ZoomWebhookSecret"]
+    secrets = app_stack.client("secretsmanager")
+
+    code, lines, _ = run_check(capsys)
+
+    assert code == 0
+    assert line(lines, "ok", "zoom events").endswith(
+        "/zoom/events answers Zoom's URL validation (the app's event notification endpoint URL)"
+    )
+    assert fakes.ZOOM_SECRET_TOKEN not in "\n".join(lines)
+
+    # Not set up: optional, so a warning with the command that sets it up, and the check passes.
+    secrets.put_secret_value(SecretId=arn, SecretString="REPLACE_ME with the secret token")
+    code, lines, _ = run_check(capsys)
+
+    assert code == 0
+    assert "not set up" in line(lines, "warn", "zoom events")
+    assert fix_after(lines, "warn", "zoom events").startswith(
+        f"fix: aws secretsmanager put-secret-value --secret-id {arn}"
+    )

@@ -31,6 +31,7 @@ from zoom_notifier.runtime.config import SLACK_WEBHOOK_HOST, check_url
 from zoom_notifier.services.secrets import (
     ZoomCredentials,
     parse_bot_token,
+    parse_secret_token,
     parse_signing_secret,
     parse_webhook_url,
     parse_zoom_credentials,
@@ -311,6 +312,85 @@ def _slash_command(
     )
 
 
+def _zoom_events(
+    session: boto3.session.Session, deployment: Deployment, allow_loopback: bool
+) -> Check:
+    """App mode: whether Zoom's events can reach the stack. Optional (a warning when the secret
+    token is not set); when set, the stack's ZoomEventsUrl must answer a URL validation signed
+    with it as Zoom does: the token hashed with the same secret."""
+    import hashlib  # noqa: PLC0415
+    import hmac  # noqa: PLC0415
+    import json  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from zoom_notifier.inbound.request_signature import sign  # noqa: PLC0415
+
+    arn = deployment.outputs.get("ZoomWebhookSecretArn")
+    url = deployment.outputs.get("ZoomEventsUrl")
+    if not arn or not url:
+        return Check("zoom events", "warn", "the stack predates Zoom's events", "make deploy")
+    fix = _put_secret_fix(arn, "<the Secret Token>") + (
+        " (marketplace.zoom.us -> your app -> Features -> Access -> Secret Token)"
+    )
+    try:
+        raw = _secret(session, arn)
+        if _is_placeholder(raw):
+            return Check(
+                "zoom events",
+                "warn",
+                "not set up: announcements do not follow their meetings (optional)",
+                fix,
+            )
+        token = parse_secret_token(raw, "the secret")
+        check_url(url, name="ZoomEventsUrl", allow_loopback=allow_loopback)
+    except CheckFailed as failed:
+        return Check("zoom events", "FAIL", failed.detail, failed.fix)
+    except ZoomNotifierError as exc:
+        return Check("zoom events", "FAIL", str(exc), fix)
+    plain = "zoom-notifier-check"
+    body = json.dumps({"event": "endpoint.url_validation", "payload": {"plainToken": plain}})
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "x-zm-request-timestamp": timestamp,
+        "x-zm-signature": sign(token, timestamp, body.encode()),
+    }
+    status, answered = _post(url, body.encode(), headers)
+    expected = hmac.new(token.encode(), plain.encode(), hashlib.sha256).hexdigest()
+    if status != 200 or answered.get("encryptedToken") != expected:
+        return Check(
+            "zoom events",
+            "FAIL",
+            f"{url} answered a signed URL validation with {status}",
+            f"aws logs tail /aws/lambda/{deployment.name}-inbound --since 10m",
+        )
+    return Check(
+        "zoom events",
+        "ok",
+        f"{url} answers Zoom's URL validation (the app's event notification endpoint URL)",
+    )
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """POST ``body``; the status and the JSON object answered ({} if none)."""
+    import json  # noqa: PLC0415
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            try:
+                answered = json.loads(response.read() or b"{}")
+            except ValueError:
+                answered = {}
+            return int(response.status), answered if isinstance(answered, dict) else {}
+    except urllib.error.HTTPError as exc:
+        return exc.code, {}
+    except (urllib.error.URLError, OSError) as exc:
+        return 0, {"error": str(exc)}
+
+
 def _signed_help(url: str, secret: str, channel: str) -> int:
     """The status the URL answers to ``/standup help`` typed in ``channel``, signed as Slack
     signs (docs.slack.dev/authentication/verifying-requests-from-slack); 0 if unreachable."""
@@ -330,7 +410,8 @@ def _signed_help(url: str, secret: str, channel: str) -> int:
             "team_id": "T0CHECK00",
             # Slack's own host: the check's request answers inline, never through it.
             "response_url": "https://hooks.slack.com/commands/T0CHECK00/0/check",
-            "trigger_id": "0.0.check",
+            # Unique: two checks within one second must not be one signed request (a replay).
+            "trigger_id": f"0.{time.time_ns()}.check",
         }
     ).encode()
     timestamp = str(int(time.time()))
@@ -722,6 +803,7 @@ def check_stack(
             "slash command",
             lambda: _slash_command(session, deployment, channel, zoom.allow_loopback),
         )
+        checks.append(_zoom_events(session, deployment, zoom.allow_loopback))
     else:
         webhook = _run(
             checks,
