@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from zoom_notifier import errors
+from zoom_notifier.inbound.zoom_event import LIFE_EVENTS, RECORDING_COMPLETED
 from zoom_notifier.operator.parser import build_parser
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -80,3 +81,10 @@ def test_make_help_lists_every_documented_target() -> None:
     listed = {line.split()[0] for line in completed.stdout.splitlines()}
     documented = set(re.findall(r"`make ([a-z][a-z-]+)\b", README))
     assert documented <= listed
+
+
+def test_the_readme_names_every_zoom_event_the_service_acts_on() -> None:
+    section = _section(README, "Slack app mode")
+
+    for event in [*LIFE_EVENTS, RECORDING_COMPLETED]:
+        assert f"`{event}`" in section, event

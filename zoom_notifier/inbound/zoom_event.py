@@ -34,6 +34,7 @@ from zoom_notifier.inbound.function_url import Refused
 
 __all__ = [
     "LIFE_EVENTS",
+    "RECORDING_COMPLETED",
     "MeetingEvent",
     "OtherEvent",
     "RecordingEvent",
