@@ -199,13 +199,14 @@ class MemoryStore:
         self, before: MeetingRecord, after: MeetingRecord
     ) -> MeetingRecord | None:
         """MeetingStore.update_life's conditions: the meeting, and every life attribute that
-        changes (and the version) as ``before`` read them."""
+        changes (and the version and the edit's mark) as ``before`` read them."""
         found = self.items.get((before.date, before.template))
         if found is None:
             return before
         changed = [n for n in LIFE_ATTRIBUTES if getattr(before, n) != getattr(after, n)]
         if found.meeting_id != before.meeting_id or any(
-            getattr(found, name) != getattr(before, name) for name in {*changed, "life_version"}
+            getattr(found, name) != getattr(before, name)
+            for name in {*changed, "life_version", "life_edit_due"}
         ):
             return found
         self.put(found.model_copy(update={name: getattr(after, name) for name in changed}))

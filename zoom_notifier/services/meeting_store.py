@@ -66,6 +66,8 @@ LIFE_ATTRIBUTES = (
     "recording_ts",
     "recording_attempt_started_at",
 )
+# What every write of the life is conditioned on, besides the attributes it changes.
+_LIFE_GUARDS = ("life_version", "life_edit_due")
 # BatchGetItem's limit of keys per call
 # (docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
 _BATCH_KEYS = 100
@@ -579,17 +581,20 @@ class MeetingStore:
         self, before: MeetingRecord, after: MeetingRecord
     ) -> MeetingRecord | None:
         """Write the :data:`LIFE_ATTRIBUTES` ``after`` changes of ``before``, if the item still
-        holds this meeting and those attributes (and the life's version) as ``before`` read them:
-        None on success, else the item found (absent: ``before`` unchanged is returned)."""
+        holds this meeting and those attributes (and the life's version and edit mark) as
+        ``before`` read them: None on success, else the item found (absent: ``before``)."""
         changed = [
             name for name in LIFE_ATTRIBUTES if getattr(before, name) != getattr(after, name)
         ]
         if not changed:
             return None
-        names = {f"#{name}": name for name in {*changed, "life_version"}}
+        # The version and the edit's mark always: an event recorded after a job took the mark
+        # must see that it did (and mark the item again), or its change would never be shown.
+        guarded = sorted({*changed, *_LIFE_GUARDS})
+        names = {f"#{name}": name for name in guarded}
         values: dict[str, Any] = {":id": {"N": str(before.meeting_id or 0)}}
         conditions = ["meeting_id = :id"]
-        for name in {*changed, "life_version"}:
+        for name in guarded:
             old = getattr(before, name)
             if old is None:
                 conditions.append(f"attribute_not_exists(#{name})")

@@ -28,7 +28,7 @@ from zoom_notifier.domain.meeting_life import (
     unshown,
 )
 from zoom_notifier.domain.messages import life_announcement, recording_reply
-from zoom_notifier.errors import DayItemBusy, SlackRateLimited
+from zoom_notifier.errors import DayItemBusy, SlackRateLimited, ZoomNotifierError
 from zoom_notifier.runtime.logs import get_logger
 
 if TYPE_CHECKING:
@@ -98,7 +98,13 @@ async def receive(
     else:
         raise _busy(key)
     if queue:
-        await jobs.refresh(key)
+        try:
+            await jobs.refresh(key)
+        except ZoomNotifierError:
+            # Take the mark back, so that Zoom's retry of this event queues the job again
+            # (a mark left would wait MARK_STALE_SECONDS for the next event to see it stale).
+            await days.update_life(after, after.model_copy(update={"life_edit_due": None}))
+            raise
         return "queued"
     return "recorded"
 

@@ -30,7 +30,7 @@ def sender(endpoint: Endpoint, slept: list[float]) -> ZoomEvents:
 
 
 def test_an_event_is_signed_as_zoom_signs_and_shaped_as_zoom_documents() -> None:
-    endpoint, slept = Endpoint(), []
+    endpoint, slept = Endpoint(), list[float]()
     delivery = sender(endpoint, slept).started(81234567890, "2026-12-04T08:31:00Z")
 
     assert delivery.tries == ("200",)
@@ -59,7 +59,8 @@ def test_a_recording_s_id_is_a_number_and_it_carries_a_download_token() -> None:
 
 
 def test_anything_but_a_timely_200_is_retried_5_20_and_60_minutes_later() -> None:
-    endpoint, slept = Endpoint((503, 0.1), (200, 3.5), (None, 0.0), (204, 0.2)), []
+    endpoint = Endpoint((503, 0.1), (200, 3.5), (None, 0.0), (204, 0.2))
+    slept: list[float] = []
 
     delivery = sender(endpoint, slept).ended(81234567890, "x", "y")
 
@@ -69,7 +70,8 @@ def test_anything_but_a_timely_200_is_retried_5_20_and_60_minutes_later() -> Non
 
 
 def test_after_three_retries_zoom_gives_up() -> None:
-    endpoint, slept = Endpoint(*[(500, 0.1)] * 4), []
+    endpoint = Endpoint(*[(500, 0.1)] * 4)
+    slept: list[float] = []
 
     delivery = sender(endpoint, slept).deleted(81234567890)
 

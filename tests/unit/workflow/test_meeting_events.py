@@ -230,8 +230,10 @@ async def test_a_job_that_could_not_be_queued_is_queued_by_a_later_event(
         await receive(STARTED, store, jobs, int(clock()))
     jobs.fail = False
 
-    # Zoom sends it again five minutes later: the mark is stale by then.
-    clock.now += MARK_STALE_SECONDS + EDIT_INTERVAL_SECONDS + 1
+    # The mark was taken back: Zoom's retry of the event queues the job.
+    record = await store.get(KEY)
+    assert record is not None
+    assert record.life_edit_due is None
     assert await receive(STARTED, store, jobs, int(clock())) == "queued"
     await run_jobs(jobs, store, workspace, clock)
     assert "*Live*" in announcement(workspace)
@@ -312,6 +314,44 @@ class BusyStore(MemoryStore):
 
     async def update_life(self, before: MeetingRecord, after: MeetingRecord) -> MeetingRecord:
         return before
+
+
+async def test_a_mark_no_job_took_is_set_again_by_a_later_event_once_stale(
+    store: MemoryStore, workspace: SlackApiModel, clock: Clock
+) -> None:
+    jobs = Jobs()
+    await receive(STARTED, store, jobs, int(clock()))
+    jobs.queued.clear()  # the job was lost (it failed every try before taking the mark)
+
+    assert await receive(joined("a", 32), store, jobs, int(clock())) == "recorded"
+    clock.now += MARK_STALE_SECONDS + EDIT_INTERVAL_SECONDS + 1
+    assert await receive(joined("b", 33), store, jobs, int(clock())) == "queued"
+    await run_jobs(jobs, store, workspace, clock)
+    assert "2 people in the meeting" in announcement(workspace)
+
+
+async def test_an_event_recorded_after_the_job_took_the_mark_marks_the_item_again(
+    store: MemoryStore, workspace: SlackApiModel, clock: Clock
+) -> None:
+    jobs = Jobs()
+    await receive(STARTED, store, jobs, int(clock()))
+    read_before_the_job = await store.get(KEY)
+    assert read_before_the_job is not None
+    await run_jobs(jobs, store, workspace, clock)  # took the mark, edited
+
+    # An event that read the item (marked) before the job took the mark writes after it.
+    late = joined("a", 32)
+    original_get = store.get
+    reads = [read_before_the_job]
+
+    async def first_read_stale(key: MeetingKey) -> MeetingRecord | None:
+        return reads.pop() if reads else await original_get(key)
+
+    store.get = first_read_stale  # type: ignore[method-assign]
+    assert await receive(late, store, jobs, int(clock())) == "queued"
+    store.get = original_get  # type: ignore[method-assign]
+    await run_jobs(jobs, store, workspace, clock)
+    assert "1 person in the meeting" in announcement(workspace)
 
 
 async def test_an_item_busy_under_every_try_is_raised_for_zoom_to_send_again(
