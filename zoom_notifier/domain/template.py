@@ -253,6 +253,12 @@ def template_warnings(raw: bytes) -> list[str]:
             "notifier.reminder_minutes needs Slack app mode (SLACK_BOT_TOKEN_SECRET): a "
             "reminder is a reply in the announcement's thread, which a webhook cannot make"
         )
+    if isinstance(notifier, dict) and notifier.get("recording") is True:
+        warnings.append(
+            "notifier.recording needs Slack app mode and the Zoom app's event subscription "
+            "(recording.completed, README 'The announcement follows the meeting'): without "
+            "them no recording link is posted"
+        )
     unknown = (
         sorted(set(data) - CREATE_MEETING_FIELDS - {"notifier"}) if isinstance(data, dict) else []
     )

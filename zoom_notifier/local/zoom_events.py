@@ -16,8 +16,6 @@ stand-in of Zoom's side of ``/zoom/events``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import time
@@ -27,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from zoom_notifier.inbound.request_signature import sign
 from zoom_notifier.local.zoom_model import ZoomModel
 
 __all__ = [
@@ -48,9 +47,9 @@ Transport = Callable[[bytes, Mapping[str, str]], tuple[int | None, float]]
 
 
 def zoom_signature(secret_token: str, timestamp: str, body: bytes) -> str:
-    """What Zoom sends as ``x-zm-signature`` for ``body`` at ``timestamp``."""
-    message = f"v0:{timestamp}:".encode() + body
-    return "v0=" + hmac.new(secret_token.encode(), message, hashlib.sha256).hexdigest()
+    """What Zoom sends as ``x-zm-signature`` for ``body`` at ``timestamp``: Slack's scheme
+    (:func:`~zoom_notifier.inbound.request_signature.sign`), keyed by the secret token."""
+    return sign(secret_token, timestamp, body)
 
 
 def http_transport(url: str) -> Transport:

@@ -137,6 +137,18 @@ def test_a_reminder_is_accepted_but_said_to_need_slack_app_mode() -> None:
     assert any("needs Slack app mode" in warning for warning in template_warnings(raw))
 
 
+def test_a_recording_is_accepted_recorded_for_the_day_and_said_to_need_zoom_s_events() -> None:
+    raw = _template({"recording": True})
+
+    template = parse_template(raw, "t")
+
+    assert template.notifier is not None
+    assert template.notifier.delivery().recording is True
+    assert any("notifier.recording needs" in warning for warning in template_warnings(raw))
+    off = parse_template(_template({}), "t").notifier
+    assert off is None or off.delivery().recording is None
+
+
 @pytest.mark.parametrize(
     ("paused_until", "day", "expected"),
     [
