@@ -51,7 +51,7 @@ from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.zoom_model import ZoomModel
 from zoom_notifier.services.meeting_store import LIFE_ATTRIBUTES
-from zoom_notifier.services.slack_app import GONE_OR_DUE, refusal_error
+from zoom_notifier.services.slack_app import GONE_OR_DUE, refusal_error, tagged
 from zoom_notifier.services.slack_webhook import check_webhook_answer
 from zoom_notifier.services.zoom import error_for, meeting_from, meeting_list_from
 from zoom_notifier.services.zoom_http import ZoomAnswer
@@ -488,11 +488,7 @@ class ModelApp:
     ) -> str | None:
         arguments = {"channel": channel, "ts": thread_ts, "include_all_metadata": True}
         for message in self._call("conversations.replies", arguments)["messages"][1:]:
-            found = message.get("metadata") or {}
-            carried = found.get("event_payload") or {}
-            if found.get("event_type") == event_type and all(
-                carried.get(key) == value for key, value in payload.items()
-            ):
+            if tagged(message, event_type, payload):
                 return str(message["ts"])
         return None
 
@@ -519,10 +515,6 @@ class ModelApp:
             "include_all_metadata": True,
         }
         for message in self._call("conversations.history", arguments)["messages"]:
-            found = message.get("metadata") or {}
-            carried = found.get("event_payload") or {}
-            if found.get("event_type") == event_type and all(
-                carried.get(key) == value for key, value in payload.items()
-            ):
+            if tagged(message, event_type, payload):
                 return str(message["ts"])
         return None

@@ -27,9 +27,9 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
+from zoom_notifier.domain.zoom_time import utc_instant
 from zoom_notifier.inbound.function_url import Refused
 
 __all__ = [
@@ -118,15 +118,10 @@ def _meeting_id(value: object) -> int:
 
 def _instant(value: object) -> str | None:
     """Zoom's time (``2026-12-04T09:31:05Z``) as a UTC ``...Z`` string, or None."""
-    if not isinstance(value, str) or not value or len(value) > 40:
+    if not isinstance(value, str) or len(value) > 40:
         return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = utc_instant(value, "UTC")
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: object, limit: int) -> str | None:

@@ -149,6 +149,28 @@ def _webhook_stack(
             yield local, zoom, slack
 
 
+@contextmanager
+def _app_stack(
+    zoom_model: ZoomModel, workspace: SlackApiModel, log_stream: TextIO, log_level: str
+) -> Iterator[tuple[LocalRun, ZoomServer, SlackApiServer]]:
+    """The local stack in Slack app mode (the demo's channel), Zoom and the Web API served on
+    loopback, the inbound function's URL too."""
+    with (
+        ZoomServer(zoom_model) as zoom,
+        SlackApiServer(workspace) as slack_api,
+        LocalRun(
+            zoom=replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url),
+            webhook_url="https://hooks.slack.com/services/TUNUSED/BUNUSED/unused",
+            meeting_timezone="Europe/Paris",
+            allow_loopback=True,
+            log_stream=log_stream,
+            log_level=log_level,
+            slack_app=SlackAppAccess(slack_api.api_url, workspace.token, _APP_CHANNEL),
+        ) as local,
+    ):
+        yield local, zoom, slack_api
+
+
 def _coming_day(day: str, out: TextIO, why: str) -> date:
     """``day`` if it is a working day still ahead, else the next one (said on ``out``)."""
     chosen = date.fromisoformat(day)
@@ -250,19 +272,7 @@ def run_slack_app(
     workspace.scripts["chat.postMessage"].set(RESET_AFTER)
     template = json.loads(DEMO_TEMPLATE.read_text())
     template["notifier"] = {"reminder_minutes": 5}
-    with (
-        ZoomServer(zoom_model) as zoom,
-        SlackApiServer(workspace) as slack_api,
-        LocalRun(
-            zoom=replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url),
-            webhook_url="https://hooks.slack.com/services/TUNUSED/BUNUSED/unused",
-            meeting_timezone="Europe/Paris",
-            allow_loopback=True,
-            log_stream=log_stream,
-            log_level=log_level,
-            slack_app=SlackAppAccess(slack_api.api_url, workspace.token, _APP_CHANNEL),
-        ) as local,
-    ):
+    with _app_stack(zoom_model, workspace, log_stream, log_level) as (local, zoom, slack_api):
         print(f"Scenario {scenario.name}: {scenario.story}", file=out)
         print(f"Stand-ins: Zoom {zoom.api_url}, Slack Web API {slack_api.api_url}", file=out)
         local.upload_template(json.dumps(template).encode())
@@ -299,19 +309,7 @@ def run_slash_command(  # noqa: PLR0915 - one scenario, told in order
     """The day runs in app mode; then commands are typed in the channel, and bad ones refused."""
     zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
     workspace = SlackApiModel(channels={_APP_CHANNEL: []})
-    with (
-        ZoomServer(zoom_model) as zoom,
-        SlackApiServer(workspace) as slack_api,
-        LocalRun(
-            zoom=replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url),
-            webhook_url="https://hooks.slack.com/services/TUNUSED/BUNUSED/unused",
-            meeting_timezone="Europe/Paris",
-            allow_loopback=True,
-            log_stream=log_stream,
-            log_level=log_level,
-            slack_app=SlackAppAccess(slack_api.api_url, workspace.token, _APP_CHANNEL),
-        ) as local,
-    ):
+    with _app_stack(zoom_model, workspace, log_stream, log_level) as (local, zoom, slack_api):
         commands = local.slash_commands
         assert commands is not None  # noqa: S101 - app mode serves them
         print(f"Scenario {scenario.name}: {scenario.story}", file=out)
@@ -383,20 +381,7 @@ def run_meeting_life(
     announcement is shown after each step."""
     zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
     workspace = SlackApiModel(channels={_APP_CHANNEL: []})
-    access = SlackAppAccess("", workspace.token, _APP_CHANNEL)
-    with (
-        ZoomServer(zoom_model) as zoom,
-        SlackApiServer(workspace) as slack_api,
-        LocalRun(
-            zoom=replace(_DEMO_ZOOM, api_url=zoom.api_url, oauth_url=zoom.oauth_url),
-            webhook_url="https://hooks.slack.com/services/TUNUSED/BUNUSED/unused",
-            meeting_timezone="Europe/Paris",
-            allow_loopback=True,
-            log_stream=log_stream,
-            log_level=log_level,
-            slack_app=replace(access, api_url=slack_api.api_url),
-        ) as local,
-    ):
+    with _app_stack(zoom_model, workspace, log_stream, log_level) as (local, _, _):
         assert local.zoom_events_url is not None  # noqa: S101 - app mode serves them
         # Two seconds between edits instead of the deployed ten, so that the demo is quick (the
         # run restores the environment when it ends).
@@ -412,7 +397,7 @@ def run_meeting_life(
         print(f"\nExecution, input {json.dumps({'date': today})}:", file=out)
         print("\n".join(execution_lines(report)), file=out)
         events = ZoomEvents(
-            zoom_model, http_transport(local.zoom_events_url), access.zoom_secret_token
+            zoom_model, http_transport(local.zoom_events_url), local.zoom_secret_token
         )
         problems = _meeting_life(events, workspace, out)
     outcome = _check(scenario, [report], zoom_model, SlackModel(), [])

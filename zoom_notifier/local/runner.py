@@ -146,6 +146,7 @@ class LocalRun:
         self.slash_commands: SlashCommands | None = None
         # Slack app mode: where the Zoom app sends its event notifications.
         self.zoom_events_url: str | None = None
+        self.zoom_secret_token = ""
         # The handlers' log lines go through this, which keeps the metrics they carry.
         self.metrics = MetricRecorder(log_stream)
         self._alarm_states: dict[str, AlarmState] = {}
@@ -231,6 +232,7 @@ class LocalRun:
                 inbound.url + SLACK_COMMANDS_PATH, self._slack_app.signing_secret
             )
             self.zoom_events_url = inbound.url + ZOOM_EVENTS_PATH
+            self.zoom_secret_token = self._slack_app.zoom_secret_token
 
     @property
     def endpoint(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
@@ -35,6 +36,7 @@ __all__ = [
     "AppChannel",
     "SlackApp",
     "refusal_error",
+    "tagged",
 ]
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -172,9 +174,8 @@ class SlackApp:
 
         Slack pages newest first: ``latest`` keeps the later messages of a busy channel out,
         so the one sought is on the first pages, not the last."""
-        cursor: str | None = None
 
-        def history() -> Awaitable[Any]:
+        def history(cursor: str | None) -> Awaitable[Any]:
             return self._client.conversations_history(
                 channel=channel,
                 oldest=f"{oldest:.6f}",
@@ -185,18 +186,7 @@ class SlackApp:
                 cursor=cursor,
             )
 
-        while True:
-            page = await _call("conversations.history", history, channel=channel)
-            for message in page.get("messages") or []:
-                found = message.get("metadata") or {}
-                carried = found.get("event_payload") or {}
-                if found.get("event_type") == event_type and all(
-                    carried.get(key) == value for key, value in payload.items()
-                ):
-                    return str(message["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
+        return await _find_tagged("conversations.history", history, channel, event_type, payload)
 
     async def reply(
         self, channel: str, thread_ts: str, text: str, metadata: Mapping[str, Any]
@@ -223,31 +213,15 @@ class SlackApp:
         with ``payload`` (all of its keys equal), if any: conversations.replies pages the whole
         thread (docs.slack.dev/reference/methods/conversations.replies; metadata only with
         ``include_all_metadata``), so None is proof there is none."""
-        cursor: str | None = None
 
-        def replies() -> Awaitable[Any]:
+        def replies(cursor: str | None) -> Awaitable[Any]:
             return self._client.conversations_replies(
-                channel=channel,
-                ts=thread_ts,
-                include_all_metadata=True,
-                limit=200,
-                cursor=cursor,
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=200, cursor=cursor
             )
 
-        while True:
-            page = await _call("conversations.replies", replies, channel=channel)
-            for message in page.get("messages") or []:
-                found = message.get("metadata") or {}
-                carried = found.get("event_payload") or {}
-                if (
-                    message.get("ts") != thread_ts
-                    and found.get("event_type") == event_type
-                    and all(carried.get(key) == value for key, value in payload.items())
-                ):
-                    return str(message["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
+        return await _find_tagged(
+            "conversations.replies", replies, channel, event_type, payload, skip=thread_ts
+        )
 
     async def schedule(self, channel: str, thread_ts: str, post_at: int, text: str) -> str:
         """Schedule ``text`` as a reply in ``thread_ts`` at ``post_at``; its id."""
@@ -329,6 +303,37 @@ class AppChannel:
     async def post(self, payload: Mapping[str, Any]) -> None:
         # No metadata: nothing looks a report up, and Slack refuses an empty payload.
         await self._app.post(self._channel, payload, None)
+
+
+def tagged(message: Mapping[str, Any], event_type: str, payload: Mapping[str, Any]) -> bool:
+    """Whether ``message``'s metadata is ``event_type`` with ``payload`` (all its keys equal)."""
+    found = message.get("metadata") or {}
+    carried = found.get("event_payload") or {}
+    return found.get("event_type") == event_type and all(
+        carried.get(key) == value for key, value in payload.items()
+    )
+
+
+async def _find_tagged(
+    method: str,
+    page_of: Callable[[str | None], Awaitable[Any]],
+    channel: str,
+    event_type: str,
+    payload: Mapping[str, Any],
+    *,
+    skip: str | None = None,
+) -> str | None:
+    """The ``ts`` of the first message :func:`tagged` so, through every page of ``method``
+    (cursor pagination, ``response_metadata.next_cursor``); ``skip``: a ts not to count."""
+    cursor: str | None = None
+    while True:
+        page = await _call(method, partial(page_of, cursor), channel=channel)
+        for message in page.get("messages") or []:
+            if message.get("ts") != skip and tagged(message, event_type, payload):
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return None
 
 
 async def _call(
