@@ -39,7 +39,15 @@ $(AWS_CLI): $(UV)
 	$(UV) pip install --quiet --python $(TOOLS)/awscli/bin/python "awscli==$(AWSCLI_VERSION)"
 
 ## setup: create the environment from uv.lock and package-lock.json
-setup: $(VENV)/.synced node_modules/.installed
+# Debian's Chromium, for the tests that open the team pages in a real headless browser (run as
+# root, as CI is, or with sudo).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+
+setup: $(VENV)/.synced node_modules/.installed $(CHROMIUM)
 
 ## demo: run the whole workflow locally on embedded stand-ins (SCENARIO=zoom-outage, ...)
 SCENARIO ?= default

@@ -67,7 +67,7 @@ def moto_endpoint(local_aws: LocalAws) -> str:
 @pytest.fixture
 def http() -> Iterator[aioresponses]:
     """Zoom and Slack mocked at the aiohttp level; calls to loopback (moto) pass through."""
-    with aioresponses(passthrough=["http://127.0.0.1"]) as mocked:
+    with aioresponses(passthrough=["http://127.0.0.1", "ws://127.0.0.1"]) as mocked:
         yield mocked
 
 

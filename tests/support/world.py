@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from zoom_notifier.local.executions import (
     run_execution,
 )
 from zoom_notifier.local.faults import Fault, Script
+from zoom_notifier.local.function_url import function_url_server
 from zoom_notifier.local.slack_api_model import SlackApiModel
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.sns import lambda_event
@@ -49,6 +51,7 @@ __all__ = [
     "fail_zoom_token",
     "heal",
     "once",
+    "served_app_stack",
     "throttle",
     "throttle_dynamodb",
     "wait_for",
@@ -236,6 +239,24 @@ def wait_for(probe: Callable[[], bool], seconds: float = 30.0) -> None:
     while not probe():
         assert time.monotonic() < deadline, "the job did not finish in time"
         time.sleep(0.1)
+
+
+@contextmanager
+def served_app_stack(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[LocalStack, str]]:
+    """The local stack in Slack app mode, its functions' environment applied, its inbound
+    function served on loopback at the stack's Function URL (its base URL given)."""
+    with function_url_server("InboundFunction") as inbound:
+        stack = fakes.deploy_stack(
+            local_aws, slack_app=True, function_urls={"InboundFunctionUrl": inbound.function_url}
+        )
+        inbound.identify(stack.physical_ids["InboundFunction"], stack.arns["InboundFunction"])
+        for name, value in stack.environment.items():
+            monkeypatch.setenv(name, value)
+        # The URL is served on loopback (a deployed one is https://, as check_url requires).
+        monkeypatch.setenv("ALLOW_LOOPBACK_URLS", "true")
+        yield stack, inbound.url
 
 
 def app_mode_stack(

@@ -13,9 +13,9 @@ from aioresponses import aioresponses
 
 from tests.support import fakes
 from tests.support.mounted import mount_slack_api
+from tests.support.world import served_app_stack
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.faults import REFUSED
-from zoom_notifier.local.function_url import function_url_server
 from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
 from zoom_notifier.local.slack_model import SlackModel
 from zoom_notifier.local.stack import LocalStack
@@ -401,15 +401,8 @@ def app_stack(
 ) -> Iterator[LocalStack]:
     """The local stack in Slack app mode, its functions' environment applied, Zoom up, its
     inbound function served on loopback at the stack's SlashCommandUrl."""
-    with function_url_server("InboundFunction") as inbound:
-        stack = fakes.deploy_stack(
-            local_aws, slack_app=True, function_urls={"InboundFunctionUrl": inbound.function_url}
-        )
-        inbound.identify(stack.physical_ids["InboundFunction"], stack.arns["InboundFunction"])
-        for name, value in stack.environment.items():
-            monkeypatch.setenv(name, value)
-        # The URL is served on loopback (a deployed one is https://, as check_url requires).
-        monkeypatch.setenv("ALLOW_LOOPBACK_URLS", "true")
+    del zoom
+    with served_app_stack(local_aws, monkeypatch) as (stack, _):
         yield stack
 
 

@@ -81,6 +81,12 @@ LAZY_MODULES = {
     "zoom_notifier.handlers.zoom_events",
     "zoom_notifier.inbound.zoom_door",
     "zoom_notifier.workflow.meeting_events",
+    # Each team's page and feed (and its key, read by the announcement and /standup).
+    "zoom_notifier.handlers.team_pages",
+    "zoom_notifier.domain.team_page",
+    "zoom_notifier.domain.team_feed",
+    "zoom_notifier.inbound.team_door",
+    "zoom_notifier.services.team_links",
 }
 
 

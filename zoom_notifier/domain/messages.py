@@ -113,8 +113,17 @@ def local_start(start_time: str | None, timezone: str | None) -> str | None:
     return start_time if moment is None else f"{moment.astimezone(zone):%H:%M} ({zone_name})"
 
 
-def meeting_announcement(record: MeetingRecord) -> dict[str, Any]:
-    """The announcement of one day's meeting: topic, date, local start, join link, passcode.
+def _team_page_block(team_page: str | None) -> list[dict[str, Any]]:
+    """The context line naming the team's page (its address holds the team's key)."""
+    if team_page is None:
+        return []
+    note = f":house: <{team_page}|The team's page>: today's meeting, always, and a calendar feed"
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+
+
+def meeting_announcement(record: MeetingRecord, team_page: str | None = None) -> dict[str, Any]:
+    """The announcement of one day's meeting: topic, date, local start, join link, passcode
+    (and the team's page, when it has one).
 
     The topic is a plain_text header, so whatever the template says stays literal text.
     """
@@ -141,6 +150,7 @@ def meeting_announcement(record: MeetingRecord) -> dict[str, Any]:
                 }
             ],
         },
+        *_team_page_block(team_page),
     ]
     return {"text": _cut(fallback, FALLBACK_TEXT_LIMIT), "blocks": blocks}
 
@@ -167,9 +177,9 @@ def cancelled_announcement(record: MeetingRecord, gone: str | None = None) -> di
     }
 
 
-def moved_announcement(record: MeetingRecord) -> dict[str, Any]:
+def moved_announcement(record: MeetingRecord, team_page: str | None = None) -> dict[str, Any]:
     """The announcement of a moved meeting: the announcement at its new time, and who moved it."""
-    message = meeting_announcement(record)
+    message = meeting_announcement(record, team_page)
     start = local_start(record.start_time, record.timezone) or record.moved_to or "?"
     note = f":arrows_counterclockwise: Moved to {escape(start)} {_changed_by(record)}."
     blocks = [*message["blocks"], {"type": "context", "elements": [
@@ -188,11 +198,15 @@ def _count(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
 
 
-def life_announcement(record: MeetingRecord) -> dict[str, Any]:
+def life_announcement(record: MeetingRecord, team_page: str | None = None) -> dict[str, Any]:
     """The announcement as the meeting's life stands (Zoom's events): as posted while it is
     scheduled; live, since when and how many are in; ended, when, how long it lasted and how
     many distinct people attended (no link any more); deleted at Zoom (no link)."""
-    base = moved_announcement(record) if record.change == "move" else meeting_announcement(record)
+    base = (
+        moved_announcement(record, team_page)
+        if record.change == "move"
+        else meeting_announcement(record, team_page)
+    )
     if record.life is None:
         return base
     topic = record.topic or "Zoom meeting"
@@ -215,7 +229,11 @@ def life_announcement(record: MeetingRecord) -> dict[str, Any]:
         headline = f"Deleted at Zoom: {escape(topic)}"
     return {
         "text": _cut(headline, FALLBACK_TEXT_LIMIT),
-        "blocks": [base["blocks"][0], _section(f":calendar: {record.date}\n{line}")],
+        "blocks": [
+            base["blocks"][0],
+            _section(f":calendar: {record.date}\n{line}"),
+            *_team_page_block(team_page),
+        ],
     }
 
 

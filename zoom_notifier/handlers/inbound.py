@@ -1,6 +1,7 @@
-"""``Inbound``: the Function URL's requests (Slack's slash command, ``/slack/commands``; Zoom's
-event notifications, ``/zoom/events``), and the function's own asynchronous jobs: a change of an
-existing meeting, finished after the answer, and an announcement edited to follow its meeting
+"""``Inbound``: the Function URL's requests (Slack's slash command, ``/slack/commands``;
+Zoom's event notifications, ``/zoom/events``; each team's page and feed, ``/t/<team>``), and
+the function's own asynchronous jobs: a change of an existing meeting, finished after the
+answer, and an announcement edited to follow its meeting
 (:mod:`zoom_notifier.services.deferred_changes`)."""
 
 from __future__ import annotations
@@ -9,7 +10,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from zoom_notifier.errors import ConfigurationError, PermanentError, TransientError
+from zoom_notifier.errors import (
+    ConfigurationError,
+    PermanentError,
+    TransientError,
+    ZoomNotifierError,
+)
 from zoom_notifier.handlers import imported
 from zoom_notifier.inbound.function_url import HttpRequest, HttpResponse, Refused
 from zoom_notifier.inbound.slack_door import SLACK_COMMANDS_PATH, signed_command
@@ -43,6 +49,8 @@ log = get_logger(__name__)
 # Where the Zoom app sends its event notifications (inbound.zoom_door.ZOOM_EVENTS_PATH; here
 # as text, so that a slash command's cold start does not import that door).
 ZOOM_EVENTS_PATH = "/zoom/events"
+# Each team's page, its Join redirect and its feed (inbound.team_door.TEAM_PAGES_PREFIX).
+TEAM_PAGES_PREFIX = "/t/"
 
 
 async def serve(
@@ -52,6 +60,10 @@ async def serve(
         from zoom_notifier.handlers.zoom_events import serve_zoom_event  # noqa: PLC0415
 
         return await serve_zoom_event(request, settings, io, now)
+    if request.path.startswith(TEAM_PAGES_PREFIX):
+        from zoom_notifier.handlers.team_pages import serve_team_page  # noqa: PLC0415
+
+        return await serve_team_page(request, settings, io, now)
     if request.path != SLACK_COMMANDS_PATH:
         raise Refused(404, "no such path")
     if request.method != "POST":
@@ -82,6 +94,7 @@ async def serve(
             now=utc_now(),
             amends_refused=_amends_refused(settings),
             groups=_UserGroups(settings, io),
+            team_pages=await _team_pages(request, settings, io),
         )
     except TransientError as exc:
         log.warning("command not answered: AWS failing", error=exc.name, cause=exc.cause)
@@ -97,6 +110,24 @@ async def serve(
             answer = await _start(answer, answer.pending, command, meetings, io, now, settings)
     log.info("command answered", action=command.text.split(" ", 1)[0] or "next")
     return HttpResponse.json(answer.payload())
+
+
+async def _team_pages(
+    request: HttpRequest, settings: InboundSettings, io: Connections
+) -> dict[str, str]:
+    """Each team's page address, for the teams that have one (their key issued)."""
+    if settings.team_link_secret is None:
+        return {}
+    from zoom_notifier.inbound.team_door import pages_url  # noqa: PLC0415 - pages only
+    from zoom_notifier.services.team_links import team_address, team_keys  # noqa: PLC0415
+
+    base = pages_url(request)
+    try:
+        keys = await team_keys(settings.team_link_secret, io.secrets)
+    except ZoomNotifierError as exc:  # the pages are an extra: the answer goes on without them
+        log.warning("team pages unread", error=exc.name, cause=exc.cause)
+        return {}
+    return {} if base is None else {team: team_address(base, team, k) for team, k in keys.items()}
 
 
 class _UserGroups:

@@ -34,6 +34,7 @@ async def notify_meeting(
                 base_url=settings.slack_api_url,
             ),
             app_channel=settings.slack_channel,
+            team_page=_team_pages(settings, io),
         )
 
     async def template_webhook(secret_id: str) -> SlackWebhook:
@@ -46,6 +47,21 @@ async def notify_meeting(
         owner=owner,
         destinations=template_webhook,
     )
+
+
+def _team_pages(settings: NotifySettings, io: Connections) -> step.TeamPage | None:
+    """The address of a team's page (app mode, once its key is issued), for the announcement."""
+    secret, pages_url = settings.team_link_secret, settings.team_pages_url
+    if secret is None or pages_url is None:
+        return None
+
+    async def team_page(template: str) -> str | None:
+        from zoom_notifier.services.team_links import team_address, team_keys  # noqa: PLC0415
+
+        key = (await team_keys(secret, io.secrets)).get(template)
+        return None if key is None else team_address(pages_url, template, key)
+
+    return team_page
 
 
 handler = lambda_handler(Step("NotifyMeeting", NotifySettings, NotifyInput, notify_meeting))

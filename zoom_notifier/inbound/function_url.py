@@ -17,6 +17,7 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 __all__ = ["MAX_BODY_BYTES", "HttpRequest", "HttpResponse", "Refused", "read_request"]
 
@@ -25,6 +26,8 @@ __all__ = ["MAX_BODY_BYTES", "HttpRequest", "HttpResponse", "Refused", "read_req
 MAX_BODY_BYTES = 16 * 1024
 # Lambda itself refuses requests over 6 MB; this bounds what a flood makes us decode.
 _MAX_EVENT_BODY_CHARACTERS = (MAX_BODY_BYTES * 4) // 3 + 4
+# A team page's key and little more.
+_MAX_QUERY_CHARACTERS = 1024
 
 
 class Refused(Exception):
@@ -45,6 +48,8 @@ class HttpRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    # The query string's parameters (the first value of each name), as sent.
+    query: dict[str, str] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -68,13 +73,20 @@ class HttpResponse:
         return cls(status, json.dumps(payload), {"content-type": "application/json"})
 
     @classmethod
+    def text(
+        cls, body: str, content_type: str, headers: dict[str, str] | None = None
+    ) -> HttpResponse:
+        """A ``200`` with ``body`` of ``content_type`` and ``headers``."""
+        return cls(200, body, {"content-type": content_type, **(headers or {})})
+
+    @classmethod
     def bare(cls, status: int) -> HttpResponse:
         """A refusal: the status and nothing else."""
         return cls(status)
 
     def to_event(self) -> dict[str, Any]:
         """The Function URL's response object."""
-        headers = {"cache-control": "no-store", **self.headers}
+        headers = {"cache-control": "no-store", **self.headers}  # unless the answer says
         if not self.body:
             headers.setdefault("content-type", "text/plain")
         return {
@@ -105,7 +117,17 @@ def read_request(event: object) -> HttpRequest:
     ):
         raise Refused(400, "the event's headers are not text")
     headers = {name.lower(): value for name, value in raw_headers.items()}
-    return HttpRequest(method.upper(), path, headers, _body(event))
+    return HttpRequest(method.upper(), path, headers, _body(event), _query(event))
+
+
+def _query(event: dict[str, Any]) -> dict[str, str]:
+    raw = event.get("rawQueryString") or ""
+    if not isinstance(raw, str) or len(raw) > _MAX_QUERY_CHARACTERS:
+        raise Refused(400, "the query string is not text or is over the limit")
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(raw, keep_blank_values=True):
+        query.setdefault(name, value)
+    return query
 
 
 def _body(event: dict[str, Any]) -> bytes:

@@ -83,8 +83,9 @@ def run_demo(
         return run_two_teams(scenario, out, log_stream=log_stream, log_level=log_level)
     if scenario.slash_command:
         return run_slash_command(scenario, day, out, log_stream=log_stream, log_level=log_level)
-    if scenario.meeting_life:
-        return run_meeting_life(scenario, out, log_stream=log_stream, log_level=log_level)
+    if scenario.meeting_life or scenario.team_link:
+        run = run_meeting_life if scenario.meeting_life else run_team_link
+        return run(scenario, out, log_stream=log_stream, log_level=log_level)
     if scenario.slack_app:
         return run_slack_app(scenario, day, out, log_stream=log_stream, log_level=log_level)
     if scenario.silent_day:
@@ -407,6 +408,80 @@ def run_meeting_life(
 
 
 _EVERY_DAY = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def run_team_link(
+    scenario: Scenario, out: TextIO, *, log_stream: TextIO, log_level: str = "INFO"
+) -> DemoOutcome:
+    """Today's meeting is announced in app mode; the team's link is issued, and its page,
+    redirect and feed are fetched as a browser and a calendar app would."""
+    from zoom_notifier.operator.team_link import team_link  # noqa: PLC0415
+
+    zoom_model = ZoomModel(_DEMO_ZOOM.account_id, _DEMO_ZOOM.client_id, _DEMO_ZOOM.client_secret)
+    workspace = SlackApiModel(channels={_APP_CHANNEL: []})
+    problems: list[str] = []
+    with _app_stack(zoom_model, workspace, log_stream, log_level) as (local, _, _):
+        print(f"Scenario {scenario.name}: {scenario.story}", file=out)
+        template = json.loads(DEMO_TEMPLATE.read_text())
+        template["notifier"] = {"days": list(_EVERY_DAY)}
+        local.upload_template(json.dumps(template).encode())
+        link = team_link(STACK_NAME, "default", rotate=False)
+        print("\n$ zoom-notifier team-link default", file=out)
+        for name, address in (("page", link.page), ("join", link.join), ("calendar", link.feed)):
+            print(f"  {name + ':':<9} {address}", file=out)
+        today = datetime.now(ZoneInfo("Europe/Paris")).date().isoformat()
+        report = local.execute({"date": today})
+        print(f"\nExecution, input {json.dumps({'date': today})}: {report.status}", file=out)
+        status, headers, body = _get(link.page)
+        print(f"\nGET page -> {status} ({headers.get('content-security-policy', '')[:40]}...)",
+              file=out)  # fmt: skip
+        for line in _page_text(body):
+            print(f"  │ {line}", file=out)
+        status, headers, _ = _get(link.join)
+        print(f"GET join -> {status}, Location: {headers.get('location')}", file=out)
+        if status != 302 or headers.get("location") not in {
+            m["join_url"] for m in zoom_model.meetings.values()
+        }:
+            problems.append(f"/join answered {status} to {headers.get('location')}")
+        status, _, feed = _get(link.feed)
+        events = [line for line in feed.splitlines() if line.startswith("DTSTART;TZID")]
+        print(f"GET calendar -> {status}: {len(events)} events, the first {events[:2]}", file=out)
+        wrong, _, _ = _get(link.page.split("?")[0] + "?k=not-the-key")
+        print(f"GET page with a wrong key -> {wrong}", file=out)
+        if (wrong, len(events) > 0) != (404, True):
+            problems.append(f"wrong key answered {wrong}; feed events {len(events)}")
+    outcome = _check(scenario, [report], zoom_model, SlackModel(), [])
+    outcome.problems = [p for p in outcome.problems if not p.startswith("announcements posted")]
+    outcome.problems += problems
+    return outcome
+
+
+def _get(url: str) -> tuple[int, dict[str, str], str]:
+    """GET ``url`` on loopback, redirects not followed."""
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    class _Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *_: Any, **__: Any) -> None:
+            return None
+
+    try:
+        with urllib.request.build_opener(_Stay).open(url, timeout=30) as answer:
+            headers = {name.lower(): value for name, value in answer.headers.items()}
+            return answer.status, headers, answer.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, {name.lower(): value for name, value in exc.headers.items()}, ""
+
+
+def _page_text(html: str) -> list[str]:
+    """The page's main text, a line per paragraph, heading or list item."""
+    import re  # noqa: PLC0415
+    from html import unescape  # noqa: PLC0415
+
+    main = html.split("<main>", 1)[-1].split("</main>", 1)[0]
+    parts = re.split(r"</(?:h1|h2|p|li|a)>", main)
+    lines = [unescape(re.sub(r"<[^>]+>", "", part)).strip() for part in parts]
+    return [line for line in lines if line]
 
 
 def _meeting_life(events: ZoomEvents, workspace: SlackApiModel, out: TextIO) -> list[str]:

@@ -35,8 +35,10 @@ _TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded")
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def request_event(method: str, path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
-    """The Function URL event of one request."""
+def request_event(
+    method: str, path: str, headers: dict[str, str], body: bytes, query: str = ""
+) -> dict[str, Any]:
+    """The Function URL event of one request (``query``: its raw query string)."""
     content_type = headers.get("content-type", "")
     as_text = content_type.startswith(_TEXT_TYPES) or not body
     try:
@@ -47,7 +49,7 @@ def request_event(method: str, path: str, headers: dict[str, str], body: bytes) 
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": query,
         "headers": headers,
         "requestContext": {
             "accountId": "anonymous",
@@ -100,7 +102,11 @@ class FunctionUrlServer(LoopbackServer[Handler]):
     def _app(self) -> web.Application:
         async def invoke(request: web.Request) -> web.StreamResponse:
             headers = {name.lower(): value for name, value in request.headers.items()}
-            event = request_event(request.method, request.path, headers, await request.read())
+            # Lambda adds X-Forwarded-Proto (https there); this server is plain http.
+            headers.setdefault("x-forwarded-proto", "http")
+            event = request_event(
+                request.method, request.path, headers, await request.read(), request.query_string
+            )
             try:
                 answer = await asyncio.to_thread(self._invoke, event)
             except Exception:  # what Lambda answers for a function that raised

@@ -37,6 +37,9 @@ class Scenario:
     # Slack app mode: after the day's run, Zoom's event notifications tell the meeting's life
     # (started, joins, a leave, ended, the recording) and the announcement follows it.
     meeting_life: bool = False
+    # Slack app mode: the team's page, its Join redirect and its calendar feed, served by the
+    # local stack at the addresses `zoom-notifier team-link` prints.
+    team_link: bool = False
     statuses: tuple[str, ...] = ("SUCCEEDED",)
     meetings: int = 1
     announcements: int = 1
@@ -132,6 +135,15 @@ SCENARIOS = {
             "its thread once, and a forged event is refused.",
             slack_app=True,
             meeting_life=True,
+        ),
+        Scenario(
+            "team-link",
+            "Slack app mode, the team's link: `zoom-notifier team-link default` issues the "
+            "team's key and prints its page, Join and calendar addresses; the page shows today's "
+            "meeting, /join leads straight to it, the feed lists the coming meeting days, and "
+            "a wrong key is refused like an unknown team.",
+            slack_app=True,
+            team_link=True,
         ),
         Scenario(
             "silent-day",

@@ -156,7 +156,15 @@ def _create_functions(
     environments: dict[str, dict[str, str]] = {}
     for function_id, function in functions.items():
         name = physical[function_id]
-        variables = resolver.resolve(function.get("Environment", {}).get("Variables", {}))
+        variables: dict[str, Any] = {}
+        for key, value in function.get("Environment", {}).get("Variables", {}).items():
+            try:
+                # Resolved one at a time, each as a one-entry map (AWS::NoValue drops it).
+                variables |= resolver.resolve({key: value})
+            except KeyError:
+                # A Function URL this local stack does not serve (no function_urls): the
+                # variable naming it is left out, as the outputs naming it are.
+                continue
         environments[function_id] = {key: str(value) for key, value in variables.items()}
         lambda_client.create_function(
             FunctionName=name,

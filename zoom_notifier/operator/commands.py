@@ -30,6 +30,7 @@ __all__ = [
     "rerun",
     "run",
     "status",
+    "team_link",
     "validate_template",
 ]
 
@@ -420,6 +421,24 @@ def status(args: argparse.Namespace) -> int:
         ) from None
     print("\n".join(lines))
     return EXIT_FAILED if needs_a_person else EXIT_OK
+
+
+def team_link(args: argparse.Namespace) -> int:
+    from zoom_notifier.operator.checks import CheckFailed  # noqa: PLC0415
+    from zoom_notifier.operator.team_link import team_link as issue  # noqa: PLC0415
+
+    try:
+        with _aws_calls():
+            link = issue(args.stack, args.team, rotate=args.rotate, region=args.region)
+    except CheckFailed as failed:
+        raise CommandError(f"{failed.detail} (fix: {failed.fix})", EXIT_FAILED) from None
+    if link.issued:
+        print(f"A new key for {args.team} (an address given out before stops working within "
+              "five minutes):")  # fmt: skip
+    print(f"page:     {link.page}")
+    print(f"join:     {link.join}")
+    print(f"calendar: {link.feed}")
+    return EXIT_OK
 
 
 # --- skip, unskip, move, pause, resume ------------------------------------------------------

@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     _rerun_command(command)
     _repost_command(command)
     _status_command(command)
+    _team_link_command(command)
     _change_commands(command)
     return parser
 
@@ -262,6 +263,23 @@ def _status_command(command: _Command) -> None:
     sub.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
     sub.add_argument("--days", type=_days, default=7, help="days before today (default 7)")
     sub.add_argument("--template", action="append", default=[], help="only this template")
+
+
+def _team_link_command(command: _Command) -> None:
+    from zoom_notifier.operator.commands import team_link  # noqa: PLC0415
+
+    sub = command(
+        "team-link",
+        team_link,
+        "A team's page address (Slack app mode): today's meeting, a Join link that leads\n"
+        "straight to it, and a calendar feed. Issues the team's key when it has none;\n"
+        "--rotate replaces it (the old address stops working within five minutes).",
+        "zoom-notifier team-link default --stack zoom-notifier",
+    )
+    sub.add_argument("team", help="the team's template name")
+    sub.add_argument("--rotate", action="store_true", help="replace the team's key")
+    sub.add_argument("--stack", default="zoom-notifier", help="the stack (default zoom-notifier)")
+    sub.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
 
 
 def _local_time(value: str) -> str:

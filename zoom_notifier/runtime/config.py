@@ -154,6 +154,10 @@ class NotifySettings(FailureSettings):
     meetings_table: str = Field(min_length=3, max_length=255)
     # Templates' own webhooks (notifier.slack.webhook_secret) are secrets named under this.
     team_secrets_prefix: str = Field(default="zoom-notifier/", min_length=1, max_length=256)
+    # Each team's page (app mode): the secret of the teams' keys and where the pages are
+    # served (the inbound function's URL and "t/"); the announcement names its team's page.
+    team_link_secret: str | None = Field(default=None, min_length=1, max_length=2048)
+    team_pages_url: str | None = Field(default=None, min_length=1, max_length=2048)
 
 
 class CreateSettings(ServiceSettings):
@@ -274,6 +278,9 @@ class InboundSettings(ServiceSettings):
     # The Zoom app's event notifications (/zoom/events): the secret token they are signed
     # with. Unset: that path is not served (404).
     zoom_webhook_secret: str | None = Field(default=None, min_length=1, max_length=2048)
+    # Each team's page and calendar feed (/t/<team>): the secret of the teams' keys. Unset:
+    # those paths answer 404.
+    team_link_secret: str | None = Field(default=None, min_length=1, max_length=2048)
     # The fewest seconds between two edits of one announcement as its meeting's life goes on
     # (Slack's chat.update limits): the events between are shown by the next edit.
     announcement_edit_seconds: int = Field(default=10, ge=0, le=60)

@@ -48,6 +48,9 @@ class RefreshJob(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     key: MeetingKey
+    # Where the teams' pages are (as Zoom's request reached the function), to keep naming the
+    # team's page in the edited announcement.
+    pages_url: str | None = Field(default=None, max_length=2048)
 
 
 class DeferredChanges:
@@ -61,9 +64,10 @@ class DeferredChanges:
         """Queue the job that finishes a change."""
         await self._queue(DEFERRED_KEY, job.model_dump(mode="json"), "change", job.key)
 
-    async def refresh(self, key: MeetingKey) -> None:
+    async def refresh(self, key: MeetingKey, pages_url: str | None = None) -> None:
         """Queue the job that edits the announcement of ``key``'s meeting."""
-        await self._queue(REFRESH_KEY, RefreshJob(key=key).model_dump(mode="json"), "edit", key)
+        job = RefreshJob(key=key, pages_url=pages_url)
+        await self._queue(REFRESH_KEY, job.model_dump(mode="json"), "edit", key)
 
     async def _queue(self, name: str, job: dict[str, Any], what: str, key: MeetingKey) -> None:
         if not self._function:

@@ -140,12 +140,14 @@ async def _record(days: MeetingLives, key: MeetingKey, **update: object) -> None
     raise _busy(key)
 
 
-async def _edit(slack: LifeEdits, record: MeetingRecord, sleep: Sleep) -> None:
+async def _edit(
+    slack: LifeEdits, record: MeetingRecord, sleep: Sleep, team_page: str | None
+) -> None:
     """Edit the announcement, waiting out a short rate limit (Slack's ``Retry-After``)."""
     channel, ts = _thread(record)
     for attempt in range(_RATE_LIMITED_TRIES):
         try:
-            await slack.update(channel, ts, life_announcement(record))
+            await slack.update(channel, ts, life_announcement(record, team_page))
         except SlackRateLimited as exc:
             wait = exc.retry_after if exc.retry_after is not None else 1.0
             if attempt == _RATE_LIMITED_TRIES - 1 or wait > _LONGEST_WAIT_SECONDS:
@@ -185,8 +187,10 @@ async def refresh(
     clock: Callable[[], float],
     sleep: Sleep = asyncio.sleep,
     interval: int = EDIT_INTERVAL_SECONDS,
+    team_page: str | None = None,
 ) -> str:
-    """Bring the announcement of ``key``'s meeting up to date; what was done."""
+    """Bring the announcement of ``key``'s meeting up to date (still naming the team's page,
+    ``team_page``, when it has one); what was done."""
     record = await _read(days, key)
     if record is None:
         return "no such day"
@@ -197,7 +201,7 @@ async def refresh(
         return "not announced"
     done = []
     if unshown(record):
-        await _edit(slack, record, sleep)
+        await _edit(slack, record, sleep, team_page)
         await _record(days, key, life_shown=record.life_version)
         done.append("edited")
     if recording_due(record):

@@ -57,6 +57,10 @@ log = get_logger(__name__)
 Destinations = Callable[[str], Awaitable["MessagePoster"]]
 
 
+# A team's page address by template name (None: the team has no page).
+TeamPage = Callable[[str], Awaitable[str | None]]
+
+
 async def notify_meeting(
     request: NotifyInput,
     *,
@@ -67,12 +71,14 @@ async def notify_meeting(
     destinations: Destinations | None = None,
     app: AppPoster | None = None,
     app_channel: str | None = None,
+    team_page: TeamPage | None = None,
 ) -> NotifyResult:
     """Announce the day's meeting (or, for a day off with announce_skipped, the skip) in
     Slack once: in the template's own channel when it names one.
 
     With a Slack app (``app``, default channel ``app_channel``), a post whose outcome is
     unknown is looked for in the channel and adopted, never repeated nor left unannounced.
+    ``team_page``: the address of a team's page, if it has one (named in the announcement).
     """
     key = request.key
     bind(date=key.date, template=key.template)
@@ -102,7 +108,10 @@ async def notify_meeting(
     if isinstance(claim, AlreadyDone):
         log.info("another execution announced the meeting meanwhile")
         return result
-    message = skip_announcement(record) if record.skip_reason else meeting_announcement(record)
+    page = await team_page(record.template) if team_page is not None else None
+    message = (
+        skip_announcement(record) if record.skip_reason else meeting_announcement(record, page)
+    )
     if app is not None:
         await _announce_by_app(record, claim.record, message, store, app, app_channel, owner, now)
     else:

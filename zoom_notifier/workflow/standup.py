@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from zoom_notifier.domain.models import MeetingKey
 from zoom_notifier.domain.standup_command import (
     CHANGES,
     MAX_AHEAD_DAYS,
@@ -22,9 +20,10 @@ from zoom_notifier.domain.standup_command import (
     StandupRequest,
     parse_standup,
 )
-from zoom_notifier.domain.upcoming import UpcomingDay, upcoming
+from zoom_notifier.domain.upcoming import UpcomingDay
 from zoom_notifier.errors import ZoomNotifierError
 from zoom_notifier.runtime.logs import get_logger
+from zoom_notifier.workflow.coming_days import SEARCH_DAYS, coming_days
 from zoom_notifier.workflow.day_amends import PendingAmend
 from zoom_notifier.workflow.day_changes import change_days
 from zoom_notifier.workflow.template_reads import read_templates
@@ -39,9 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["SEARCH_DAYS", "answer_standup", "channel_templates", "help_text"]
 
 log = get_logger(__name__)
-
-# How far ahead "next" looks for meeting days (a team paused for a month shows as such).
-SEARCH_DAYS = 42
 
 
 @dataclass(frozen=True)
@@ -106,11 +102,13 @@ async def answer_standup(
     now: datetime,
     amends_refused: str | None = None,
     groups: GroupMembers | None = None,
+    team_pages: Mapping[str, str] | None = None,
 ) -> Answer:
     """The answer to ``command``, for the templates of its channel: what is ahead, or a
     change of the schedule (announced in the channel). ``amends_refused``: why a created
     meeting cannot be changed (see :func:`~zoom_notifier.workflow.day_changes.change_days`);
-    ``groups``: who is in a user group a template names among its managers."""
+    ``groups``: who is in a user group a template names among its managers; ``team_pages``:
+    the teams' page addresses (those that have one)."""
     listing = await catalog.listing()
     reads = await read_templates(catalog, listing, known)
     names = channel_templates(reads.templates, command.channel_id, default_channel)
@@ -139,9 +137,12 @@ async def answer_standup(
             groups,
         )  # fmt: skip
     parts = [
-        await _next_days(name, reads.templates[name], request, meetings, timezone, now)
+        await _next_days(
+            name, reads.templates[name], request, meetings, timezone, now,
+            (team_pages or {}).get(name),
+        )
         for name in chosen
-    ]
+    ]  # fmt: skip
     return Answer("\n\n".join(parts))
 
 
@@ -222,25 +223,17 @@ async def _next_days(
     meetings: DayChanges,
     timezone: str,
     now: datetime,
+    team_page: str | None = None,
 ) -> str:
-    zone = ZoneInfo(template.timezone or timezone)
-    today = now.astimezone(zone).date()
-    keys = {
-        today + timedelta(days=offset): MeetingKey(
-            date=(today + timedelta(days=offset)).isoformat(), template=name
-        )
-        for offset in range(SEARCH_DAYS)
-    }
-    found = await meetings.get_many(list(keys.values()))
-    changes = {day: found[key] for day, key in keys.items() if key in found}
-    rows = _until_meetings(
-        upcoming(name, template, today, SEARCH_DAYS, timezone, changes), request.days
-    )
-    lines = [f"*{name}* ({zone.key})"]
-    record = changes.get(today)
+    coming = await coming_days(name, template, meetings, timezone, now)
+    rows = _until_meetings(coming.rows, request.days)
+    lines = [f"*{name}* ({coming.zone.key})"]
+    if team_page is not None:
+        lines.append(f"Team page (today's meeting, always): {team_page}")
+    record = coming.records.get(coming.today)
     if record is not None and record.join_url and record.status in {"created", "notified"}:
         lines.append(f"Today's meeting: {record.join_url}")
-    lines.extend(_lines(rows, today))
+    lines.extend(_lines(rows, coming.today))
     if not any(row.skipped is None and row.start is not None for row in rows):
         lines.append(f"No meeting in the next {SEARCH_DAYS} days.")
     return "\n".join(lines)

@@ -281,3 +281,13 @@ def test_the_recording_reply_gives_the_share_link_and_a_passcode_only_when_separ
     assert "<https://zoom.example/rec/share/a?pwd=b|watch it in Zoom>" in spliced
     assert "passcode" not in spliced
     assert "passcode `p&lt;1&gt;`" in separate
+
+
+def test_the_announcement_names_the_team_s_page_and_its_edits_keep_it() -> None:
+    page = "https://abc.lambda-url.eu-west-1.on.aws/t/default?k=FAKEFAKEFAKEFAKEFAKEFAKE"
+    link = f"<{page}|The team's page>"
+
+    assert link in json.dumps(meeting_announcement(_life(), page)["blocks"])
+    assert link in _text(life_announcement(_life(life="live", live_since="x"), page))
+    assert link in _text(life_announcement(_life(life="ended"), page))
+    assert "team's page" not in _text(meeting_announcement(_life()))

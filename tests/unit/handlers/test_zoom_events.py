@@ -83,8 +83,9 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The edit jobs the function queued for itself, as the events Lambda hands back."""
     events: list[dict[str, Any]] = []
 
-    async def refresh(self: DeferredChanges, key: Any) -> None:
-        events.append({REFRESH_KEY: RefreshJob(key=key).model_dump(mode="json")})
+    async def refresh(self: DeferredChanges, key: Any, pages_url: str | None = None) -> None:
+        job = RefreshJob(key=key, pages_url=pages_url)
+        events.append({REFRESH_KEY: job.model_dump(mode="json")})
 
     monkeypatch.setattr(DeferredChanges, "refresh", refresh)
     return events
