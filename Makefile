@@ -72,8 +72,13 @@ TEST_ARTIFACT := dist/test/zoom-notifier-x86_64.zip
 $(TEST_ARTIFACT): $(VENV)/.synced uv.lock infrastructure/package.py infrastructure/template.yaml $(shell find zoom_notifier -name '*.py' -not -path '*/local/*')
 	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(RUN) python infrastructure/package.py --arch x86_64 --output $@
 
+# The tests' own state (Hypothesis's example database, coverage's data, pytest's cache) goes to
+# a temporary folder: a test run writes nothing into the checkout.
 unit: setup $(TEST_ARTIFACT) $(AWS_CLI)
-	PATH="$(CURDIR)/$(TOOLS)/awscli/bin:$$PATH" $(RUN) pytest -n auto --cov --cov-report=term
+	@scratch=$$(mktemp -d) && \
+	  PATH="$(CURDIR)/$(TOOLS)/awscli/bin:$$PATH" HYPOTHESIS_STORAGE_DIRECTORY="$$scratch/hypothesis" \
+	  COVERAGE_FILE="$$scratch/coverage" $(RUN) pytest -n auto -p no:cacheprovider --cov --cov-report=term; \
+	  status=$$?; rm -rf "$$scratch"; exit $$status
 
 ## package: build dist/zoom-notifier.zip for Lambda (ARCH=arm64|x86_64; needs python3.12)
 package: $(VENV)/.synced
