@@ -46,6 +46,9 @@ async def serve_team_page(
         raise Refused(404, "TEAM_LINK_SECRET is not set: there are no team pages")
     keys = await team_keys(settings.team_link_secret, io.secrets)
     asked = team_request(request, keys)
+    base, key = pages_url(request), keys[asked.team]
+    if base is None:
+        raise Refused(400, "the request has no usable Host header")
     bind(template=asked.team, page=asked.page)
     catalog = TemplateSource(await io.aws.s3(), settings.template_bucket, settings.template_key)
     try:
@@ -56,9 +59,6 @@ async def serve_team_page(
     store = MeetingStore(await io.aws.dynamodb(), settings.meetings_table)
     moment = utc_now()
     days = await coming_days(asked.team, template, store, settings.meeting_timezone, moment)
-    base, key = pages_url(request), keys[asked.team]
-    if base is None:
-        raise Refused(400, "the request has no usable Host header")
     page_url = team_address(base, asked.team, key)
     if asked.page == "feed":
         topics = {
