@@ -202,14 +202,10 @@ def parse_secret_token(secret_value: str, name: str) -> str:
     Zoom shows it on the app's Features -> Access page (Event Subscriptions); any run of 16 to
     128 letters, digits, ``-`` and ``_`` is taken, and the template's placeholder is refused.
     """
-    value = _plain_or_json(secret_value, "secret_token", name, "a secret token")
-    if not isinstance(value, str) or not _SECRET_TOKEN.fullmatch(value):
-        raise ConfigurationError(
-            f"{name} must hold the Zoom app's secret token (Features -> Access -> Secret "
-            'Token), plainly or as JSON {"secret_token": ...}'
-        )
-    register_secret(value)
-    return value
+    return _shared_secret(
+        secret_value, name, "secret_token", _SECRET_TOKEN, "a secret token",
+        "the Zoom app's secret token (Features -> Access -> Secret Token)",
+    )  # fmt: skip
 
 
 def parse_signing_secret(secret_value: str, name: str) -> str:
@@ -219,12 +215,20 @@ def parse_signing_secret(secret_value: str, name: str) -> str:
     16 to 128 letters and digits is taken, so that a future length still works, and the
     template's placeholder is refused by name.
     """
-    value = _plain_or_json(secret_value, "signing_secret", name, "a signing secret")
-    if not isinstance(value, str) or not _SIGNING_SECRET.fullmatch(value):
-        raise ConfigurationError(
-            f"{name} must hold the Slack app's signing secret (Basic Information -> App "
-            'Credentials -> Signing Secret), plainly or as JSON {"signing_secret": ...}'
-        )
+    return _shared_secret(
+        secret_value, name, "signing_secret", _SIGNING_SECRET, "a signing secret",
+        "the Slack app's signing secret (Basic Information -> App Credentials -> Signing Secret)",
+    )  # fmt: skip
+
+
+def _shared_secret(
+    secret_value: str, name: str, key: str, pattern: re.Pattern[str], kind: str, what: str
+) -> str:
+    """A key an app signs its requests with, plainly or as JSON ``{key: ...}``, of ``pattern``'s
+    shape; registered for redaction. ``kind`` names it, ``what`` says where to find it."""
+    value = _plain_or_json(secret_value, key, name, kind)
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ConfigurationError(f'{name} must hold {what}, plainly or as JSON {{"{key}": ...}}')
     register_secret(value)
     return value
 

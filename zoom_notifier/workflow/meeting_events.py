@@ -109,14 +109,10 @@ async def receive(
     return "recorded"
 
 
-async def _read(days: MeetingLives, key: MeetingKey) -> MeetingRecord | None:
-    return await days.get(key)
-
-
 async def _take_mark(days: MeetingLives, key: MeetingKey, now: int) -> MeetingRecord | None:
     """The item with its mark taken and the edit's slot reserved (now), as written."""
     for _ in range(_TRIES):
-        record = await _read(days, key)
+        record = await days.get(key)
         if record is None:
             return None
         taken = record.model_copy(update={"life_edit_due": None, "life_edited_at": now})
@@ -130,7 +126,7 @@ async def _record(days: MeetingLives, key: MeetingKey, **update: object) -> None
     is never written over a later one."""
     shown = update.get("life_shown")
     for _ in range(_TRIES):
-        record = await _read(days, key)
+        record = await days.get(key)
         if record is None:
             return
         if isinstance(shown, int) and (record.life_shown or 0) >= shown:
@@ -191,7 +187,7 @@ async def refresh(
 ) -> str:
     """Bring the announcement of ``key``'s meeting up to date (still naming the team's page,
     ``team_page``, when it has one); what was done."""
-    record = await _read(days, key)
+    record = await days.get(key)
     if record is None:
         return "no such day"
     if record.life_edit_due is not None and (wait := record.life_edit_due - clock()) > 0:

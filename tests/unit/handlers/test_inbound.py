@@ -22,7 +22,6 @@ from tests.support.mounted import mount_slack_api
 from zoom_notifier.errors import AwsUnavailable, SlackUnavailable
 from zoom_notifier.handlers import inbound
 from zoom_notifier.inbound.request_signature import sign
-from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.function_url import request_event
 from zoom_notifier.local.slack_api_model import SlackApiModel, slack_error
 from zoom_notifier.local.slack_commands import command_form
@@ -34,15 +33,6 @@ from zoom_notifier.services.slack_app import SLACK_API_URL
 
 CHANNEL = fakes.SLACK_APP_CHANNEL
 FORM = "application/x-www-form-urlencoded"
-
-
-@pytest.fixture
-def app_stack(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
-    """The stack in Slack app mode, the inbound function's environment applied."""
-    stack = fakes.deploy_stack(local_aws, slack_app=True)
-    for name, value in stack.environments["InboundFunction"].items():
-        monkeypatch.setenv(name, value)
-    return stack
 
 
 def signed(

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from tests.support import fakes
 from zoom_notifier.handlers import inbound
-from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.function_url import request_event
 from zoom_notifier.local.stack import LocalStack
 from zoom_notifier.runtime.container import reset_container
@@ -24,10 +23,9 @@ HOST = {"host": "abc.lambda-url.eu-west-1.on.aws", "x-forwarded-proto": "https"}
 
 
 @pytest.fixture
-def app_stack(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
-    stack = fakes.deploy_stack(local_aws, slack_app=True)
-    for name, value in stack.environments["InboundFunction"].items():
-        monkeypatch.setenv(name, value)
+def app_stack(app_stack: LocalStack) -> LocalStack:
+    """The app-mode stack (conftest), with the default team's key issued."""
+    stack = app_stack
     stack.client("secretsmanager").put_secret_value(
         SecretId=stack.physical_ids["TeamLinkSecret"], SecretString=json.dumps({"default": KEY})
     )

@@ -38,12 +38,10 @@ PATH = "/zoom/events"
 
 
 @pytest.fixture
-def app_stack(local_aws: Any, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
-    stack = fakes.deploy_stack(local_aws, slack_app=True)
-    for name, value in stack.environments["InboundFunction"].items():
-        monkeypatch.setenv(name, value)
+def app_stack(app_stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
+    """The app-mode stack (conftest), each edit due at once."""
     monkeypatch.setenv("ANNOUNCEMENT_EDIT_SECONDS", "0")
-    return stack
+    return app_stack
 
 
 @pytest.fixture
