@@ -19,7 +19,7 @@ from zoom_notifier.domain.meeting_records import (
     moved_record,
     notified_record,
 )
-from zoom_notifier.domain.models import MeetingKey, MeetingRecord, ZoomMeeting
+from zoom_notifier.domain.models import MeetingKey, MeetingRecord, Presence, ZoomMeeting
 from zoom_notifier.errors import (
     AwsUnavailable,
     InvalidMeetingRecord,
@@ -316,7 +316,7 @@ async def test_the_life_is_written_alone_and_only_as_read(
         update={
             "life": "live",
             "life_version": 1,
-            "attendance": {"abc": {"joined": "2026-12-04T08:31:00Z"}},
+            "attendance": {"abc": Presence(joined="2026-12-04T08:31:00Z")},
             "life_edit_due": 1800000000,
         }
     )
