@@ -12,7 +12,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from aioresponses import aioresponses
 from tests.support import fakes
 from tests.support.browser import chromium
 from tests.support.mounted import mount_slack_api, mount_zoom
-from tests.support.world import served_app_stack
+from tests.support.world import Day, served_app_stack
 from zoom_notifier.inbound.slack_door import SLACK_COMMANDS_PATH
 from zoom_notifier.local.aws import LocalAws
 from zoom_notifier.local.executions import run_execution
@@ -35,16 +35,6 @@ from zoom_notifier.operator.cli import main
 from zoom_notifier.runtime.container import forget_credentials, reset_container
 from zoom_notifier.services.slack_app import SLACK_API_URL
 
-
-def morning_zone() -> str:
-    """A zone where it is mid-morning now, whatever the hour the suite runs at: each test's day
-    then has hours before its meeting (a move, a page before the announcement) and after it. A
-    fixed zone failed at night (Paris at 22:45: no meeting of the day could still be moved)."""
-    offset = (10 - datetime.now(UTC).hour + 12) % 24 - 12  # local 10:00, within -12..+11
-    return f"Etc/GMT{-offset:+d}"  # POSIX's sign: Etc/GMT-1 is UTC+1
-
-
-ZONE = morning_zone()
 ZOOM_PAGE = "<!doctype html><title>Zoom</title><h1>The Zoom meeting</h1>"
 
 
@@ -55,11 +45,12 @@ class Site:
         self, stack: LocalStack, url: str, zoom: ZoomModel, workspace: SlackApiModel
     ) -> None:
         self.stack, self.url, self.zoom, self.workspace = stack, url, zoom, workspace
+        # Today's meeting hours ahead, whatever the hour the suite runs at (a fixed zone failed
+        # at night: Paris at 22:45 left no meeting of the day that could still be moved).
+        self.day = Day()
 
     def put(self, name: str, **notifier: Any) -> None:
-        local = datetime.now(ZoneInfo(ZONE))
-        start = min(local + timedelta(hours=2), local.replace(hour=23, minute=0))
-        body = {**fakes.TEMPLATE, "timezone": ZONE, "start_time": f"{start:%H}:00",
+        body = {**fakes.TEMPLATE, "timezone": self.day.zone, "start_time": self.day.start,
                 "notifier": notifier}  # fmt: skip
         fakes.put_stack_template(self.stack, body, name=name)
 
@@ -102,15 +93,11 @@ def site(
         yield Site(stack, url, zoom, workspace)
 
 
-def today() -> str:
-    return datetime.now(ZoneInfo(ZONE)).date().isoformat()
-
-
 async def test_a_meeting_day_shows_join_and_the_button_and_the_redirect_reach_the_meeting(
     site: Site, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     site.put("default")
-    report = run_execution(site.stack, {"date": today()}, timeout=60)
+    report = run_execution(site.stack, {"date": site.day.date}, timeout=60)
     assert report.status == "SUCCEEDED", report.cause
     (meeting,) = site.zoom.meetings.values()
     links = site.link("default", capsys)
@@ -119,7 +106,7 @@ async def test_a_meeting_day_shows_join_and_the_button_and_the_redirect_reach_th
         await browser.stand_in("https://zoom.us/", ZOOM_PAGE)
         await browser.open(links["page"])
         assert await browser.evaluate("document.querySelector('h1').textContent") == (
-            f"Daily stand-up {today()}"
+            f"Daily stand-up {site.day.date}"
         )
         assert (await browser.evaluate("document.querySelector('.state').textContent")).startswith(
             "Today at "
@@ -156,7 +143,7 @@ async def test_before_the_announcement_the_page_says_when_its_link_comes(
 async def test_a_day_off_says_why_and_when_the_next_meeting_is(
     site: Site, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    weekday = datetime.now(ZoneInfo(ZONE)).strftime("%a").upper()
+    weekday = date.fromisoformat(site.day.date).strftime("%a").upper()
     others = [day for day in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN") if day != weekday]
     site.put("default", days=others)
     links = site.link("default", capsys)
@@ -166,19 +153,18 @@ async def test_a_day_off_says_why_and_when_the_next_meeting_is(
         state = await browser.evaluate("document.querySelector('.state').textContent")
         detail = await browser.evaluate("document.querySelector('.muted').textContent")
         await browser.screenshot(tmp_path / "day-off.png")
-    assert state == f"No Daily stand-up {today()} today: not a meeting day ({weekday})."
+    assert state == f"No Daily stand-up {site.day.date} today: not a meeting day ({weekday})."
     assert detail.startswith("Next: ")
-    assert detail.endswith(f" {datetime.now(ZoneInfo(ZONE)):%Z}.")  # the zone's own name
+    assert detail.endswith(f" {datetime.now(ZoneInfo(site.day.zone)):%Z}.")  # the zone's own name
 
 
 async def test_a_moved_day_shows_its_new_time(
     site: Site, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     site.put("default")
-    local = datetime.now(ZoneInfo(ZONE))
-    moved_to = f"{min(local.hour + 3, 23):02d}:30"
+    moved_to = site.day.moved_to
     # The operator's CLI runs its own event loop: in a thread beside the test's.
-    move = ["move", "--stack", "zoom-notifier", "--date", today(), "--to", moved_to]
+    move = ["move", "--stack", "zoom-notifier", "--date", site.day.date, "--to", moved_to]
     code = await asyncio.to_thread(main, move)
     assert code == 0, capsys.readouterr()
     links = site.link("default", capsys)
@@ -194,7 +180,7 @@ async def test_the_page_reads_well_on_a_phone_and_is_accessible(
     site: Site, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     site.put("default")
-    run_execution(site.stack, {"date": today()}, timeout=60)
+    run_execution(site.stack, {"date": site.day.date}, timeout=60)
     links = site.link("default", capsys)
 
     async with chromium(tmp_path / "profile") as browser:
@@ -307,7 +293,7 @@ def test_the_announcement_and_standup_name_the_team_s_page(
     site.put("default")
     page = site.link("default", capsys)["page"]
 
-    report = run_execution(site.stack, {"date": today()}, timeout=60)
+    report = run_execution(site.stack, {"date": site.day.date}, timeout=60)
     commands = SlashCommands(site.url + SLACK_COMMANDS_PATH, fakes.SLACK_SIGNING_SECRET)
     answer = commands.type("", channel=fakes.SLACK_APP_CHANNEL)
 
